@@ -1,0 +1,152 @@
+/*
+ * dev: creates, starts and stops the private cluster with initdb and pg_ctl, run as the
+ * `postgres` user when we are root. The cluster runs in its own session so that Ctrl-C on
+ * studybase reaches studybase first, which then stops the cluster cleanly.
+ */
+#include "cli/dev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : fallback;
+}
+
+void sb_dev_cluster_init(struct sb_dev_cluster *c)
+{
+    char cwd[1024];
+    const char *dir = env_or("SB_DATA_DIR", ".studybase");
+    if (dir[0] != '/' && getcwd(cwd, sizeof cwd))
+        snprintf(c->data_dir, sizeof c->data_dir, "%s/%s", cwd, dir);
+    else
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", dir);
+    snprintf(c->pg_dir, sizeof c->pg_dir, "%s/pg", c->data_dir);
+    snprintf(c->bin_dir, sizeof c->bin_dir, "%s", env_or("SB_PG_BINDIR", "/usr/lib/postgresql/15/bin"));
+    c->port = atoi(env_or("SB_DB_PORT", "54322"));
+}
+
+void sb_dev_cluster_url(const struct sb_dev_cluster *c, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "postgresql://postgres:postgres@127.0.0.1:%d/postgres", c->port);
+}
+
+/* Runs argv as the postgres user (when root) and waits; returns its exit status or -1. */
+static int run_as_cluster_owner(char *const argv[], int quiet, int new_session)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        if (new_session)
+            setsid();
+        if (geteuid() == 0) {
+            struct passwd *pw = getpwnam("postgres");
+            if (!pw || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+                fprintf(stderr, "studybase: cannot switch to the postgres user (is PostgreSQL installed?)\n");
+                _exit(127);
+            }
+        }
+        if (quiet) {
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "studybase: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int give_to_cluster_owner(const char *path)
+{
+    if (geteuid() != 0)
+        return 0;
+    struct passwd *pw = getpwnam("postgres");
+    if (!pw) {
+        fprintf(stderr, "studybase: there is no postgres user; install PostgreSQL 15 first\n");
+        return -1;
+    }
+    return chown(path, pw->pw_uid, pw->pw_gid);
+}
+
+static int create_cluster(const struct sb_dev_cluster *c)
+{
+    char initdb[1200], pwfile[4200];
+    snprintf(initdb, sizeof initdb, "%s/initdb", c->bin_dir);
+    snprintf(pwfile, sizeof pwfile, "%s/pwfile", c->data_dir);
+    mkdir(c->data_dir, 0755);
+    if (mkdir(c->pg_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "studybase: cannot create %s: %s\n", c->pg_dir, strerror(errno));
+        return -1;
+    }
+    FILE *f = fopen(pwfile, "w");
+    if (!f) {
+        fprintf(stderr, "studybase: cannot write %s: %s\n", pwfile, strerror(errno));
+        return -1;
+    }
+    fputs("postgres\n", f);
+    fclose(f);
+    if (give_to_cluster_owner(c->pg_dir) != 0 || give_to_cluster_owner(pwfile) != 0)
+        return -1;
+    char *const argv[] = { initdb, "-D", (char *)c->pg_dir, "-U", "postgres", "--pwfile", pwfile,
+                           "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
+                           "--locale=C.UTF-8", NULL };
+    printf("creating the local PostgreSQL cluster in %s\n", c->pg_dir);
+    int rc = run_as_cluster_owner(argv, 1, 0);
+    unlink(pwfile);
+    if (rc != 0)
+        fprintf(stderr, "studybase: initdb failed (exit %d)\n", rc);
+    return rc == 0 ? 0 : -1;
+}
+
+int sb_dev_cluster_is_running(const struct sb_dev_cluster *c)
+{
+    char pg_ctl[1200];
+    snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
+    char *const argv[] = { pg_ctl, "status", "-D", (char *)c->pg_dir, NULL };
+    return run_as_cluster_owner(argv, 1, 0) == 0;
+}
+
+int sb_dev_cluster_start(const struct sb_dev_cluster *c)
+{
+    char version_file[4200];
+    snprintf(version_file, sizeof version_file, "%s/PG_VERSION", c->pg_dir);
+    if (access(version_file, F_OK) != 0 && create_cluster(c) != 0)
+        return -1;
+    if (sb_dev_cluster_is_running(c))
+        return 0;
+    char pg_ctl[1200], options[4600], log[4200];
+    snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
+    snprintf(log, sizeof log, "%s/postgres.log", c->pg_dir);
+    snprintf(options, sizeof options, "-p %d -c listen_addresses=127.0.0.1 -k %s", c->port, c->pg_dir);
+    char *const argv[] = { pg_ctl, "start", "-w", "-t", "60", "-D", (char *)c->pg_dir, "-l", log,
+                           "-o", options, NULL };
+    int rc = run_as_cluster_owner(argv, 1, 1);
+    if (rc != 0)
+        fprintf(stderr, "studybase: PostgreSQL did not start on port %d; see %s\n", c->port, log);
+    return rc == 0 ? 0 : -1;
+}
+
+int sb_dev_cluster_stop(const struct sb_dev_cluster *c)
+{
+    if (!sb_dev_cluster_is_running(c))
+        return 0;
+    char pg_ctl[1200];
+    snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
+    char *const argv[] = { pg_ctl, "stop", "-w", "-m", "fast", "-D", (char *)c->pg_dir, NULL };
+    return run_as_cluster_owner(argv, 1, 0) == 0 ? 0 : -1;
+}
