@@ -8,16 +8,17 @@
 --
 -- Roles belong to the cluster, not to a database: a second database in the same cluster runs
 -- this file too, so every role is created only when missing (and a concurrent runner that
--- creates it first is not an error). authenticator gets no password here; `studybase` sets
+-- creates it first is not an error); an existing role gets its attributes set again, since
+-- the security model depends on them. authenticator gets no password here; `studybase` sets
 -- one where it needs it.
 
 DO $$
 DECLARE
     wanted CONSTANT text[][] := ARRAY[
-        ['anon',          'NOLOGIN NOINHERIT'],
-        ['authenticated', 'NOLOGIN NOINHERIT'],
+        ['anon',          'NOLOGIN NOINHERIT NOBYPASSRLS'],
+        ['authenticated', 'NOLOGIN NOINHERIT NOBYPASSRLS'],
         ['service_role',  'NOLOGIN NOINHERIT BYPASSRLS'],
-        ['authenticator', 'LOGIN NOINHERIT']
+        ['authenticator', 'LOGIN NOINHERIT NOBYPASSRLS']
     ];
 BEGIN
     FOR i IN 1 .. array_length(wanted, 1) LOOP
@@ -28,6 +29,7 @@ BEGIN
                 NULL; -- created meanwhile by a runner on another database
             END;
         END IF;
+        EXECUTE format('ALTER ROLE %I %s', wanted[i][1], wanted[i][2]);
     END LOOP;
 END
 $$;
