@@ -12,7 +12,7 @@ run_packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-common
 )
 test_packages=(
-  libcmocka-dev postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl
+  libcmocka-dev postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl curl
 )
 
 wanted=("${run_packages[@]}")

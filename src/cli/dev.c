@@ -83,12 +83,29 @@ static int give_to_cluster_owner(const char *path)
     return chown(path, pw->pw_uid, pw->pw_gid);
 }
 
+/* The cluster owner must be able to pass through the data folder to reach pg/ inside it;
+ * it needs no more (the folder may hold keys that only we may read). */
+static int let_cluster_owner_traverse(const char *dir)
+{
+    struct stat st;
+    if (geteuid() != 0 || stat(dir, &st) != 0 || (st.st_mode & S_IXOTH))
+        return 0;
+    return chmod(dir, (st.st_mode & 07777) | S_IXOTH);
+}
+
 static int create_cluster(const struct sb_dev_cluster *c)
 {
     char initdb[1200], pwfile[4200];
     snprintf(initdb, sizeof initdb, "%s/initdb", c->bin_dir);
     snprintf(pwfile, sizeof pwfile, "%s/pwfile", c->data_dir);
-    mkdir(c->data_dir, 0755);
+    if (mkdir(c->data_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "studybase: cannot create %s: %s\n", c->data_dir, strerror(errno));
+        return -1;
+    }
+    if (let_cluster_owner_traverse(c->data_dir) != 0) {
+        fprintf(stderr, "studybase: cannot let the postgres user into %s: %s\n", c->data_dir, strerror(errno));
+        return -1;
+    }
     if (mkdir(c->pg_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "studybase: cannot create %s: %s\n", c->pg_dir, strerror(errno));
         return -1;

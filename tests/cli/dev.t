@@ -1,0 +1,67 @@
+# studybase dev: creates a private cluster, migrates it and serves /health; Ctrl-C stops both;
+# a second run reuses the data; with DATABASE_URL set it starts no cluster.
+# Needs STUDYBASE (the binary) and DATABASE_URL (a database it may migrate). Speaks TAP.
+set -u
+n=0
+check() { local desc=$1; shift; n=$((n + 1)); if "$@"; then echo "ok $n - $desc"; else echo "not ok $n - $desc"; fi; }
+
+free_port() {
+  local p
+  for _ in $(seq 1 50); do
+    p=$((20000 + RANDOM % 20000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  return 1
+}
+
+data=$(mktemp -d)
+other=$(mktemp -d)
+db_port=$(free_port)
+api_port=$(free_port)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  SB_DATA_DIR=$data "$STUDYBASE" stop >/dev/null 2>&1
+  rm -rf "$data" "$other"
+}
+trap cleanup EXIT
+
+start_dev() { # $1: log file; remaining: extra environment
+  local log=$1
+  shift
+  env "$@" SB_PORT="$api_port" "$STUDYBASE" dev >"$log" 2>&1 &
+  pid=$!
+}
+health_answers() { # polls until the server is ready or gives up after 60 s
+  for _ in $(seq 1 120); do
+    curl -fs "http://127.0.0.1:$api_port/health" >/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.5
+  done
+  return 1
+}
+interrupt_and_wait() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=""; return $rc; }
+private_db() { psql "postgresql://postgres:postgres@127.0.0.1:$db_port/postgres" -XAtqc "$1" 2>/dev/null; }
+app_tables() { private_db "select count(*) from pg_tables where schemaname = 'public' and tablename in ('academic','personalized','courses','materials','chat_history')"; }
+
+echo "1..11"
+
+start_dev "$data/first.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
+check "the first run serves /health" health_answers
+check "it created a cluster in the data folder" grep -q "creating the local PostgreSQL cluster" "$data/first.log"
+check "the private cluster is migrated (five app tables)" [ "$(app_tables)" = 5 ]
+private_db "create table public.kept_between_runs (x int); insert into kept_between_runs values (42)"
+check "Ctrl-C stops the server cleanly" interrupt_and_wait
+check "and stops the cluster" [ -z "$(private_db 'select 1')" ]
+
+start_dev "$data/second.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
+check "a second run serves /health" health_answers
+check "it reuses the cluster" bash -c "! grep -q 'creating the local' '$data/second.log'"
+check "and its data" [ "$(private_db 'select x from kept_between_runs')" = 42 ]
+interrupt_and_wait
+
+createdb studybase_dev_test
+start_dev "$other/external.log" SB_DATA_DIR="$other" DATABASE_URL="${DATABASE_URL%/*}/studybase_dev_test"
+check "with DATABASE_URL it serves /health" health_answers
+check "and creates no cluster" [ ! -e "$other/pg" ]
+check "and exits cleanly on Ctrl-C" interrupt_and_wait
