@@ -12,7 +12,7 @@ first=${TEST_DB:-studybase_test}_db_first
 second=${TEST_DB:-studybase_test}_db_second
 url() { echo "${DATABASE_URL%/*}/$1"; }
 sql() { psql "$(url "$1")" -XAtqc "$2"; }
-cleanup() { dropdb --if-exists "$first"; dropdb --if-exists "$second"; }
+cleanup() { dropdb --if-exists "$first" 2>/dev/null; dropdb --if-exists "$second" 2>/dev/null; }
 trap cleanup EXIT
 cleanup
 createdb "$first" && createdb "$second"
