@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -z "${PGHOST:-}" ]; then
-  exec pg_virtualenv -v 15 "$0" "$@"
+  exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
 createdb auth_uid_bench
 export PGDATABASE=auth_uid_bench
