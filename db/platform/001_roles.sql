@@ -25,8 +25,9 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = wanted[i][1]) THEN
             BEGIN
                 EXECUTE format('CREATE ROLE %I %s', wanted[i][1], wanted[i][2]);
-            EXCEPTION WHEN duplicate_object THEN
-                NULL; -- created meanwhile by a runner on another database
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN
+                NULL; -- created meanwhile by a runner on another database (which of the two
+                      -- errors depends on whether its transaction committed before ours looked)
             END;
         END IF;
         EXECUTE format('ALTER ROLE %I %s', wanted[i][1], wanted[i][2]);
