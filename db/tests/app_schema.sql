@@ -3,7 +3,7 @@
 -- RLS with the seed's policy names, and the API roles' table privileges.
 BEGIN;
 \ir lib/helpers.sql
-SELECT plan(54);
+SELECT plan(55);
 
 -- Columns of a table in order: name, type, NOT NULL, default.
 CREATE FUNCTION test.columns(t regclass) RETURNS TABLE (name name, type text, not_null boolean, "default" text)
@@ -88,6 +88,14 @@ SELECT results_eq($$SELECT * FROM test.keys('materials')$$,
 SELECT results_eq($$SELECT * FROM test.keys('chat_history')$$,
     ARRAY['PRIMARY KEY (id)', 'FOREIGN KEY (course_id) REFERENCES courses(id) ON DELETE CASCADE'],
     'chat_history belongs to a course and goes with the course');
+
+-- validation constraints (their behaviour is in app_validation.sql) ---------------------
+
+SELECT is_empty($$SELECT conrelid::regclass || '.' || conname FROM pg_constraint
+                  WHERE contype = 'c' AND obj_description(oid, 'pg_constraint') IS NULL
+                    AND conrelid IN ('academic'::regclass, 'personalized'::regclass, 'courses'::regclass,
+                                     'materials'::regclass, 'chat_history'::regclass)$$,
+    'every CHECK constraint on the app tables carries its message as a comment');
 
 -- indexes -------------------------------------------------------------------------------
 
