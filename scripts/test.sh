@@ -22,7 +22,7 @@ suite() {
 }
 
 suite "unit tests (cmocka)" meson test -C build-test --print-errorlogs
-suite "database tests (pg_virtualenv)" pg_virtualenv -v 15 scripts/test-in-cluster.sh
+suite "database tests (pg_virtualenv)" pg_virtualenv -t -v 15 scripts/test-in-cluster.sh
 
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

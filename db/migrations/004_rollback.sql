@@ -1,0 +1,24 @@
+-- The seed's 004, run by `studybase migrate down`: drops everything 001-003 created in the
+-- app schema (policies, triggers, tables, functions) and keeps the extensions and the
+-- platform schema, so that `migrate up` works again afterwards. All data in the five tables
+-- is lost. Each statement tolerates what is already gone.
+
+DROP POLICY IF EXISTS "Users own chat history" ON chat_history;
+DROP POLICY IF EXISTS "Users own materials" ON materials;
+DROP POLICY IF EXISTS "Users own courses" ON courses;
+DROP POLICY IF EXISTS "Users edit own prefs" ON personalized;
+DROP POLICY IF EXISTS "Users edit own academic data" ON academic;
+
+-- Children before parents; dropping a table drops its indexes, constraints and triggers.
+DROP TABLE IF EXISTS chat_history;
+DROP TABLE IF EXISTS materials;
+DROP TABLE IF EXISTS courses;
+DROP TABLE IF EXISTS personalized;
+DROP TABLE IF EXISTS academic;
+
+DROP FUNCTION IF EXISTS update_updated_at();
+DROP FUNCTION IF EXISTS history_contents_are_present(jsonb[]);
+DROP FUNCTION IF EXISTS history_roles_are_valid(jsonb[]);
+DROP FUNCTION IF EXISTS history_is_list_of_objects(jsonb[]);
+DROP FUNCTION IF EXISTS prefs_field_is_one_of(jsonb, text, text[]);
+DROP FUNCTION IF EXISTS prefs_field_is_unit_number(jsonb, text);
