@@ -1,6 +1,7 @@
 -- The vector functions and operators: distances against hand-computed values, norms,
 -- arithmetic, casts, ordering, aggregates, and exact nearest-neighbour search.
 BEGIN;
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
 SELECT plan(47);

@@ -1,5 +1,6 @@
 -- The vector type: text and binary I/O, typmod, limits and pgvector's errors.
 BEGIN;
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
 SELECT plan(36);
