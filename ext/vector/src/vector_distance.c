@@ -1,0 +1,156 @@
+/*
+ * vector_distance.c: the distance kernels and the SQL functions and operators built on them
+ * (<-> L2, <#> negative inner product, <=> cosine, <+> L1), plus vector_norm.
+ *
+ * Sums accumulate in float4, as pgvector's do, so a sum that overflows gives Infinity rather
+ * than an error. The kernels take plain arrays so that an index can call them too.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "vector.h"
+
+void
+CheckSameDims(const Vector *a, const Vector *b)
+{
+	if (a->dim != b->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different vector dimensions %d and %d", a->dim, b->dim)));
+}
+
+float
+VectorL2SquaredDistance(int dim, const float *a, const float *b)
+{
+	float		sum = 0;
+
+	for (int i = 0; i < dim; i++)
+	{
+		float		diff = a[i] - b[i];
+
+		sum += diff * diff;
+	}
+	return sum;
+}
+
+float
+VectorInnerProduct(int dim, const float *a, const float *b)
+{
+	float		sum = 0;
+
+	for (int i = 0; i < dim; i++)
+		sum += a[i] * b[i];
+	return sum;
+}
+
+/* dot / sqrt(|a|^2 |b|^2), clamped to [-1, 1]; NaN when either vector is zero. */
+double
+VectorCosineSimilarity(int dim, const float *a, const float *b)
+{
+	float		dot = 0,
+				norm_a = 0,
+				norm_b = 0;
+	double		similarity;
+
+	for (int i = 0; i < dim; i++)
+	{
+		dot += a[i] * b[i];
+		norm_a += a[i] * a[i];
+		norm_b += b[i] * b[i];
+	}
+	similarity = (double) dot / sqrt((double) norm_a * (double) norm_b);
+	if (similarity > 1)
+		similarity = 1;
+	else if (similarity < -1)
+		similarity = -1;
+	return similarity;
+}
+
+float
+VectorL1Distance(int dim, const float *a, const float *b)
+{
+	float		sum = 0;
+
+	for (int i = 0; i < dim; i++)
+		sum += fabsf(a[i] - b[i]);
+	return sum;
+}
+
+PG_FUNCTION_INFO_V1(l2_distance);
+Datum
+l2_distance(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8(sqrt((double) VectorL2SquaredDistance(a->dim, a->x, b->x)));
+}
+
+PG_FUNCTION_INFO_V1(vector_l2_squared_distance);
+Datum
+vector_l2_squared_distance(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8((double) VectorL2SquaredDistance(a->dim, a->x, b->x));
+}
+
+PG_FUNCTION_INFO_V1(inner_product);
+Datum
+inner_product(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8((double) VectorInnerProduct(a->dim, a->x, b->x));
+}
+
+PG_FUNCTION_INFO_V1(vector_negative_inner_product);
+Datum
+vector_negative_inner_product(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8((double) -VectorInnerProduct(a->dim, a->x, b->x));
+}
+
+PG_FUNCTION_INFO_V1(cosine_distance);
+Datum
+cosine_distance(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8(1.0 - VectorCosineSimilarity(a->dim, a->x, b->x));
+}
+
+PG_FUNCTION_INFO_V1(l1_distance);
+Datum
+l1_distance(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	Vector	   *b = PG_GETARG_VECTOR_P(1);
+
+	CheckSameDims(a, b);
+	PG_RETURN_FLOAT8((double) VectorL1Distance(a->dim, a->x, b->x));
+}
+
+PG_FUNCTION_INFO_V1(vector_norm);
+Datum
+vector_norm(PG_FUNCTION_ARGS)
+{
+	Vector	   *a = PG_GETARG_VECTOR_P(0);
+	double		sum = 0;
+
+	for (int i = 0; i < a->dim; i++)
+		sum += (double) a->x[i] * (double) a->x[i];
+	PG_RETURN_FLOAT8(sqrt(sum));
+}
