@@ -8,7 +8,7 @@
 -- a course (...c001), a material in it (...f001) and a chat in it (...e001).
 BEGIN;
 \ir lib/helpers.sql
-SELECT plan(55);
+SELECT plan(58);
 
 SELECT test.create_user('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'a@example.com');
 SELECT test.create_user('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'b@example.com');
@@ -61,6 +61,7 @@ SELECT is_empty('SELECT * FROM chat_history', 'anon sees no chat');
 SELECT throws_ok($$INSERT INTO courses (user_id, name) VALUES ('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'x')$$,
     '42501', 'new row violates row-level security policy for table "courses"',
     'anon cannot create a course for a user');
+SELECT is(test.rows_affected($$UPDATE courses SET name = 'x'$$), 0::bigint, 'anon updates no course');
 SELECT is(test.rows_affected('DELETE FROM courses'), 0::bigint, 'anon deletes no course');
 RESET ROLE;
 
@@ -77,6 +78,9 @@ SELECT is(test.rows_affected($$UPDATE academic SET semester = 4 WHERE id = 'aaaa
     1::bigint, 'A updates A''s academic row');
 SELECT is(test.rows_affected($$UPDATE academic SET semester = 4 WHERE id = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'$$),
     0::bigint, 'A cannot update B''s academic row');
+SELECT throws_ok($$UPDATE academic SET id = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' WHERE id = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'$$,
+    '42501', 'new row violates row-level security policy for table "academic"',
+    'A cannot hand A''s academic row over to another user');
 SELECT is(test.rows_affected($$DELETE FROM academic WHERE id = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'$$),
     0::bigint, 'A cannot delete B''s academic row');
 SELECT is(test.rows_affected($$DELETE FROM academic WHERE id = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'$$),
@@ -97,6 +101,9 @@ SELECT is(test.rows_affected($$UPDATE personalized SET prefs = '{}' WHERE id = '
     1::bigint, 'A updates A''s preferences');
 SELECT is(test.rows_affected($$UPDATE personalized SET prefs = '{}' WHERE id = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'$$),
     0::bigint, 'A cannot update B''s preferences');
+SELECT throws_ok($$UPDATE personalized SET id = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc' WHERE id = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'$$,
+    '42501', 'new row violates row-level security policy for table "personalized"',
+    'A cannot hand A''s preferences over to another user');
 SELECT is(test.rows_affected($$DELETE FROM personalized WHERE id = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'$$),
     0::bigint, 'A cannot delete B''s preferences');
 SELECT is(test.rows_affected($$DELETE FROM personalized WHERE id = 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa'$$),
