@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 run_packages=(
   gcc make pkg-config meson ninja-build
-  libmicrohttpd-dev libpq-dev libjansson-dev libjwt-dev libcrypt-dev libssl-dev
+  libmicrohttpd-dev libpq-dev libjansson-dev libcrypt-dev libssl-dev
   libcurl4-openssl-dev libmagic-dev
   postgresql-15 postgresql-server-dev-15 postgresql-common
 )

@@ -6,6 +6,8 @@
 #include "cli/dev.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
+#include <openssl/rand.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -166,4 +168,58 @@ int sb_dev_cluster_stop(const struct sb_dev_cluster *c)
     snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
     char *const argv[] = { pg_ctl, "stop", "-w", "-m", "fast", "-D", (char *)c->pg_dir, NULL };
     return run_as_cluster_owner(argv, 1, 0) == 0 ? 0 : -1;
+}
+
+/* The authenticator's password: read from the data folder, or made and kept there. */
+static int authenticator_password(const struct sb_dev_cluster *c, char out[65])
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/authenticator_password", c->data_dir);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        int ok = fscanf(f, "%64s", out) == 1 && strlen(out) == 64;
+        fclose(f);
+        if (ok)
+            return 0;
+    }
+    unsigned char raw[32];
+    if (RAND_bytes(raw, sizeof raw) != 1)
+        return -1;
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, out, 64) == 64;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+int sb_dev_cluster_server_url(const struct sb_dev_cluster *c, char *buf, size_t cap)
+{
+    char password[65], superuser[256];
+    if (authenticator_password(c, password) != 0) {
+        fprintf(stderr, "studybase: cannot keep the authenticator password in %s\n", c->data_dir);
+        return -1;
+    }
+    sb_dev_cluster_url(c, superuser, sizeof superuser);
+    PGconn *conn = PQconnectdb(superuser);
+    int rc = -1;
+    if (PQstatus(conn) == CONNECTION_OK) {
+        /* ALTER ROLE takes no parameters; the password is 64 hex digits, quoted all the same. */
+        char *literal = PQescapeLiteral(conn, password, strlen(password));
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER ROLE authenticator WITH LOGIN PASSWORD %s", literal);
+        PQfreemem(literal);
+        PGresult *res = PQexec(conn, sql);
+        rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+        if (rc != 0)
+            fprintf(stderr, "studybase: cannot set the authenticator password: %s", PQerrorMessage(conn));
+        PQclear(res);
+    } else {
+        fprintf(stderr, "studybase: cannot connect to the local cluster: %s", PQerrorMessage(conn));
+    }
+    PQfinish(conn);
+    snprintf(buf, cap, "postgresql://authenticator:%s@127.0.0.1:%d/postgres", password, c->port);
+    return rc;
 }

@@ -32,4 +32,8 @@ int sb_dev_cluster_is_running(const struct sb_dev_cluster *cluster);
 /* The superuser URL of the cluster's `postgres` database. */
 void sb_dev_cluster_url(const struct sb_dev_cluster *cluster, char *buf, size_t cap);
 
+/* Gives the `authenticator` role a password (generated once, kept in the data folder, mode
+ * 0600) through the superuser URL, and writes the URL the server logs in with. Returns 0. */
+int sb_dev_cluster_server_url(const struct sb_dev_cluster *cluster, char *buf, size_t cap);
+
 #endif

@@ -8,7 +8,12 @@
  */
 #include "cli/dev.h"
 #include "db/migrate.h"
+#include "auth/keys.h"
+#include "db/conn.h"
+#include "http/router.h"
 #include "http/server.h"
+#include "util/arena.h"
+#include "util/config.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -23,12 +28,6 @@ struct command {
     int (*run)(int argc, char **argv);
 };
 
-static const char *env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : fallback;
-}
-
 static int wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -37,17 +36,8 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
-static struct sb_server_config server_config_from_env(void)
-{
-    struct sb_server_config config = {
-        .host = env_or("SB_HOST", "127.0.0.1"),
-        .port = atoi(env_or("SB_PORT", "54321")),
-        .threads = atoi(env_or("SB_THREADS", "4")),
-    };
-    return config;
-}
-
-/* Blocks until SIGINT or SIGTERM; the signals are blocked in every thread started after this. */
+/* Blocks SIGINT and SIGTERM in this thread and every thread started after, so that only
+ * sigwait sees them. */
 static void block_stop_signals(sigset_t *set)
 {
     sigemptyset(set);
@@ -56,17 +46,34 @@ static void block_stop_signals(sigset_t *set)
     pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
-static int serve_until_stopped(const char *database_url)
+static void print_keys(const struct sb_config *config, const char *api_url, const char *db_url, int as_env)
+{
+    struct sb_arena *arena = sb_arena_new();
+    const char *anon = sb_keys_anon(arena, config->jwt_secret);
+    const char *service = sb_keys_service_role(arena, config->jwt_secret);
+    if (as_env)
+        printf("API_URL=%s\nANON_KEY=%s\nSERVICE_ROLE_KEY=%s\nDB_URL=%s\n", api_url, anon, service, db_url ? db_url : "");
+    else
+        printf("API URL: %s\nDB URL: %s\nanon key: %s\nservice_role key: %s\n", api_url, db_url ? db_url : "(none)",
+               anon, service);
+    sb_arena_free(arena);
+}
+
+/* Serves until SIGINT or SIGTERM, then lets in-flight requests finish. shown_db_url is what
+ * to print as the database (the superuser URL in dev, never the server's password). */
+static int serve_until_stopped(const struct sb_config *config, const char *shown_db_url)
 {
     sigset_t stop_signals;
     int sig;
     block_stop_signals(&stop_signals);
-    struct sb_server_config config = server_config_from_env();
-    struct sb_server *server = sb_server_start(&config);
+    sb_db_configure(config->database_url, config->statement_timeout_ms);
+    sb_services_register();
+    struct sb_server *server = sb_server_start(config);
     if (!server)
         return 1;
-    (void)database_url; /* the API services use it; /health does not */
-    printf("API URL: http://%s:%d\n", config.host, config.port);
+    char api_url[300];
+    snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));
+    print_keys(config, api_url, shown_db_url, 0);
     fflush(stdout);
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "studybase: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
@@ -76,12 +83,14 @@ static int serve_until_stopped(const char *database_url)
 
 static int cmd_serve(int argc, char **argv)
 {
-    const char *url = getenv("DATABASE_URL");
-    if (!url || !*url) {
+    struct sb_config config;
+    if (sb_config_load(&config) != 0)
+        return 2;
+    if (!config.database_url) {
         fprintf(stderr, "studybase serve: set DATABASE_URL (or use `studybase dev` for a local database)\n");
         return 2;
     }
-    return serve_until_stopped(url);
+    return serve_until_stopped(&config, NULL);
 }
 
 static int cmd_migrate(int argc, char **argv)
@@ -114,23 +123,29 @@ static int cmd_migrate(int argc, char **argv)
 
 static int cmd_dev(int argc, char **argv)
 {
-    const char *external = getenv("DATABASE_URL");
-    if (external && *external) {
+    struct sb_config config;
+    if (sb_config_load(&config) != 0)
+        return 2;
+    if (config.database_url) {
         printf("using DATABASE_URL; no local cluster is started\n");
-        if (sb_migrate(external, SB_MIGRATE_UP, stdout) != 0)
+        if (sb_migrate(config.database_url, SB_MIGRATE_UP, stdout) != 0)
             return 1;
-        return serve_until_stopped(external);
+        return serve_until_stopped(&config, NULL);
     }
     struct sb_dev_cluster cluster;
-    char url[256];
+    char superuser_url[256], server_url[512];
     sb_dev_cluster_init(&cluster);
     if (sb_dev_cluster_start(&cluster) != 0)
         return 1;
-    sb_dev_cluster_url(&cluster, url, sizeof url);
-    printf("database: %s (data in %s)\n", url, cluster.pg_dir);
-    int rc = sb_migrate(url, SB_MIGRATE_UP, stdout);
+    sb_dev_cluster_url(&cluster, superuser_url, sizeof superuser_url);
+    printf("database: %s (data in %s)\n", superuser_url, cluster.pg_dir);
+    int rc = sb_migrate(superuser_url, SB_MIGRATE_UP, stdout);
     if (rc == 0)
-        rc = serve_until_stopped(url);
+        rc = sb_dev_cluster_server_url(&cluster, server_url, sizeof server_url) == 0 ? 0 : 1;
+    if (rc == 0) {
+        config.database_url = server_url;
+        rc = serve_until_stopped(&config, superuser_url);
+    }
     printf("stopping the local PostgreSQL cluster\n");
     if (sb_dev_cluster_stop(&cluster) != 0)
         rc = 1;
@@ -152,14 +167,23 @@ static int cmd_stop(int argc, char **argv)
 
 static int cmd_status(int argc, char **argv)
 {
+    int as_env = argc == 3 && strcmp(argv[1], "-o") == 0 && strcmp(argv[2], "env") == 0;
+    if (argc != 1 && !as_env) {
+        fprintf(stderr, "studybase status: expected no options or `-o env`\n");
+        return 2;
+    }
+    struct sb_config config;
+    if (sb_config_load(&config) != 0)
+        return 2;
     struct sb_dev_cluster cluster;
-    char url[256];
+    char url[256], api_url[300];
     sb_dev_cluster_init(&cluster);
     sb_dev_cluster_url(&cluster, url, sizeof url);
-    struct sb_server_config config = server_config_from_env();
-    int running = sb_dev_cluster_is_running(&cluster);
-    printf("API URL: http://%s:%d\nDB URL: %s\nlocal database: %s\n", config.host, config.port, url,
-           running ? "running" : "stopped");
+    snprintf(api_url, sizeof api_url, "http://%s:%d", config.host, config.port);
+    int running = config.database_url ? 1 : sb_dev_cluster_is_running(&cluster);
+    print_keys(&config, api_url, config.database_url ? config.database_url : url, as_env);
+    if (!as_env)
+        printf("local database: %s\n", config.database_url ? "not used (DATABASE_URL is set)" : running ? "running" : "stopped");
     return running ? 0 : 1;
 }
 
@@ -187,8 +211,10 @@ static const struct command commands[] = {
     { "stop", "stop the private PostgreSQL cluster",
       "usage: studybase stop\n\nStops the cluster that `studybase dev` started (fast, clean shutdown).\n",
       cmd_stop },
-    { "status", "show the API and database URLs of the local stack",
-      "usage: studybase status\n\nPrints the API URL and the local database URL and whether it runs.\n",
+    { "status", "show the API URL, database URL and API keys",
+      "usage: studybase status [-o env]\n\n"
+      "Prints the API URL, the database URL, the anon and service_role keys, and whether the\n"
+      "local database runs. With -o env: API_URL=, ANON_KEY=, SERVICE_ROLE_KEY=, DB_URL= lines.\n",
       cmd_status },
 };
 

@@ -1,50 +1,326 @@
 /*
- * server: libmicrohttpd glue. For now it answers GET /health; the API services hang off
- * the same dispatch as they arrive.
+ * server: libmicrohttpd glue. One request goes through three callbacks:
+ *   - the access handler's first call (headers in): set up the request, find the route,
+ *     authenticate, refuse early what is too large;
+ *   - further calls with body pieces: buffer them, or hand them to a streaming route;
+ *   - the last call (body done): run the handler and queue its response.
+ * The completion callback logs one JSON line and frees the request's arena.
  */
 #include "http/server.h"
 
+#include "http/request.h"
+#include "http/router.h"
+#include "util/buf.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHUTDOWN_GRACE_SECONDS 10
 
 struct sb_server {
     struct MHD_Daemon *daemon;
+    const struct sb_config *config;
+    int port;
 };
 
-static enum MHD_Result respond_json(struct MHD_Connection *conn, unsigned int status, const char *body)
+/* Per-connection state, allocated in the request's own arena. */
+struct exchange {
+    struct sb_request req;
+    const struct sb_route *route;
+    struct sb_buf body;
+    struct timespec started;
+    bool body_too_large;
+    bool queued;      /* a response has been queued with MHD */
+};
+
+static atomic_ulong request_counter;
+static unsigned long request_id_prefix;
+
+static const char cors_expose[] =
+    "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
+    "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition";
+static const char cors_allow_headers[] =
+    "apikey, authorization, x-client-info, content-type, content-profile, accept-profile, prefer, "
+    "range, x-upsert, x-supabase-api-version, cache-control, x-request-id";
+
+/* ---- setting a request up ---------------------------------------------------------- */
+
+struct query_collector {
+    struct sb_request *req;
+    int capacity;
+};
+
+static enum MHD_Result collect_query_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                              const char *value)
 {
-    struct MHD_Response *res = MHD_create_response_from_buffer(strlen(body), (void *)body,
-                                                               MHD_RESPMEM_MUST_COPY);
-    MHD_add_response_header(res, "Content-Type", "application/json");
-    enum MHD_Result ret = MHD_queue_response(conn, status, res);
+    struct query_collector *c = cls;
+    struct sb_request *req = c->req;
+    if (req->query_count == c->capacity) {
+        int capacity = c->capacity ? c->capacity * 2 : 8;
+        struct sb_kv *grown = sb_arena_alloc(req->arena, sizeof *grown * (size_t)capacity);
+        if (req->query_count)
+            memcpy(grown, req->query, sizeof *grown * (size_t)req->query_count);
+        req->query = grown;
+        c->capacity = capacity;
+    }
+    req->query[req->query_count].key = sb_arena_strdup(req->arena, key);
+    req->query[req->query_count].value = sb_arena_strdup(req->arena, value ? value : "");
+    req->query_count++;
+    return MHD_YES;
+}
+
+static const char *client_address(struct sb_arena *arena, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char text[INET6_ADDRSTRLEN] = "";
+    if (info && info->client_addr) {
+        const struct sockaddr *sa = info->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, text, sizeof text);
+    }
+    return sb_arena_strdup(arena, text);
+}
+
+/* The token: Authorization: Bearer <t>, else the apikey header. */
+static const char *presented_token(const struct sb_request *req)
+{
+    const char *authorization = sb_request_header(req, "Authorization");
+    if (authorization && strncasecmp(authorization, "Bearer ", 7) == 0) {
+        const char *t = authorization + 7;
+        while (*t == ' ')
+            t++;
+        if (*t)
+            return t;
+    }
+    const char *apikey = sb_request_header(req, "apikey");
+    return apikey && *apikey ? apikey : NULL;
+}
+
+static void authenticate(struct sb_request *req)
+{
+    const char *token = presented_token(req);
+    if (!token) {
+        req->auth = SB_AUTH_NONE;
+        return;
+    }
+    req->auth_error = sb_jwt_verify(req->arena, req->config->jwt_secret, token, req->config->jwt_aud,
+                                    &req->claims);
+    req->auth = req->auth_error == SB_JWT_OK ? SB_AUTH_VALID : SB_AUTH_INVALID;
+}
+
+static struct exchange *begin_exchange(const struct sb_server *server, struct MHD_Connection *conn,
+                                       const char *url, const char *method)
+{
+    struct sb_arena *arena = sb_arena_new();
+    struct exchange *ex = sb_arena_alloc(arena, sizeof *ex);
+    struct sb_request *req = &ex->req;
+    clock_gettime(CLOCK_MONOTONIC, &ex->started);
+    req->arena = arena;
+    req->config = server->config;
+    req->connection = conn;
+    req->method = sb_arena_strdup(arena, method);
+    req->path = sb_arena_strdup(arena, url);
+    req->response.fd = -1;
+    req->id = sb_arena_printf(arena, "%08lx-%06lx", request_id_prefix,
+                              (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff);
+    req->client_ip = client_address(arena, conn);
+    struct query_collector collector = { req, 0 };
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, &collector);
+    sb_buf_init(&ex->body, arena);
+    authenticate(req);
+    return ex;
+}
+
+/* ---- answering ----------------------------------------------------------------------- */
+
+static void respond_error(struct sb_request *req, int status, const char *error_code, const char *msg)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_printf(&b, "{\"code\":%d,\"error_code\":", status);
+    sb_buf_append_json_string(&b, error_code);
+    sb_buf_append(&b, ",\"msg\":");
+    sb_buf_append_json_string(&b, msg);
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, status, b.data);
+}
+
+static void add_cors_headers(struct MHD_Response *res, const struct sb_request *req, bool preflight)
+{
+    MHD_add_response_header(res, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header(res, "Access-Control-Expose-Headers", cors_expose);
+    if (!preflight)
+        return;
+    const char *asked = sb_request_header(req, "Access-Control-Request-Headers");
+    MHD_add_response_header(res, "Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+    MHD_add_response_header(res, "Access-Control-Allow-Headers", asked && *asked ? asked : cors_allow_headers);
+    MHD_add_response_header(res, "Access-Control-Max-Age", "86400");
+}
+
+static enum MHD_Result queue(struct exchange *ex, bool preflight)
+{
+    struct sb_request *req = &ex->req;
+    struct sb_response *r = &req->response;
+    struct MHD_Response *res;
+    if (r->fd >= 0) {
+        res = MHD_create_response_from_fd64(r->fd_size, r->fd);
+        r->fd = -1; /* MHD owns it now */
+    } else {
+        res = MHD_create_response_from_buffer(r->body_len, (void *)(r->body ? r->body : ""),
+                                              MHD_RESPMEM_PERSISTENT);
+    }
+    if (!res)
+        return MHD_NO;
+    if (r->content_type)
+        MHD_add_response_header(res, "Content-Type", r->content_type);
+    for (struct sb_header *h = r->headers; h; h = h->next)
+        MHD_add_response_header(res, h->name, h->value);
+    MHD_add_response_header(res, "X-Request-Id", req->id);
+    add_cors_headers(res, req, preflight);
+    enum MHD_Result ret = MHD_queue_response((struct MHD_Connection *)req->connection, (unsigned)r->status, res);
     MHD_destroy_response(res);
+    ex->queued = true;
     return ret;
 }
 
-static enum MHD_Result dispatch(void *cls, struct MHD_Connection *conn, const char *url,
-                                const char *method, const char *version, const char *upload_data,
-                                size_t *upload_data_size, void **req_cls)
+/* ---- the three phases ----------------------------------------------------------------- */
+
+static bool declared_length_exceeds(const struct sb_request *req, long limit)
 {
-    if (*req_cls == NULL) { /* first call: headers only */
-        *req_cls = (void *)1;
-        return MHD_YES;
-    }
-    if (*upload_data_size) { /* no route takes a body yet: drain it */
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
-    if (strcmp(url, "/health") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
-        return respond_json(conn, MHD_HTTP_OK, "{\"status\":\"ok\"}");
-    return respond_json(conn, MHD_HTTP_NOT_FOUND,
-                        "{\"code\":404,\"error_code\":\"not_found\",\"msg\":\"no route for this path\"}");
+    const char *length = sb_request_header(req, "Content-Length");
+    return length && strtoll(length, NULL, 10) > limit;
 }
 
-struct sb_server *sb_server_start(const struct sb_server_config *config)
+static enum MHD_Result on_headers(struct exchange *ex)
+{
+    struct sb_request *req = &ex->req;
+    if (strcmp(req->method, "OPTIONS") == 0) {
+        sb_respond(req, 200, NULL, "", 0);
+        return queue(ex, true);
+    }
+    bool path_known;
+    ex->route = sb_router_find(req->method, req->path, &path_known);
+    if (!ex->route) {
+        if (path_known)
+            respond_error(req, 405, "method_not_allowed", "this path does not take that method");
+        else
+            respond_error(req, 404, "not_found", "no route for this path");
+        return queue(ex, false);
+    }
+    if (ex->route->begin_body) {
+        if (ex->route->begin_body(req) != 0)
+            return queue(ex, false);
+    } else if (declared_length_exceeds(req, req->config->max_body_bytes)) {
+        respond_error(req, 413, "request_too_large", "the request body is larger than the server accepts");
+        return queue(ex, false);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result on_body_piece(struct exchange *ex, const char *data, size_t size)
+{
+    struct sb_request *req = &ex->req;
+    if (ex->queued || ex->body_too_large)
+        return MHD_YES; /* already answered: discard the rest */
+    if (ex->route->body_chunk) {
+        if (ex->route->body_chunk(req, data, size) != 0)
+            return queue(ex, false);
+        return MHD_YES;
+    }
+    if (ex->body.len + size > (size_t)req->config->max_body_bytes) {
+        ex->body_too_large = true;
+        return MHD_YES;
+    }
+    sb_buf_append_n(&ex->body, data, size);
+    return MHD_YES;
+}
+
+static enum MHD_Result on_body_done(struct exchange *ex)
+{
+    struct sb_request *req = &ex->req;
+    if (ex->body_too_large) {
+        respond_error(req, 413, "request_too_large", "the request body is larger than the server accepts");
+        return queue(ex, false);
+    }
+    req->body = ex->body.data;
+    req->body_len = ex->body.len;
+    ex->route->handle(req);
+    if (req->response.status == 0)
+        respond_error(req, 500, "unexpected_failure", "the handler gave no answer");
+    return queue(ex, false);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version, const char *upload_data,
+                                      size_t *upload_data_size, void **req_cls)
+{
+    struct exchange *ex = *req_cls;
+    if (!ex) {
+        ex = begin_exchange(cls, conn, url, method);
+        *req_cls = ex;
+        return on_headers(ex);
+    }
+    if (*upload_data_size) {
+        enum MHD_Result r = on_body_piece(ex, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        return r;
+    }
+    if (ex->queued)
+        return MHD_YES;
+    return on_body_done(ex);
+}
+
+static void log_exchange(const struct exchange *ex, enum MHD_RequestTerminationCode toe)
+{
+    const struct sb_request *req = &ex->req;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - ex->started.tv_sec) * 1e3 + (double)(now.tv_nsec - ex->started.tv_nsec) / 1e6;
+    char status[16], duration[32];
+    snprintf(status, sizeof status, "%d", req->response.status);
+    snprintf(duration, sizeof duration, "%.2f", ms);
+    sb_log(SB_LOG_INFO, "request", "id", req->id, "method", req->method, "path", req->path,
+           "status", status, "duration_ms", duration, "ip", req->client_ip,
+           "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", NULL);
+}
+
+static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                              enum MHD_RequestTerminationCode toe)
+{
+    struct exchange *ex = *req_cls;
+    if (!ex)
+        return;
+    bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    if (ex->route && ex->route->finished)
+        ex->route->finished(&ex->req, completed);
+    if (ex->req.response.fd >= 0)
+        close(ex->req.response.fd);
+    log_exchange(ex, toe);
+    *req_cls = NULL;
+    sb_arena_free(ex->req.arena);
+}
+
+/* ---- built-in routes ------------------------------------------------------------------ */
+
+static void handle_health(struct sb_request *req)
+{
+    sb_respond_json(req, 200, "{\"status\":\"ok\"}");
+}
+
+/* ---- life cycle -------------------------------------------------------------------------- */
+
+struct sb_server *sb_server_start(const struct sb_config *config)
 {
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)config->port) };
     if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
@@ -52,29 +328,55 @@ struct sb_server *sb_server_start(const struct sb_server_config *config)
                 config->host);
         return NULL;
     }
+    request_id_prefix = ((unsigned long)time(NULL) ^ (unsigned long)getpid()) & 0xffffffffUL;
+    sb_router_add(&(struct sb_route){ .method = "GET", .prefix = "/health", .handle = handle_health });
+    sb_router_add(&(struct sb_route){ .method = "HEAD", .prefix = "/health", .handle = handle_health });
+
     struct sb_server *server = calloc(1, sizeof *server);
+    server->config = config;
     server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, (uint16_t)config->port, NULL, NULL,
-        dispatch, server,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)config->port, NULL, NULL,
+        access_handler, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(config->threads > 0 ? config->threads : 2),
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config->threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {
         fprintf(stderr, "studybase: cannot listen on %s:%d (is the port in use?)\n", config->host, config->port);
         free(server);
         return NULL;
     }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    server->port = info ? info->port : config->port;
     char port[16];
-    snprintf(port, sizeof port, "%d", config->port);
+    snprintf(port, sizeof port, "%d", server->port);
     sb_log(SB_LOG_INFO, "listening", "host", config->host, "port", port, NULL);
     return server;
+}
+
+int sb_server_port(const struct sb_server *server)
+{
+    return server->port;
+}
+
+static unsigned int open_connections(struct MHD_Daemon *daemon)
+{
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info ? info->num_connections : 0;
 }
 
 void sb_server_stop(struct sb_server *server)
 {
     if (!server)
         return;
+    MHD_quiesce_daemon(server->daemon); /* stop accepting; in-flight requests go on */
+    for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && open_connections(server->daemon) > 0; i++) {
+        struct timespec pause = { 0, 50 * 1000 * 1000 };
+        nanosleep(&pause, NULL);
+    }
     MHD_stop_daemon(server->daemon);
     free(server);
 }

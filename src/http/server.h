@@ -1,22 +1,21 @@
 /*
- * server: the HTTP front door (libmicrohttpd, epoll, a pool of worker threads).
+ * server: the HTTP front door (libmicrohttpd: epoll, a pool of worker threads).
  *
  * sb_server_start returns a running server that owns its threads and sockets until
- * sb_server_stop, which lets in-flight requests finish and frees everything.
+ * sb_server_stop, which stops accepting, lets in-flight requests finish (up to a grace
+ * period) and frees everything. Routes must be registered (router.h) before the start.
  */
 #ifndef SB_HTTP_SERVER_H
 #define SB_HTTP_SERVER_H
 
-struct sb_server_config {
-    const char *host; /* address to bind, e.g. "127.0.0.1" */
-    int port;
-    int threads;
-};
+#include "util/config.h"
 
 struct sb_server;
 
-/* Returns NULL and prints why on failure. */
-struct sb_server *sb_server_start(const struct sb_server_config *config);
+/* Returns NULL and prints why on failure. config must outlive the server. */
+struct sb_server *sb_server_start(const struct sb_config *config);
+/* The port actually bound (useful when the config asked for port 0). */
+int sb_server_port(const struct sb_server *server);
 void sb_server_stop(struct sb_server *server);
 
 #endif

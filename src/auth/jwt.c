@@ -1,0 +1,147 @@
+/*
+ * jwt: compact serialisation, HMAC-SHA256, and claim checks with jansson.
+ */
+#include "auth/jwt.h"
+
+#include "util/base64url.h"
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+#include <time.h>
+
+static const char header_json[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
+
+static char *signature_of(struct sb_arena *arena, const char *secret, const char *signed_part, size_t len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)signed_part, len, mac, &mac_len);
+    return sb_base64url_encode(arena, mac, mac_len);
+}
+
+char *sb_jwt_sign(struct sb_arena *arena, const char *secret, const char *claims_json)
+{
+    char *header = sb_base64url_encode(arena, header_json, strlen(header_json));
+    char *payload = sb_base64url_encode(arena, claims_json, strlen(claims_json));
+    char *signed_part = sb_arena_printf(arena, "%s.%s", header, payload);
+    return sb_arena_printf(arena, "%s.%s", signed_part,
+                           signature_of(arena, secret, signed_part, strlen(signed_part)));
+}
+
+/* Decodes one base64url part holding a JSON object; NULL if it is not one. */
+static json_t *decode_object(struct sb_arena *arena, const char *part, size_t len, const char **text)
+{
+    size_t n;
+    unsigned char *raw = sb_base64url_decode(arena, part, len, &n);
+    if (!raw)
+        return NULL;
+    json_t *value = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, NULL);
+    if (value && !json_is_object(value)) {
+        json_decref(value);
+        return NULL;
+    }
+    if (text)
+        *text = (const char *)raw;
+    return value;
+}
+
+static const char *string_claim(struct sb_arena *arena, json_t *payload, const char *name)
+{
+    const char *s = json_string_value(json_object_get(payload, name));
+    return s ? sb_arena_strdup(arena, s) : NULL;
+}
+
+static int audience_matches(json_t *aud, const char *expected)
+{
+    if (!aud)
+        return 1;
+    if (json_is_string(aud))
+        return expected && strcmp(json_string_value(aud), expected) == 0;
+    if (json_is_array(aud)) {
+        size_t i;
+        json_t *item;
+        json_array_foreach(aud, i, item)
+            if (json_is_string(item) && expected && strcmp(json_string_value(item), expected) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+static int role_is_known(const char *role)
+{
+    return strcmp(role, "anon") == 0 || strcmp(role, "authenticated") == 0 ||
+           strcmp(role, "service_role") == 0;
+}
+
+static enum sb_jwt_status check_claims(struct sb_arena *arena, json_t *payload, const char *audience,
+                                       struct sb_jwt_claims *out)
+{
+    json_t *exp = json_object_get(payload, "exp");
+    if (exp && !json_is_number(exp))
+        return SB_JWT_MALFORMED;
+    out->exp = exp ? (long long)json_number_value(exp) : 0;
+    json_t *iat = json_object_get(payload, "iat");
+    out->iat = json_is_number(iat) ? (long long)json_number_value(iat) : 0;
+    if (exp && out->exp <= (long long)time(NULL))
+        return SB_JWT_EXPIRED;
+    if (!audience_matches(json_object_get(payload, "aud"), audience))
+        return SB_JWT_BAD_AUDIENCE;
+    json_t *role = json_object_get(payload, "role");
+    if (role && !json_is_string(role))
+        return SB_JWT_BAD_ROLE;
+    out->role = role ? string_claim(arena, payload, "role") : "anon";
+    if (!role_is_known(out->role))
+        return SB_JWT_BAD_ROLE;
+    out->sub = string_claim(arena, payload, "sub");
+    out->email = string_claim(arena, payload, "email");
+    out->session_id = string_claim(arena, payload, "session_id");
+    return SB_JWT_OK;
+}
+
+enum sb_jwt_status sb_jwt_verify(struct sb_arena *arena, const char *secret, const char *token,
+                                 const char *audience, struct sb_jwt_claims *out)
+{
+    memset(out, 0, sizeof *out);
+    const char *dot1 = strchr(token, '.');
+    const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+    if (!dot1 || !dot2 || strchr(dot2 + 1, '.'))
+        return SB_JWT_MALFORMED;
+
+    json_t *header = decode_object(arena, token, (size_t)(dot1 - token), NULL);
+    if (!header)
+        return SB_JWT_MALFORMED;
+    const char *alg = json_string_value(json_object_get(header, "alg"));
+    int is_hs256 = alg && strcmp(alg, "HS256") == 0;
+    json_decref(header);
+    if (!is_hs256)
+        return SB_JWT_BAD_ALGORITHM;
+
+    char *expected = signature_of(arena, secret, token, (size_t)(dot2 - token));
+    size_t given_len = strlen(dot2 + 1);
+    if (given_len != strlen(expected) || CRYPTO_memcmp(expected, dot2 + 1, given_len) != 0)
+        return SB_JWT_BAD_SIGNATURE;
+
+    json_t *payload = decode_object(arena, dot1 + 1, (size_t)(dot2 - dot1 - 1), &out->json);
+    if (!payload)
+        return SB_JWT_MALFORMED;
+    enum sb_jwt_status status = check_claims(arena, payload, audience, out);
+    json_decref(payload);
+    return status;
+}
+
+const char *sb_jwt_status_message(enum sb_jwt_status status)
+{
+    switch (status) {
+    case SB_JWT_OK: return "valid JWT";
+    case SB_JWT_MALFORMED: return "invalid JWT: unable to parse or verify signature, token is malformed";
+    case SB_JWT_BAD_ALGORITHM: return "invalid JWT: signing method is not HS256";
+    case SB_JWT_BAD_SIGNATURE: return "invalid JWT: unable to parse or verify signature, signature is invalid";
+    case SB_JWT_EXPIRED: return "JWT expired";
+    case SB_JWT_BAD_AUDIENCE: return "invalid JWT: the audience is not accepted";
+    case SB_JWT_BAD_ROLE: return "invalid JWT: the role is not anon, authenticated or service_role";
+    }
+    return "invalid JWT";
+}

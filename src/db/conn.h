@@ -1,0 +1,63 @@
+/*
+ * conn: each HTTP worker thread's own PostgreSQL connection, and the way every service runs
+ * SQL: as the request's role, with its JWT claims, in one round trip.
+ *
+ * The connection is opened lazily on first use (DATABASE_URL), and dropped when it breaks; the
+ * next call opens it again. While the database is unreachable calls return SB_DB_UNAVAILABLE
+ * at once (the caller answers 503), never hang: connecting gives up after 5 seconds.
+ *
+ * sb_db_run sends, pipelined, in one implicit transaction: a statement that sets the role
+ * (one of anon, authenticated, service_role — anything else is refused), request.jwt.claims,
+ * request.jwt.claim.sub/.role and the statement timeout; then the caller's statement, prepared
+ * once per connection and reused; then Sync. Results and error texts are owned by the arena.
+ *
+ * For work that needs several statements and a decision between them (storage renames a file
+ * before committing), sb_db_begin / sb_db_query / sb_db_commit / sb_db_rollback run an explicit
+ * transaction with the same role set-up. The calling thread must not serve another request
+ * between begin and commit (it does not: a handler runs to its end on one thread).
+ */
+#ifndef SB_DB_CONN_H
+#define SB_DB_CONN_H
+
+#include <libpq-fe.h>
+
+#include "util/arena.h"
+
+enum sb_db_status {
+    SB_DB_OK,
+    SB_DB_ERROR,        /* PostgreSQL refused the statement: see the error fields */
+    SB_DB_UNAVAILABLE,  /* no connection to the database: answer 503 */
+};
+
+struct sb_db_result {
+    enum sb_db_status status;
+    PGresult *rows;                 /* the statement's result when SB_DB_OK; freed with the arena */
+    const char *sqlstate, *message, *detail, *hint;
+    const char *constraint, *schema, *table, *column;
+};
+
+struct sb_db_call {
+    const char *role;               /* "anon", "authenticated" or "service_role" */
+    const char *claims;             /* JSON object text for request.jwt.claims, or NULL */
+    const char *sub;                /* for request.jwt.claim.sub, or NULL */
+    const char *sql;                /* one statement with $1..$n */
+    int nparams;
+    const char *const *params;      /* text values; NULL means SQL NULL */
+};
+
+enum sb_db_status sb_db_run(struct sb_arena *arena, const struct sb_db_call *call, struct sb_db_result *out);
+
+enum sb_db_status sb_db_begin(struct sb_arena *arena, const struct sb_db_call *identity, struct sb_db_result *out);
+enum sb_db_status sb_db_query(struct sb_arena *arena, const char *sql, int nparams, const char *const *params,
+                              struct sb_db_result *out);
+enum sb_db_status sb_db_commit(struct sb_arena *arena, struct sb_db_result *out);
+void sb_db_rollback(void);
+
+/* Sets the connection string and statement timeout used by every worker (call once at start). */
+void sb_db_configure(const char *conninfo, int statement_timeout_ms);
+
+/* The calling thread's connection, opened if needed; NULL when the database is unreachable.
+ * For services that need libpq directly (e.g. LISTEN); do not leave a transaction open. */
+PGconn *sb_db_connection(void);
+
+#endif
