@@ -9,10 +9,12 @@ shift || true
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" "$@" >/dev/null
 fi
-ninja -C "$dir" >/dev/null
+log=$(mktemp)
+ninja -C "$dir" >"$log" 2>&1 || { cat "$log"; rm -f "$log"; exit 1; }
+rm -f "$log"
 if [ -f ext/vector/Makefile ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  make -s -C ext/vector PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config >/dev/null
+  make -s -C ext/vector PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
   $sudo make -s -C ext/vector PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
 fi

@@ -112,11 +112,17 @@ char *sb_arena_strdup(struct sb_arena *arena, const char *s)
 
 char *sb_arena_vprintf(struct sb_arena *arena, const char *fmt, va_list ap)
 {
+    char small[256];
     va_list again;
     va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    char *out = sb_arena_alloc(arena, (size_t)(n > 0 ? n : 0) + 1);
-    vsnprintf(out, (size_t)n + 1, fmt, again);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n < 0)
+        n = 0;
+    char *out = sb_arena_alloc(arena, (size_t)n + 1);
+    if ((size_t)n < sizeof small)
+        memcpy(out, small, (size_t)n + 1);
+    else
+        vsnprintf(out, (size_t)n + 1, fmt, again);
     va_end(again);
     return out;
 }

@@ -24,7 +24,8 @@ char *sb_arena_strdup(struct sb_arena *arena, const char *s);
 char *sb_arena_strndup(struct sb_arena *arena, const char *s, size_t n);
 char *sb_arena_printf(struct sb_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-char *sb_arena_vprintf(struct sb_arena *arena, const char *fmt, va_list ap);
+char *sb_arena_vprintf(struct sb_arena *arena, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 void sb_arena_defer(struct sb_arena *arena, void (*cleanup)(void *), void *data);
 

@@ -50,17 +50,10 @@ void sb_buf_append_char(struct sb_buf *buf, char c)
 
 void sb_buf_printf(struct sb_buf *buf, const char *fmt, ...)
 {
-    va_list ap, again;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    sb_buf_append(buf, sb_arena_vprintf(buf->arena, fmt, ap));
     va_end(ap);
-    if (n > 0) {
-        reserve(buf, (size_t)n);
-        vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, again);
-        buf->len += (size_t)n;
-    }
-    va_end(again);
 }
 
 void sb_buf_append_json_string(struct sb_buf *buf, const char *s)

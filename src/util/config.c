@@ -37,25 +37,24 @@ static int env_int(const char *name, long fallback, long min, long max, long *ou
     return 0;
 }
 
-static char *read_secret_file(const char *path)
+/* Reads the secret into buf (256 bytes); returns buf, or NULL if there is no usable secret. */
+static char *read_secret_file(const char *path, char *buf)
 {
-    char buf[256];
     FILE *f = fopen(path, "r");
     if (!f)
         return NULL;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    size_t n = fread(buf, 1, 255, f);
     fclose(f);
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         n--;
     buf[n] = '\0';
-    return n >= 32 ? strdup(buf) : NULL;
+    return n >= 32 ? buf : NULL;
 }
 
 /* 32 random bytes as 64 hex digits, written with O_EXCL so two starting processes agree. */
-static char *create_secret_file(const char *dir, const char *path)
+static char *create_secret_file(const char *dir, const char *path, char *hex)
 {
     unsigned char raw[32];
-    char hex[65];
     if (RAND_bytes(raw, sizeof raw) != 1)
         return NULL;
     for (size_t i = 0; i < sizeof raw; i++)
@@ -63,13 +62,13 @@ static char *create_secret_file(const char *dir, const char *path)
     mkdir(dir, 0755);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
-        return errno == EEXIST ? read_secret_file(path) : NULL;
+        return errno == EEXIST ? read_secret_file(path, hex) : NULL;
     int ok = write(fd, hex, 64) == 64 && write(fd, "\n", 1) == 1;
     close(fd);
-    return ok ? strdup(hex) : NULL;
+    return ok ? hex : NULL;
 }
 
-static const char *load_jwt_secret(const char *data_dir)
+static const char *load_jwt_secret(const char *data_dir, char *storage)
 {
     const char *given = getenv("SB_JWT_SECRET");
     if (given && *given) {
@@ -81,9 +80,9 @@ static const char *load_jwt_secret(const char *data_dir)
     }
     char path[4096];
     snprintf(path, sizeof path, "%s/jwt_secret", data_dir);
-    char *secret = read_secret_file(path);
+    char *secret = read_secret_file(path, storage);
     if (!secret)
-        secret = create_secret_file(data_dir, path);
+        secret = create_secret_file(data_dir, path, storage);
     if (!secret)
         fprintf(stderr, "studybase: cannot read or create the JWT secret in %s: %s\n", path, strerror(errno));
     return secret;
@@ -110,6 +109,6 @@ int sb_config_load(struct sb_config *c)
     c->max_body_bytes = max_body;
     c->statement_timeout_ms = (int)timeout;
     c->request_timeout_s = (int)request_timeout;
-    c->jwt_secret = load_jwt_secret(c->data_dir);
+    c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);
     return c->jwt_secret ? 0 : -1;
 }

@@ -23,6 +23,7 @@ struct sb_config {
     long max_body_bytes;          /* SB_MAX_BODY_BYTES, 1048576: JSON request bodies */
     int statement_timeout_ms;     /* SB_STATEMENT_TIMEOUT_MS, 8000: per request, 0 = none */
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
+    char secret_storage[256];     /* holds a secret read from data_dir */
 };
 
 /* Fills config from the environment. Returns 0, or -1 after printing what is wrong. */
