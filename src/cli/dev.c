@@ -41,8 +41,9 @@ void sb_dev_cluster_url(const struct sb_dev_cluster *c, char *buf, size_t cap)
     snprintf(buf, cap, "postgresql://postgres:postgres@127.0.0.1:%d/postgres", c->port);
 }
 
-/* Runs argv as the postgres user (when root) and waits; returns its exit status or -1. */
-static int run_as_cluster_owner(char *const argv[], int quiet, int new_session)
+/* Runs argv as the postgres user (when root) and waits; returns its exit status or -1.
+ * The program's output goes to log (opened before privileges are dropped), or nowhere. */
+static int run_as_cluster_owner(char *const argv[], const char *log, int new_session)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -50,17 +51,17 @@ static int run_as_cluster_owner(char *const argv[], int quiet, int new_session)
     if (pid == 0) {
         if (new_session)
             setsid();
+        int out = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
+        if (out >= 0) {
+            dup2(out, STDOUT_FILENO);
+            dup2(out, STDERR_FILENO);
+        }
         if (geteuid() == 0) {
             struct passwd *pw = getpwnam("postgres");
             if (!pw || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
                 fprintf(stderr, "studybase: cannot switch to the postgres user (is PostgreSQL installed?)\n");
                 _exit(127);
             }
-        }
-        if (quiet) {
-            int devnull = open("/dev/null", O_WRONLY);
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
         }
         execv(argv[0], argv);
         fprintf(stderr, "studybase: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -87,27 +88,40 @@ static int give_to_cluster_owner(const char *path)
 
 /* The cluster owner must be able to pass through the data folder to reach pg/ inside it;
  * it needs no more (the folder may hold keys that only we may read). */
-static int let_cluster_owner_traverse(const char *dir)
+static int add_traverse_permission(const char *dir, int announce)
 {
     struct stat st;
-    if (geteuid() != 0 || stat(dir, &st) != 0 || (st.st_mode & S_IXOTH))
+    if (stat(dir, &st) != 0 || (st.st_mode & S_IXOTH))
         return 0;
+    if (announce)
+        printf("studybase: allowing others to pass through %s (mode o+x, no listing) so that the "
+               "postgres user can reach the cluster's data\n", dir);
     return chmod(dir, (st.st_mode & 07777) | S_IXOTH);
+}
+
+/* The data folder and every folder above it (e.g. /root, mode 0700 on Debian). */
+static int let_cluster_owner_reach(const char *data_dir)
+{
+    if (geteuid() != 0)
+        return 0;
+    char path[2048];
+    snprintf(path, sizeof path, "%s", data_dir);
+    if (add_traverse_permission(path, 0) != 0)
+        return -1;
+    for (char *slash = strrchr(path, '/'); slash && slash != path; slash = strrchr(path, '/')) {
+        *slash = '\0';
+        if (add_traverse_permission(path, 1) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int create_cluster(const struct sb_dev_cluster *c)
 {
-    char initdb[1200], pwfile[4200];
+    char initdb[1200], pwfile[4200], log[4200];
     snprintf(initdb, sizeof initdb, "%s/initdb", c->bin_dir);
+    snprintf(log, sizeof log, "%s/initdb.log", c->data_dir);
     snprintf(pwfile, sizeof pwfile, "%s/pwfile", c->data_dir);
-    if (mkdir(c->data_dir, 0755) != 0 && errno != EEXIST) {
-        fprintf(stderr, "studybase: cannot create %s: %s\n", c->data_dir, strerror(errno));
-        return -1;
-    }
-    if (let_cluster_owner_traverse(c->data_dir) != 0) {
-        fprintf(stderr, "studybase: cannot let the postgres user into %s: %s\n", c->data_dir, strerror(errno));
-        return -1;
-    }
     if (mkdir(c->pg_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "studybase: cannot create %s: %s\n", c->pg_dir, strerror(errno));
         return -1;
@@ -125,10 +139,10 @@ static int create_cluster(const struct sb_dev_cluster *c)
                            "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8",
                            "--locale=C.UTF-8", NULL };
     printf("creating the local PostgreSQL cluster in %s\n", c->pg_dir);
-    int rc = run_as_cluster_owner(argv, 1, 0);
+    int rc = run_as_cluster_owner(argv, log, 0);
     unlink(pwfile);
     if (rc != 0)
-        fprintf(stderr, "studybase: initdb failed (exit %d)\n", rc);
+        fprintf(stderr, "studybase: initdb failed (exit %d); its output is in %s\n", rc, log);
     return rc == 0 ? 0 : -1;
 }
 
@@ -137,13 +151,21 @@ int sb_dev_cluster_is_running(const struct sb_dev_cluster *c)
     char pg_ctl[1200];
     snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
     char *const argv[] = { pg_ctl, "status", "-D", (char *)c->pg_dir, NULL };
-    return run_as_cluster_owner(argv, 1, 0) == 0;
+    return run_as_cluster_owner(argv, NULL, 0) == 0;
 }
 
 int sb_dev_cluster_start(const struct sb_dev_cluster *c)
 {
     char version_file[4200];
     snprintf(version_file, sizeof version_file, "%s/PG_VERSION", c->pg_dir);
+    if (mkdir(c->data_dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "studybase: cannot create %s: %s\n", c->data_dir, strerror(errno));
+        return -1;
+    }
+    if (let_cluster_owner_reach(c->data_dir) != 0) {
+        fprintf(stderr, "studybase: cannot let the postgres user into %s: %s\n", c->data_dir, strerror(errno));
+        return -1;
+    }
     if (access(version_file, F_OK) != 0 && create_cluster(c) != 0)
         return -1;
     if (sb_dev_cluster_is_running(c))
@@ -154,7 +176,7 @@ int sb_dev_cluster_start(const struct sb_dev_cluster *c)
     snprintf(options, sizeof options, "-p %d -c listen_addresses=127.0.0.1 -k %s", c->port, c->pg_dir);
     char *const argv[] = { pg_ctl, "start", "-w", "-t", "60", "-D", (char *)c->pg_dir, "-l", log,
                            "-o", options, NULL };
-    int rc = run_as_cluster_owner(argv, 1, 1);
+    int rc = run_as_cluster_owner(argv, NULL, 1);
     if (rc != 0)
         fprintf(stderr, "studybase: PostgreSQL did not start on port %d; see %s\n", c->port, log);
     return rc == 0 ? 0 : -1;
@@ -167,7 +189,7 @@ int sb_dev_cluster_stop(const struct sb_dev_cluster *c)
     char pg_ctl[1200];
     snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
     char *const argv[] = { pg_ctl, "stop", "-w", "-m", "fast", "-D", (char *)c->pg_dir, NULL };
-    return run_as_cluster_owner(argv, 1, 0) == 0 ? 0 : -1;
+    return run_as_cluster_owner(argv, NULL, 0) == 0 ? 0 : -1;
 }
 
 /* The authenticator's password: read from the data folder, or made and kept there. */
