@@ -208,21 +208,37 @@ static void collect(struct sb_arena *arena, struct connection *c, bool keep_rows
     }
 }
 
-enum sb_db_status sb_db_run(struct sb_arena *arena, const struct sb_db_call *call, struct sb_db_result *out)
+/* Starts a result; refuses a role outside the three API roles before anything is sent. */
+static bool accept_identity(const struct sb_db_call *identity, struct sb_db_result *out)
 {
     memset(out, 0, sizeof *out);
-    if (!role_is_allowed(call->role)) {
-        out->status = SB_DB_ERROR;
-        out->sqlstate = "42501";
-        out->message = "the request's role is not one the API may use";
+    if (role_is_allowed(identity->role))
+        return true;
+    out->status = SB_DB_ERROR;
+    out->sqlstate = "42501";
+    out->message = "the request's role is not one the API may use";
+    return false;
+}
+
+/* The parameters of setup_sql for this identity. */
+static void fill_setup(const struct sb_db_call *identity, const char *setup[4])
+{
+    setup[0] = identity->role;
+    setup[1] = identity->claims ? identity->claims : "";
+    setup[2] = identity->sub ? identity->sub : "";
+    setup[3] = statement_timeout;
+}
+
+enum sb_db_status sb_db_run(struct sb_arena *arena, const struct sb_db_call *call, struct sb_db_result *out)
+{
+    if (!accept_identity(call, out))
         return SB_DB_ERROR;
-    }
     struct connection *c = thread_connection();
     if (!connected(c))
         return unavailable(c, out);
 
-    const char *setup[4] = { call->role, call->claims ? call->claims : "", call->sub ? call->sub : "",
-                             statement_timeout };
+    const char *setup[4];
+    fill_setup(call, setup);
     struct prepared *newly_prepared = NULL;
     bool sent = PQenterPipelineMode(c->pg) == 1 &&
                 PQsendQueryParams(c->pg, setup_sql, 4, NULL, setup, NULL, NULL, 0) == 1 &&
@@ -280,20 +296,15 @@ static enum sb_db_status exec_plain(struct sb_arena *arena, struct connection *c
 
 enum sb_db_status sb_db_begin(struct sb_arena *arena, const struct sb_db_call *identity, struct sb_db_result *out)
 {
-    memset(out, 0, sizeof *out);
-    if (!role_is_allowed(identity->role)) {
-        out->status = SB_DB_ERROR;
-        out->sqlstate = "42501";
-        out->message = "the request's role is not one the API may use";
+    if (!accept_identity(identity, out))
         return SB_DB_ERROR;
-    }
     struct connection *c = thread_connection();
     if (!connected(c))
         return unavailable(c, out);
     if (exec_plain(arena, c, "BEGIN", 0, NULL, out) != SB_DB_OK)
         return out->status;
-    const char *setup[4] = { identity->role, identity->claims ? identity->claims : "",
-                             identity->sub ? identity->sub : "", statement_timeout };
+    const char *setup[4];
+    fill_setup(identity, setup);
     if (exec_plain(arena, c, setup_sql, 4, setup, out) != SB_DB_OK)
         sb_db_rollback();
     return out->status;
