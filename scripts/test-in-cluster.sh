@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
 # Runs inside pg_virtualenv (PGHOST, PGPORT, PGUSER, PGPASSWORD point at a throwaway cluster):
-# creates a database and runs the TAP suites against it: the CLI tests (which migrate it and
-# leave it migrated), then the SQL tests (pgTAP).
-set -euo pipefail
+# creates a database and runs the suites against it: the CLI tests (which migrate it and leave
+# it migrated), the SQL tests (pgTAP), then the API tests (node's test runner + supabase-js).
+# Every suite runs even when an earlier one fails; the exit status says whether all passed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 export STUDYBASE=${STUDYBASE:-$PWD/build-test/studybase}
 export TEST_DB=studybase_test
-createdb "$TEST_DB"
+createdb "$TEST_DB" || exit 1
 export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$TEST_DB"
 
-prove --exec bash --timer tests/cli/*.t
-"$STUDYBASE" migrate up >/dev/null
+status=0
+prove --exec bash --timer tests/cli/*.t || status=1
+"$STUDYBASE" migrate up >/dev/null || exit 1
 
 shopt -s nullglob
 sqlfiles=(db/tests/*.sql ext/vector/test/*.sql)
 if [ ${#sqlfiles[@]} -gt 0 ]; then
-  pg_prove --timer -d "$TEST_DB" "${sqlfiles[@]}"
+  pg_prove --timer -d "$TEST_DB" "${sqlfiles[@]}" || status=1
 fi
+
+if [ -d tests/api/node_modules ]; then
+  (cd tests/api && node --test --test-concurrency=1) || status=1
+else
+  echo "tests/api: node_modules missing (scripts/deps.sh test runs npm ci)" >&2
+  status=1
+fi
+exit $status
