@@ -15,6 +15,15 @@ rm -f "$log"
 if [ -f ext/vector/Makefile ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  make -s -C ext/vector PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
-  $sudo make -s -C ext/vector PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config install >/dev/null
+  pg_config=/usr/lib/postgresql/15/bin/pg_config
+  make -s -C ext/vector PG_CONFIG=$pg_config
+  installed="$($pg_config --pkglibdir)/vector.so"
+  # Several checkouts on one machine share the system's extension folder: one that was built
+  # earlier does not replace a newer build another checkout installed (make -C ext/vector
+  # install forces it).
+  if [ -f "$installed" ] && ! cmp -s ext/vector/vector.so "$installed" && [ "$installed" -nt ext/vector/vector.so ]; then
+    echo "note: the installed vector extension is newer than this checkout's build; left in place"
+  else
+    $sudo make -s -C ext/vector PG_CONFIG=$pg_config install >/dev/null
+  fi
 fi
