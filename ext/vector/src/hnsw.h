@@ -171,12 +171,22 @@ typedef struct HnswCandidate
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 } HnswCandidate;
 
+/* A map from node id to a pointer: open addressing on the id (hnswutils.c). */
+typedef struct HnswIdMap
+{
+	uint64	   *keys;			/* id + 1; 0 = empty */
+	void	  **values;
+	uint32		size;			/* a power of two */
+	uint32		count;
+} HnswIdMap;
+
 /* How the search code reaches nodes (hnswbuild.c: memory, hnswutils.c: pages). */
 typedef struct HnswGraph HnswGraph;
 struct HnswGraph
 {
 	HnswIndexInfo *info;
 	void	   *ctx;
+	HnswIdMap  *vectors;		/* pages: vectors already copied, or NULL to copy each time */
 	/* distance from query to node id, filling c's level and heap TIDs; false if it is gone */
 	bool		(*visit) (HnswGraph *g, uint64 id, const float *query, HnswCandidate *c);
 	/* node id's neighbours on a layer into out (HnswLayerSlots entries); returns the count */
@@ -184,15 +194,6 @@ struct HnswGraph
 	/* node id's vector (valid until the caller's memory context resets); NULL if gone */
 	const float *(*vector) (HnswGraph *g, uint64 id);
 };
-
-/* Nodes already met by a search: open addressing on the id. */
-typedef struct HnswVisited
-{
-	uint64	   *keys;			/* id + 1; 0 = empty */
-	HnswCandidate **values;
-	uint32		size;			/* a power of two */
-	uint32		count;
-} HnswVisited;
 
 /* A best-first search on one layer (hnswutils.c). */
 typedef struct HnswSearch
@@ -205,7 +206,7 @@ typedef struct HnswSearch
 	pairingheap *results;		/* farthest first, at most ef */
 	int			nresults;
 	pairingheap *discarded;		/* nearest first; NULL unless an iterative scan needs it */
-	HnswVisited visited;
+	HnswIdMap	visited;		/* nodes already met */
 	int64		nvisited;
 } HnswSearch;
 
@@ -232,6 +233,7 @@ extern void HnswInitMetaPage(Page page, HnswIndexInfo *info);
 extern void HnswReadMeta(Relation index, HnswMetaData *meta);
 extern HnswNodeTuple HnswNodeOnPage(Page page, uint64 id);
 extern void HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info);
+extern void HnswCacheVectors(HnswGraph *g);
 extern void HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded);
 extern void HnswSearchSeed(HnswSearch *s, uint64 id);
 extern void HnswSearchRun(HnswSearch *s);

@@ -380,6 +380,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.graph.visit = memory_visit;
 	bs.graph.neighbours = memory_neighbours;
 	bs.graph.vector = memory_vector;
+	bs.graph.vectors = NULL;
 	bs.memory_limit = (Size) maintenance_work_mem * 1024;
 	bs.value = palloc(sizeof(float) * bs.info->dims);
 	bs.graph_ctx = AllocSetContextCreate(build_ctx, "hnsw build graph", ALLOCSET_DEFAULT_SIZES);

@@ -249,6 +249,7 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	uint64		id;
 
 	HnswInitDiskGraph(&g, index, info);
+	HnswCacheVectors(&g);
 	LockPage(index, HNSW_UPDATE_LOCK, mode);
 	HnswReadMeta(index, &meta);
 	if (!ItemPointerIsValid(&meta.entry) || level > meta.entry_level)
@@ -284,24 +285,46 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 }
 
+/*
+ * The memory of one insert: kept for the backend's life and reset after each insert, so its
+ * first block (big enough for a typical insert's copies of neighbour vectors) is not given
+ * back to the system and faulted in again every time.
+ */
+static MemoryContext
+insert_context(void)
+{
+	static MemoryContext ctx = NULL;
+
+	if (ctx == NULL)
+		ctx = AllocSetContextCreate(TopMemoryContext, "hnsw insert",
+									2 * 1024 * 1024, 2 * 1024 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
+	return ctx;
+}
+
 bool
 hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Relation heap,
 		   IndexUniqueCheck checkUnique, bool indexUnchanged, IndexInfo *indexInfo)
 {
-	HnswIndexInfo *info;
-	MemoryContext ctx;
+	MemoryContext ctx = insert_context();
 	MemoryContext old;
+	HnswIndexInfo *info;
 	float	   *vec;
 
 	if (isnull[0])
 		return false;
-	ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw insert", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(ctx);
-	info = HnswGetIndexInfo(index);
-	vec = palloc(sizeof(float) * info->dims);
-	if (HnswPrepareValue(info, values[0], vec))
-		HnswInsertValue(index, info, vec, heap_tid);
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(ctx);
+	PG_TRY();
+	{
+		info = HnswGetIndexInfo(index);
+		vec = palloc(sizeof(float) * info->dims);
+		if (HnswPrepareValue(info, values[0], vec))
+			HnswInsertValue(index, info, vec, heap_tid);
+	}
+	PG_FINALLY();
+	{
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(ctx);
+	}
+	PG_END_TRY();
 	return false;
 }

@@ -245,14 +245,21 @@ disk_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 	return n;
 }
 
+static bool idmap_add(HnswIdMap *map, uint64 id, void *value);
+static void *idmap_get(const HnswIdMap *map, uint64 id);
+static void idmap_init(HnswIdMap *map, uint32 size);
+
 static const float *
 disk_vector(HnswGraph *g, uint64 id)
 {
 	Relation	index = (Relation) g->ctx;
-	Buffer		buf = lock_node_page(index, id);
+	Buffer		buf;
 	HnswNodeTuple node;
 	float	   *vec = NULL;
 
+	if (g->vectors != NULL && (vec = idmap_get(g->vectors, id)) != NULL)
+		return vec;
+	buf = lock_node_page(index, id);
 	if (!BufferIsValid(buf))
 		return NULL;
 	node = HnswNodeOnPage(BufferGetPage(buf), id);
@@ -262,6 +269,8 @@ disk_vector(HnswGraph *g, uint64 id)
 		memcpy(vec, node->vec, sizeof(float) * node->dim);
 	}
 	UnlockReleaseBuffer(buf);
+	if (vec != NULL && g->vectors != NULL)
+		idmap_add(g->vectors, id, vec);
 	return vec;
 }
 
@@ -273,73 +282,94 @@ HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 	g->visit = disk_visit;
 	g->neighbours = disk_neighbours;
 	g->vector = disk_vector;
+	g->vectors = NULL;
 }
 
-/* The visited set ------------------------------------------------------------------------- */
+/*
+ * Keeps the vectors the graph copies from pages (in the current memory context) so each is
+ * copied once: for an insert or a VACUUM page, where the same neighbours come up again and
+ * again. A node's vector never changes while it can be reached, so the copies stay right.
+ */
+void
+HnswCacheVectors(HnswGraph *g)
+{
+	g->vectors = palloc(sizeof(HnswIdMap));
+	idmap_init(g->vectors, 1024);
+}
+
+/* Maps from node ids --------------------------------------------------------------------- */
 
 static void
-visited_init(HnswVisited *v, uint32 size)
+idmap_init(HnswIdMap *map, uint32 size)
 {
-	v->size = size;
-	v->count = 0;
-	v->keys = palloc0(sizeof(uint64) * size);
-	v->values = palloc(sizeof(HnswCandidate *) * size);
+	map->size = size;
+	map->count = 0;
+	map->keys = palloc0(sizeof(uint64) * size);
+	map->values = palloc(sizeof(void *) * size);
 }
 
 static uint32
-visited_slot(const HnswVisited *v, uint64 id)
+idmap_slot(const HnswIdMap *map, uint64 id)
 {
 	uint64		h = (id + 1) * UINT64CONST(0x9E3779B97F4A7C15);
-	uint32		i = (uint32) (h >> 32) & (v->size - 1);
+	uint32		i = (uint32) (h >> 32) & (map->size - 1);
 
-	while (v->keys[i] != 0 && v->keys[i] != id + 1)
-		i = (i + 1) & (v->size - 1);
+	while (map->keys[i] != 0 && map->keys[i] != id + 1)
+		i = (i + 1) & (map->size - 1);
 	return i;
 }
 
 static void
-visited_grow(HnswVisited *v)
+idmap_grow(HnswIdMap *map)
 {
-	HnswVisited bigger;
+	HnswIdMap	bigger;
 
-	visited_init(&bigger, v->size * 2);
-	for (uint32 i = 0; i < v->size; i++)
+	idmap_init(&bigger, map->size * 2);
+	for (uint32 i = 0; i < map->size; i++)
 	{
-		if (v->keys[i] != 0)
+		if (map->keys[i] != 0)
 		{
-			uint32		j = visited_slot(&bigger, v->keys[i] - 1);
+			uint32		j = idmap_slot(&bigger, map->keys[i] - 1);
 
-			bigger.keys[j] = v->keys[i];
-			bigger.values[j] = v->values[i];
+			bigger.keys[j] = map->keys[i];
+			bigger.values[j] = map->values[i];
 			bigger.count++;
 		}
 	}
-	pfree(v->keys);
-	pfree(v->values);
-	*v = bigger;
+	pfree(map->keys);
+	pfree(map->values);
+	*map = bigger;
 }
 
-/* Marks id visited; false if it already was. */
+/* Adds id with a value; false if id is there already. */
 static bool
-visited_add(HnswVisited *v, uint64 id, HnswCandidate *c)
+idmap_add(HnswIdMap *map, uint64 id, void *value)
 {
 	uint32		i;
 
-	if ((v->count + 1) * 2 > v->size)
-		visited_grow(v);
-	i = visited_slot(v, id);
-	if (v->keys[i] != 0)
+	if ((map->count + 1) * 2 > map->size)
+		idmap_grow(map);
+	i = idmap_slot(map, id);
+	if (map->keys[i] != 0)
 		return false;
-	v->keys[i] = id + 1;
-	v->values[i] = c;
-	v->count++;
+	map->keys[i] = id + 1;
+	map->values[i] = value;
+	map->count++;
 	return true;
 }
 
 static bool
-visited_contains(const HnswVisited *v, uint64 id)
+idmap_contains(const HnswIdMap *map, uint64 id)
 {
-	return v->keys[visited_slot(v, id)] != 0;
+	return map->keys[idmap_slot(map, id)] != 0;
+}
+
+static void *
+idmap_get(const HnswIdMap *map, uint64 id)
+{
+	uint32		i = idmap_slot(map, id);
+
+	return map->keys[i] != 0 ? map->values[i] : NULL;
 }
 
 /* Best-first search on one layer ---------------------------------------------------------- */
@@ -382,7 +412,7 @@ HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int e
 	s->results = pairingheap_allocate(farthest_first_kept, NULL);
 	s->nresults = 0;
 	s->discarded = keep_discarded ? pairingheap_allocate(nearest_first_kept, NULL) : NULL;
-	visited_init(&s->visited, 256);
+	idmap_init(&s->visited, 256);
 	s->nvisited = 0;
 }
 
@@ -416,7 +446,7 @@ search_meet(HnswSearch *s, uint64 id)
 {
 	HnswCandidate *c;
 
-	if (visited_contains(&s->visited, id))
+	if (idmap_contains(&s->visited, id))
 		return;
 	c = palloc(sizeof(HnswCandidate));
 	c->id = id;
@@ -424,11 +454,11 @@ search_meet(HnswSearch *s, uint64 id)
 	c->in_todo = false;
 	if (!s->g->visit(s->g, id, s->query, c))
 	{
-		visited_add(&s->visited, id, NULL);
+		idmap_add(&s->visited, id, NULL);
 		pfree(c);
 		return;
 	}
-	visited_add(&s->visited, id, c);
+	idmap_add(&s->visited, id, c);
 	s->nvisited++;
 	if (s->nresults < s->ef || c->dist < KEPT_OF(pairingheap_first(s->results))->dist)
 	{

@@ -227,6 +227,7 @@ repair_page(VacuumState *vs, BlockNumber blkno)
 	UnlockReleaseBuffer(buf);
 	if (!is_node_page(copy.data))
 		return;
+	HnswCacheVectors(&vs->graph);	/* in the per-page context */
 	maxchanges = PageGetMaxOffsetNumber(copy.data) * (HNSW_MAX_LEVEL + 1);
 	changes = palloc(sizeof(LinkChange) * Max(maxchanges, 1));
 	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(copy.data); off++)
@@ -342,6 +343,7 @@ for_each_node_page(VacuumState *vs, void (*fn) (VacuumState *, BlockNumber))
 		fn(vs, blkno);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(vs->tmp_ctx);
+		vs->graph.vectors = NULL;	/* it was in tmp_ctx */
 	}
 }
 
