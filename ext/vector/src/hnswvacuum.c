@@ -63,6 +63,45 @@ is_node_page(Page page)
 	return !PageIsNew(page) && HnswPageGetOpaque(page)->flags == HNSW_PAGE_NODES;
 }
 
+/* A block of nodes under an exclusive lock, registered with generic WAL on its first change. */
+typedef struct PageChange
+{
+	Buffer		buf;
+	GenericXLogState *state;
+	Page		page;			/* the buffer's page, then the copy to change */
+} PageChange;
+
+static bool
+begin_page(VacuumState *vs, BlockNumber blkno, PageChange *pc)
+{
+	pc->buf = read_block(vs, blkno, BUFFER_LOCK_EXCLUSIVE);
+	pc->state = NULL;
+	pc->page = BufferGetPage(pc->buf);
+	if (is_node_page(pc->page))
+		return true;
+	UnlockReleaseBuffer(pc->buf);
+	return false;
+}
+
+static Page
+page_to_change(VacuumState *vs, PageChange *pc)
+{
+	if (pc->state == NULL)
+	{
+		pc->state = GenericXLogStart(vs->index);
+		pc->page = GenericXLogRegisterBuffer(pc->state, pc->buf, 0);
+	}
+	return pc->page;
+}
+
+static void
+end_page(PageChange *pc)
+{
+	if (pc->state != NULL)
+		GenericXLogFinish(pc->state);
+	UnlockReleaseBuffer(pc->buf);
+}
+
 /* Step 1 ------------------------------------------------------------------------------------ */
 
 static int
@@ -92,20 +131,14 @@ drop_dead_tids(VacuumState *vs, HnswNodeTuple node)
 static void
 remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 {
-	Buffer		buf = read_block(vs, blkno, BUFFER_LOCK_EXCLUSIVE);
-	Page		page = BufferGetPage(buf);
-	GenericXLogState *state = NULL;
-	Page		wpage = page;
+	PageChange	pc;
 
-	if (!is_node_page(page))
-	{
-		UnlockReleaseBuffer(buf);
+	if (!begin_page(vs, blkno, &pc))
 		return;
-	}
-	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(pc.page); off++)
 	{
 		uint64		id = ((uint64) blkno << 16) | off;
-		HnswNodeTuple node = HnswNodeOnPage(wpage, id);
+		HnswNodeTuple node = HnswNodeOnPage(pc.page, id);
 		int			dead;
 
 		if (node == NULL)
@@ -113,12 +146,7 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 		dead = count_dead(vs, node);
 		if (dead > 0)
 		{
-			if (state == NULL)
-			{
-				state = GenericXLogStart(vs->index);
-				wpage = GenericXLogRegisterBuffer(state, buf, 0);
-				node = HnswNodeOnPage(wpage, id);
-			}
+			node = HnswNodeOnPage(page_to_change(vs, &pc), id);
 			drop_dead_tids(vs, node);
 			vs->stats->tuples_removed += dead;
 		}
@@ -131,9 +159,7 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 			vs->best_level = node->level;
 		}
 	}
-	if (state != NULL)
-		GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
+	end_page(&pc);
 }
 
 /* Step 2 ------------------------------------------------------------------------------------ */
@@ -297,35 +323,22 @@ move_entry_point(VacuumState *vs)
 static void
 free_deleting_on_page(VacuumState *vs, BlockNumber blkno)
 {
-	Buffer		buf = read_block(vs, blkno, BUFFER_LOCK_EXCLUSIVE);
-	Page		page = BufferGetPage(buf);
-	GenericXLogState *state = NULL;
-	Page		wpage = page;
+	PageChange	pc;
 
-	if (!is_node_page(page))
-	{
-		UnlockReleaseBuffer(buf);
+	if (!begin_page(vs, blkno, &pc))
 		return;
-	}
-	for (OffsetNumber off = PageGetMaxOffsetNumber(page); off >= FirstOffsetNumber; off--)
+	for (OffsetNumber off = PageGetMaxOffsetNumber(pc.page); off >= FirstOffsetNumber; off--)
 	{
 		uint64		id = ((uint64) blkno << 16) | off;
-		HnswNodeTuple node = HnswNodeOnPage(wpage, id);
+		HnswNodeTuple node = HnswNodeOnPage(pc.page, id);
 
 		if (node == NULL || node->nheaptids != 0 || !is_deleting(vs, id))
 			continue;
-		if (state == NULL)
-		{
-			state = GenericXLogStart(vs->index);
-			wpage = GenericXLogRegisterBuffer(state, buf, 0);
-		}
-		PageIndexTupleDeleteNoCompact(wpage, off);
-		PageSetHasFreeLinePointers(wpage);
+		PageIndexTupleDeleteNoCompact(page_to_change(vs, &pc), off);
+		PageSetHasFreeLinePointers(pc.page);
 	}
-	if (state != NULL)
-		GenericXLogFinish(state);
-	RecordPageWithFreeSpace(vs->index, blkno, PageGetFreeSpace(BufferGetPage(buf)));
-	UnlockReleaseBuffer(buf);
+	RecordPageWithFreeSpace(vs->index, blkno, PageGetFreeSpace(pc.page));
+	end_page(&pc);
 }
 
 /* The whole pass ---------------------------------------------------------------------------- */

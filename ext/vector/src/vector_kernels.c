@@ -111,13 +111,7 @@ l2_squared_avx2(int dim, const float *a, const float *b)
 		acc0 = _mm256_fmadd_ps(d0, d0, acc0);
 	}
 	sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
-	for (; i < dim; i++)
-	{
-		float		diff = a[i] - b[i];
-
-		sum += diff * diff;
-	}
-	return sum;
+	return sum + l2_squared_scalar(dim - i, a + i, b + i);
 }
 
 VK_TARGET static float
@@ -136,9 +130,7 @@ inner_product_avx2(int dim, const float *a, const float *b)
 	for (; i + 8 <= dim; i += 8)
 		acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
 	sum = horizontal_sum(_mm256_add_ps(acc0, acc1));
-	for (; i < dim; i++)
-		sum += a[i] * b[i];
-	return sum;
+	return sum + inner_product_scalar(dim - i, a + i, b + i);
 }
 
 VK_TARGET static float
@@ -156,9 +148,7 @@ l1_avx2(int dim, const float *a, const float *b)
 		acc = _mm256_add_ps(acc, _mm256_andnot_ps(sign, d));
 	}
 	sum = horizontal_sum(acc);
-	for (; i < dim; i++)
-		sum += fabsf(a[i] - b[i]);
-	return sum;
+	return sum + l1_scalar(dim - i, a + i, b + i);
 }
 
 VK_TARGET static VkCosineParts
@@ -168,6 +158,7 @@ cosine_parts_avx2(int dim, const float *a, const float *b)
 	__m256		na = _mm256_setzero_ps();
 	__m256		nb = _mm256_setzero_ps();
 	VkCosineParts p;
+	VkCosineParts tail;
 	int			i = 0;
 
 	for (; i + 8 <= dim; i += 8)
@@ -179,15 +170,10 @@ cosine_parts_avx2(int dim, const float *a, const float *b)
 		na = _mm256_fmadd_ps(va, va, na);
 		nb = _mm256_fmadd_ps(vb, vb, nb);
 	}
-	p.dot = horizontal_sum(dot);
-	p.norm_a = horizontal_sum(na);
-	p.norm_b = horizontal_sum(nb);
-	for (; i < dim; i++)
-	{
-		p.dot += a[i] * b[i];
-		p.norm_a += a[i] * a[i];
-		p.norm_b += b[i] * b[i];
-	}
+	tail = cosine_parts_scalar(dim - i, a + i, b + i);
+	p.dot = horizontal_sum(dot) + tail.dot;
+	p.norm_a = horizontal_sum(na) + tail.norm_a;
+	p.norm_b = horizontal_sum(nb) + tail.norm_b;
 	return p;
 }
 
