@@ -188,18 +188,7 @@ CREATE INDEX idx_materials_course_id ON materials USING btree (course_id);
 CREATE INDEX idx_materials_file_path ON materials USING btree (file_path);
 CREATE INDEX idx_chat_history_course_id ON chat_history USING btree (course_id);
 
--- The HNSW index needs the vector extension's hnsw access method with vector_cosine_ops;
--- on an installation whose vector extension has none yet, the table is created without it.
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1
-               FROM pg_opclass AS c JOIN pg_am AS a ON a.oid = c.opcmethod
-               WHERE a.amname = 'hnsw' AND c.opcname = 'vector_cosine_ops') THEN
-        CREATE INDEX chat_history_embedding_idx ON chat_history
-            USING hnsw (embedding vector_cosine_ops);
-    END IF;
-END
-$$;
+CREATE INDEX chat_history_embedding_idx ON chat_history USING hnsw (embedding vector_cosine_ops);
 
 -- updated_at ----------------------------------------------------------------------------
 

@@ -120,14 +120,9 @@ SELECT is(pg_get_indexdef('idx_materials_file_path'::regclass),
 SELECT is(pg_get_indexdef('idx_chat_history_course_id'::regclass),
     'CREATE INDEX idx_chat_history_course_id ON public.chat_history USING btree (course_id)',
     'idx_chat_history_course_id is a B-tree index on chat_history.course_id');
--- 002 creates the HNSW index only where the vector extension provides hnsw/vector_cosine_ops.
-SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_opclass AS c JOIN pg_am AS a ON a.oid = c.opcmethod
-                         WHERE a.amname = 'hnsw' AND c.opcname = 'vector_cosine_ops')
-    THEN is(pg_get_indexdef(to_regclass('chat_history_embedding_idx')),
-            'CREATE INDEX chat_history_embedding_idx ON public.chat_history USING hnsw (embedding vector_cosine_ops)',
-            'chat_history_embedding_idx is an HNSW index on chat_history.embedding with cosine distance')
-    ELSE skip('the vector extension has no hnsw access method yet', 1)
-END;
+SELECT is(pg_get_indexdef('chat_history_embedding_idx'::regclass),
+    'CREATE INDEX chat_history_embedding_idx ON public.chat_history USING hnsw (embedding vector_cosine_ops)',
+    'chat_history_embedding_idx is an HNSW index on chat_history.embedding with cosine distance');
 
 -- triggers ------------------------------------------------------------------------------
 

@@ -3,13 +3,15 @@
  * (<-> L2, <#> negative inner product, <=> cosine, <+> L1), plus vector_norm.
  *
  * Sums accumulate in float4, as pgvector's do, so a sum that overflows gives Infinity rather
- * than an error. The kernels take plain arrays so that an index can call them too.
+ * than an error. The kernels (vector_kernels.c: scalar or AVX2/FMA, chosen when the library
+ * loads) take plain arrays, so the hnsw index calls the same code.
  */
 #include "postgres.h"
 
 #include <math.h>
 
 #include "vector.h"
+#include "vector_kernels.h"
 
 void
 CheckSameDims(const Vector *a, const Vector *b)
@@ -23,43 +25,23 @@ CheckSameDims(const Vector *a, const Vector *b)
 float
 VectorL2SquaredDistance(int dim, const float *a, const float *b)
 {
-	float		sum = 0;
-
-	for (int i = 0; i < dim; i++)
-	{
-		float		diff = a[i] - b[i];
-
-		sum += diff * diff;
-	}
-	return sum;
+	return vk->l2_squared(dim, a, b);
 }
 
 float
 VectorInnerProduct(int dim, const float *a, const float *b)
 {
-	float		sum = 0;
-
-	for (int i = 0; i < dim; i++)
-		sum += a[i] * b[i];
-	return sum;
+	return vk->inner_product(dim, a, b);
 }
 
 /* dot / sqrt(|a|^2 |b|^2), clamped to [-1, 1]; NaN when either vector is zero. */
 double
 VectorCosineSimilarity(int dim, const float *a, const float *b)
 {
-	float		dot = 0,
-				norm_a = 0,
-				norm_b = 0;
+	VkCosineParts p = vk->cosine_parts(dim, a, b);
 	double		similarity;
 
-	for (int i = 0; i < dim; i++)
-	{
-		dot += a[i] * b[i];
-		norm_a += a[i] * a[i];
-		norm_b += b[i] * b[i];
-	}
-	similarity = (double) dot / sqrt((double) norm_a * (double) norm_b);
+	similarity = (double) p.dot / sqrt((double) p.norm_a * (double) p.norm_b);
 	if (similarity > 1)
 		similarity = 1;
 	else if (similarity < -1)
@@ -70,11 +52,7 @@ VectorCosineSimilarity(int dim, const float *a, const float *b)
 float
 VectorL1Distance(int dim, const float *a, const float *b)
 {
-	float		sum = 0;
-
-	for (int i = 0; i < dim; i++)
-		sum += fabsf(a[i] - b[i]);
-	return sum;
+	return vk->l1(dim, a, b);
 }
 
 PG_FUNCTION_INFO_V1(l2_distance);

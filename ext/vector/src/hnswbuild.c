@@ -1,0 +1,415 @@
+/*
+ * hnswbuild.c: CREATE INDEX for hnsw. Reads the table, builds the graph in memory (the same
+ * search and selection code as inserts, on arrays instead of pages), then writes every node
+ * to pages in one sequential pass and WAL-logs the finished pages at once.
+ *
+ * If the graph outgrows maintenance_work_mem, what exists is written out and the remaining
+ * rows are inserted like ordinary inserts (slower, same result). All memory lives in a context
+ * deleted before returning.
+ */
+#include "postgres.h"
+
+#include "access/tableam.h"
+#include "access/xloginsert.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "hnsw.h"
+
+typedef struct BuildNode
+{
+	float	   *vec;
+	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
+	uint8		level;
+	uint8		nheaptids;
+	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
+	ItemPointerData tid;		/* where it is written */
+} BuildNode;
+
+typedef struct BuildState
+{
+	Relation	index;
+	HnswIndexInfo *info;
+	HnswGraph	graph;
+	BuildNode  *nodes;
+	int64		count;
+	int64		capacity;
+	int64		entry;
+	int			entry_level;
+	Size		memory_used;
+	Size		memory_limit;
+	bool		on_disk;		/* the graph is written; insert the rest through pages */
+	double		indtuples;
+	float	   *value;
+	MemoryContext graph_ctx;
+	MemoryContext tmp_ctx;
+} BuildState;
+
+/* The graph in memory, for the search code ---------------------------------------------- */
+
+static bool
+memory_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
+{
+	BuildState *bs = (BuildState *) g->ctx;
+
+	c->dist = HnswDistance(g->info, query, bs->nodes[id].vec);
+	c->level = bs->nodes[id].level;
+	c->nheaptids = 0;
+	return true;
+}
+
+static int
+memory_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
+{
+	BuildState *bs = (BuildState *) g->ctx;
+	BuildNode  *node = &bs->nodes[id];
+	int32	   *links = node->links + HnswLayerOffset(g->info->m, layer);
+	int			n = 0;
+
+	if (layer > node->level)
+		return 0;
+	for (int i = 0; i < HnswLayerSlots(g->info->m, layer); i++)
+		if (links[i] >= 0)
+			out[n++] = (uint64) links[i];
+	return n;
+}
+
+static const float *
+memory_vector(HnswGraph *g, uint64 id)
+{
+	return ((BuildState *) g->ctx)->nodes[id].vec;
+}
+
+/* Adding nodes ------------------------------------------------------------------------------ */
+
+static BuildNode *
+new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
+{
+	int			nlinks = HnswLinkCount(bs->info->m, level);
+	BuildNode  *node;
+	MemoryContext old = MemoryContextSwitchTo(bs->graph_ctx);
+
+	if (bs->count == bs->capacity)
+	{
+		bs->capacity = Max(1024, bs->capacity * 2);
+		bs->nodes = bs->nodes == NULL
+			? MemoryContextAllocHuge(bs->graph_ctx, sizeof(BuildNode) * bs->capacity)
+			: repalloc_huge(bs->nodes, sizeof(BuildNode) * bs->capacity);
+	}
+	node = &bs->nodes[bs->count++];
+	node->vec = palloc(sizeof(float) * bs->info->dims);
+	memcpy(node->vec, vec, sizeof(float) * bs->info->dims);
+	node->links = palloc(sizeof(int32) * nlinks);
+	for (int i = 0; i < nlinks; i++)
+		node->links[i] = -1;
+	node->level = level;
+	node->nheaptids = 1;
+	node->heaptids[0] = *heaptid;
+	MemoryContextSwitchTo(old);
+	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + sizeof(int32) * nlinks;
+	return node;
+}
+
+/* Links node `from` to `to` on a layer, pruning from's list when it is full. */
+static void
+add_link(BuildState *bs, int64 from, int layer, int64 to)
+{
+	int			max = HnswLayerSlots(bs->info->m, layer);
+	int32	   *links = bs->nodes[from].links + HnswLayerOffset(bs->info->m, layer);
+	uint64	   *ids;
+	uint64	   *kept;
+	int			n;
+
+	for (int i = 0; i < max; i++)
+	{
+		if (links[i] < 0)
+		{
+			links[i] = (int32) to;
+			return;
+		}
+	}
+	ids = palloc(sizeof(uint64) * (max + 1));
+	kept = palloc(sizeof(uint64) * max);
+	for (int i = 0; i < max; i++)
+		ids[i] = (uint64) links[i];
+	ids[max] = (uint64) to;
+	n = HnswPrune(&bs->graph, bs->nodes[from].vec, ids, max + 1, max, kept);
+	for (int i = 0; i < max; i++)
+		links[i] = i < n ? (int32) kept[i] : -1;
+}
+
+static void
+insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
+{
+	int			level = HnswRandomLevel(bs->info->m, bs->info->max_level);
+	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
+	HnswCandidate *nearest;
+	int64		id;
+
+	if (bs->count == 0)
+	{
+		new_node(bs, vec, level, heaptid);
+		bs->entry = 0;
+		bs->entry_level = level;
+		return;
+	}
+	HnswChooseNeighbours(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, &nearest);
+	if (nearest != NULL && nearest->dist == 0 &&
+		memcmp(bs->nodes[nearest->id].vec, vec, sizeof(float) * bs->info->dims) == 0 &&
+		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
+	{
+		BuildNode  *same = &bs->nodes[nearest->id];
+
+		same->heaptids[same->nheaptids++] = *heaptid;
+		return;
+	}
+	new_node(bs, vec, level, heaptid);
+	id = bs->count - 1;
+	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)
+	{
+		int32	   *links = bs->nodes[id].links + HnswLayerOffset(bs->info->m, layer);
+
+		for (int i = 0; i < layers[layer].count; i++)
+		{
+			links[i] = (int32) layers[layer].ids[i];
+			add_link(bs, (int64) layers[layer].ids[i], layer, id);
+		}
+	}
+	if (level > bs->entry_level)
+	{
+		bs->entry = id;
+		bs->entry_level = level;
+	}
+}
+
+/* Writing pages ----------------------------------------------------------------------------- */
+
+static void
+write_new_block(Relation index, Page page, BlockNumber expected)
+{
+	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+
+	if (BufferGetBlockNumber(buf) != expected)
+		elog(ERROR, "hnsw build: expected to write block %u, got %u", expected, BufferGetBlockNumber(buf));
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	memcpy(BufferGetPage(buf), page, BLCKSZ);
+	MarkBufferDirty(buf);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Gives every node its TID: nodes fill pages in order, starting at block 1. */
+static BlockNumber
+assign_tids(BuildState *bs)
+{
+	PGAlignedBlock scratch;
+	Size		capacity;
+	Size		free_space;
+	BlockNumber blkno = 1;
+	OffsetNumber off = FirstOffsetNumber;
+
+	HnswInitPage(scratch.data, HNSW_PAGE_NODES);
+	capacity = PageGetExactFreeSpace(scratch.data);
+	free_space = capacity;
+	for (int64 i = 0; i < bs->count; i++)
+	{
+		Size		need = HnswNodeSize(bs->info->dims, bs->nodes[i].level, bs->info->m) + sizeof(ItemIdData);
+
+		if (need > free_space)
+		{
+			blkno++;
+			off = FirstOffsetNumber;
+			free_space = capacity;
+		}
+		ItemPointerSet(&bs->nodes[i].tid, blkno, off);
+		off++;
+		free_space -= need;
+	}
+	return bs->count > 0 ? blkno + 1 : 1;
+}
+
+static void
+fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
+{
+	int			nlinks = HnswLinkCount(bs->info->m, node->level);
+	ItemPointerData *links;
+
+	tup->level = node->level;
+	tup->nheaptids = node->nheaptids;
+	tup->dim = bs->info->dims;
+	memset(tup->heaptids, 0, sizeof(tup->heaptids));
+	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
+	memcpy(tup->vec, node->vec, sizeof(float) * bs->info->dims);
+	links = HnswNodeLinks(tup);
+	for (int i = 0; i < nlinks; i++)
+	{
+		if (node->links[i] >= 0)
+			links[i] = bs->nodes[node->links[i]].tid;
+		else
+			ItemPointerSetInvalid(&links[i]);
+	}
+}
+
+static void
+write_meta(BuildState *bs)
+{
+	PGAlignedBlock page;
+	HnswMetaData *meta;
+
+	HnswInitMetaPage(page.data, bs->info);
+	meta = HnswPageGetMeta(page.data);
+	if (bs->count > 0)
+	{
+		meta->entry = bs->nodes[bs->entry].tid;
+		meta->entry_level = bs->entry_level;
+	}
+	write_new_block(bs->index, page.data, HNSW_METAPAGE_BLKNO);
+}
+
+static void
+write_graph(BuildState *bs)
+{
+	PGAlignedBlock page;
+	HnswNodeTuple tup = palloc0(HnswNodeSize(bs->info->dims, HNSW_MAX_LEVEL, bs->info->m));
+	BlockNumber current = 1;
+
+	assign_tids(bs);
+	write_meta(bs);
+	HnswInitPage(page.data, HNSW_PAGE_NODES);
+	for (int64 i = 0; i < bs->count; i++)
+	{
+		BuildNode  *node = &bs->nodes[i];
+		Size		size = HnswNodeSize(bs->info->dims, node->level, bs->info->m);
+
+		if (ItemPointerGetBlockNumber(&node->tid) != current)
+		{
+			write_new_block(bs->index, page.data, current);
+			current = ItemPointerGetBlockNumber(&node->tid);
+			HnswInitPage(page.data, HNSW_PAGE_NODES);
+		}
+		memset(tup, 0, size);
+		fill_node_tuple(bs, node, tup);
+		if (PageAddItem(page.data, (Item) tup, size, InvalidOffsetNumber, false, false) !=
+			ItemPointerGetOffsetNumber(&node->tid))
+			elog(ERROR, "hnsw build: node %lld does not fit where it was placed", (long long) i);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (bs->count > 0)
+		write_new_block(bs->index, page.data, current);
+	pfree(tup);
+}
+
+/* Reading the table --------------------------------------------------------------------------- */
+
+static void
+spill_to_disk(BuildState *bs)
+{
+	ereport(NOTICE,
+			(errmsg("hnsw graph no longer fits into maintenance_work_mem after " INT64_FORMAT " tuples", bs->count),
+			 errdetail("Building will take significantly more time."),
+			 errhint("Increase maintenance_work_mem to speed up builds.")));
+	write_graph(bs);
+	bs->on_disk = true;
+	MemoryContextReset(bs->graph_ctx);
+	bs->nodes = NULL;
+}
+
+static void
+build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *state)
+{
+	BuildState *bs = (BuildState *) state;
+	MemoryContext old;
+
+	if (isnull[0])
+		return;
+	old = MemoryContextSwitchTo(bs->tmp_ctx);
+	if (HnswPrepareValue(bs->info, values[0], bs->value))
+	{
+		if (bs->on_disk)
+			HnswInsertValue(index, bs->info, bs->value, tid);
+		else
+			insert_in_memory(bs, bs->value, tid);
+		bs->indtuples++;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tmp_ctx);
+	if (!bs->on_disk && bs->memory_used > bs->memory_limit)
+		spill_to_disk(bs);
+}
+
+static void
+check_build_options(Relation index, HnswIndexInfo *info)
+{
+	if (info->dims < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("column does not have dimensions")));
+	if (info->dims > HNSW_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("column cannot have more than %d dimensions for hnsw index", HNSW_MAX_DIM)));
+	if (info->max_level < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a node of %d dimensions with m = %d does not fit an hnsw index page", info->dims, info->m),
+				 errhint("Use a smaller m.")));
+	if (info->ef_construction < 2 * info->m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be greater than or equal to 2 * m")));
+}
+
+IndexBuildResult *
+hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result = palloc0(sizeof(IndexBuildResult));
+	BuildState	bs;
+	double		reltuples;
+	MemoryContext build_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw build", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(build_ctx);
+
+	if (RelationGetNumberOfBlocks(index) != 0)
+		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	memset(&bs, 0, sizeof(bs));
+	bs.index = index;
+	bs.info = HnswGetIndexInfo(index);
+	check_build_options(index, bs.info);
+	bs.graph.info = bs.info;
+	bs.graph.ctx = &bs;
+	bs.graph.visit = memory_visit;
+	bs.graph.neighbours = memory_neighbours;
+	bs.graph.vector = memory_vector;
+	bs.graph.vectors = NULL;
+	bs.memory_limit = (Size) maintenance_work_mem * 1024;
+	bs.value = palloc(sizeof(float) * bs.info->dims);
+	bs.graph_ctx = AllocSetContextCreate(build_ctx, "hnsw build graph", ALLOCSET_DEFAULT_SIZES);
+	bs.tmp_ctx = AllocSetContextCreate(build_ctx, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
+
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, true, build_callback, &bs, NULL);
+	if (!bs.on_disk)
+		write_graph(&bs);
+	if (RelationNeedsWAL(index))
+		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
+
+	MemoryContextSwitchTo(old);
+	result->heap_tuples = reltuples;
+	result->index_tuples = bs.indtuples;
+	MemoryContextDelete(build_ctx);
+	return result;
+}
+
+/* An unlogged index's init fork: the meta page of an empty index. */
+void
+hnswbuildempty(Relation index)
+{
+	Buffer		buf = ReadBufferExtended(index, INIT_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	START_CRIT_SECTION();
+	HnswInitMetaPage(BufferGetPage(buf), HnswGetIndexInfo(index));
+	MarkBufferDirty(buf);
+	log_newpage_buffer(buf, true);
+	END_CRIT_SECTION();
+	UnlockReleaseBuffer(buf);
+}

@@ -1,0 +1,698 @@
+/*
+ * hnswutils.c: what every part of the hnsw index shares: distances and value preparation,
+ * node sizes and levels, pages and the meta page, the graph read through the buffer manager,
+ * and the HNSW algorithms themselves (best-first search on a layer, greedy descent, the
+ * neighbour-selection heuristic) written once against the HnswGraph interface, so the build
+ * (in memory), inserts, scans and VACUUM (on pages) run the same code.
+ *
+ * Everything returned is palloc'd in the caller's current memory context.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/generic_xlog.h"
+#include "miscadmin.h"
+#include "common/pg_prng.h"
+#include "storage/bufpage.h"
+#include "utils/rel.h"
+
+#include "hnsw.h"
+#include "vector_kernels.h"
+
+/* Distances and values -------------------------------------------------------------------- */
+
+float
+HnswDistance(HnswIndexInfo *info, const float *a, const float *b)
+{
+	if (info->distance != NULL)
+		return info->distance(info->dims, a, b);
+	if (info->negate_inner_product)
+		return -vk->inner_product(info->dims, a, b);
+	{
+		Vector	   *va = InitVector(info->dims);
+		Vector	   *vb = InitVector(info->dims);
+		double		d;
+
+		memcpy(va->x, a, sizeof(float) * info->dims);
+		memcpy(vb->x, b, sizeof(float) * info->dims);
+		d = DatumGetFloat8(FunctionCall2Coll(info->distance_proc, info->collation,
+											 PointerGetDatum(va), PointerGetDatum(vb)));
+		pfree(va);
+		pfree(vb);
+		return (float) d;
+	}
+}
+
+/*
+ * Copies an indexed value into out (info->dims floats), normalised for vector_cosine_ops.
+ * False when the value cannot be indexed: a zero vector under cosine distance.
+ */
+bool
+HnswPrepareValue(HnswIndexInfo *info, Datum value, float *out)
+{
+	Vector	   *v = DatumGetVector(value);
+	double		norm = 0;
+
+	if (v->dim != info->dims)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", info->dims, v->dim)));
+	memcpy(out, v->x, sizeof(float) * info->dims);
+	if (!info->normalize)
+		return true;
+	for (int i = 0; i < info->dims; i++)
+		norm += (double) out[i] * (double) out[i];
+	norm = sqrt(norm);
+	if (norm == 0 || !isfinite(norm))
+		return false;
+	for (int i = 0; i < info->dims; i++)
+		out[i] = (float) (out[i] / norm);
+	return true;
+}
+
+/* Sizes and levels ------------------------------------------------------------------------ */
+
+Size
+HnswNodeSize(int dim, int level, int m)
+{
+	return MAXALIGN(HNSW_NODE_HEADER_SIZE + sizeof(float) * dim +
+					sizeof(ItemPointerData) * HnswLinkCount(m, level));
+}
+
+/* The most a node tuple may take so that it fits an empty page. */
+static Size
+max_node_size(void)
+{
+	return BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(HnswPageOpaqueData)) -
+		sizeof(ItemIdData);
+}
+
+/* The highest level a node of this many dimensions can have and still fit a page; -1: none. */
+int
+HnswMaxLevel(int dim, int m)
+{
+	int			level = -1;
+
+	while (level < HNSW_MAX_LEVEL && HnswNodeSize(dim, level + 1, m) <= max_node_size())
+		level++;
+	return level;
+}
+
+/* floor(-ln(U) / ln(m)), U uniform in (0, 1], capped. */
+int
+HnswRandomLevel(int m, int max_level)
+{
+	double		u = 1.0 - pg_prng_double(&pg_global_prng_state);
+	int			level = (int) floor(-log(u) / log((double) m));
+
+	return Min(level, max_level);
+}
+
+/* Pages ----------------------------------------------------------------------------------- */
+
+void
+HnswInitPage(Page page, uint16 flags)
+{
+	HnswPageOpaqueData *opaque;
+
+	PageInit(page, BLCKSZ, sizeof(HnswPageOpaqueData));
+	opaque = HnswPageGetOpaque(page);
+	opaque->flags = flags;
+	opaque->page_id = HNSW_PAGE_ID;
+}
+
+void
+HnswInitMetaPage(Page page, HnswIndexInfo *info)
+{
+	HnswMetaData *meta;
+
+	HnswInitPage(page, HNSW_PAGE_META);
+	meta = HnswPageGetMeta(page);
+	meta->magic = HNSW_MAGIC;
+	meta->version = HNSW_VERSION;
+	meta->dims = info->dims;
+	meta->m = info->m;
+	meta->ef_construction = info->ef_construction;
+	ItemPointerSetInvalid(&meta->entry);
+	meta->entry_level = -1;
+	((PageHeader) page)->pd_lower = (char *) meta + sizeof(HnswMetaData) - (char *) page;
+}
+
+void
+HnswReadMeta(Relation index, HnswMetaData *meta)
+{
+	Buffer		buf = ReadBuffer(index, HNSW_METAPAGE_BLKNO);
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	*meta = *HnswPageGetMeta(page);
+	UnlockReleaseBuffer(buf);
+	if (meta->magic != HNSW_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not an hnsw index", RelationGetRelationName(index))));
+	if (meta->version != HNSW_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("hnsw index \"%s\" has version %u, expected %u (REINDEX it)",
+						RelationGetRelationName(index), meta->version, HNSW_VERSION)));
+}
+
+/* The graph on pages ---------------------------------------------------------------------- */
+
+/* The node tuple at id on a page the caller has locked, or NULL if that slot holds none. */
+HnswNodeTuple
+HnswNodeOnPage(Page page, uint64 id)
+{
+	OffsetNumber off = (OffsetNumber) (id & 0xFFFF);
+	ItemId		item;
+
+	if (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
+		off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return NULL;
+	item = PageGetItemId(page, off);
+	if (!ItemIdIsNormal(item))
+		return NULL;
+	return (HnswNodeTuple) PageGetItem(page, item);
+}
+
+static Buffer
+lock_node_page(Relation index, uint64 id)
+{
+	BlockNumber blkno = (BlockNumber) (id >> 16);
+	Buffer		buf;
+
+	if (blkno == HNSW_METAPAGE_BLKNO || blkno == InvalidBlockNumber)
+		return InvalidBuffer;
+	buf = ReadBuffer(index, blkno);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	return buf;
+}
+
+static bool
+disk_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
+{
+	Relation	index = (Relation) g->ctx;
+	Buffer		buf = lock_node_page(index, id);
+	HnswNodeTuple node;
+
+	if (!BufferIsValid(buf))
+		return false;
+	node = HnswNodeOnPage(BufferGetPage(buf), id);
+	if (node == NULL || node->dim != g->info->dims)
+	{
+		UnlockReleaseBuffer(buf);
+		return false;
+	}
+	c->dist = HnswDistance(g->info, query, node->vec);
+	c->level = node->level;
+	c->nheaptids = node->nheaptids;
+	memcpy(c->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
+	UnlockReleaseBuffer(buf);
+	return true;
+}
+
+static int
+copy_links(HnswNodeTuple node, int m, int layer, uint64 *out)
+{
+	ItemPointerData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
+	int			n = 0;
+
+	if (layer > node->level)
+		return 0;
+	for (int i = 0; i < HnswLayerSlots(m, layer); i++)
+		if (ItemPointerIsValid(&links[i]))
+			out[n++] = HnswTidToId(&links[i]);
+	return n;
+}
+
+static int
+disk_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
+{
+	Relation	index = (Relation) g->ctx;
+	Buffer		buf = lock_node_page(index, id);
+	HnswNodeTuple node;
+	int			n = 0;
+
+	if (!BufferIsValid(buf))
+		return 0;
+	node = HnswNodeOnPage(BufferGetPage(buf), id);
+	if (node != NULL)
+		n = copy_links(node, g->info->m, layer, out);
+	UnlockReleaseBuffer(buf);
+	return n;
+}
+
+static bool idmap_add(HnswIdMap *map, uint64 id, void *value);
+static void *idmap_get(const HnswIdMap *map, uint64 id);
+static void idmap_init(HnswIdMap *map, uint32 size);
+
+static const float *
+disk_vector(HnswGraph *g, uint64 id)
+{
+	Relation	index = (Relation) g->ctx;
+	Buffer		buf;
+	HnswNodeTuple node;
+	float	   *vec = NULL;
+
+	if (g->vectors != NULL && (vec = idmap_get(g->vectors, id)) != NULL)
+		return vec;
+	buf = lock_node_page(index, id);
+	if (!BufferIsValid(buf))
+		return NULL;
+	node = HnswNodeOnPage(BufferGetPage(buf), id);
+	if (node != NULL && node->dim == g->info->dims)
+	{
+		vec = palloc(sizeof(float) * node->dim);
+		memcpy(vec, node->vec, sizeof(float) * node->dim);
+	}
+	UnlockReleaseBuffer(buf);
+	if (vec != NULL && g->vectors != NULL)
+		idmap_add(g->vectors, id, vec);
+	return vec;
+}
+
+void
+HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
+{
+	g->info = info;
+	g->ctx = index;
+	g->visit = disk_visit;
+	g->neighbours = disk_neighbours;
+	g->vector = disk_vector;
+	g->vectors = NULL;
+}
+
+/*
+ * Keeps the vectors the graph copies from pages (in the current memory context) so each is
+ * copied once: for an insert or a VACUUM page, where the same neighbours come up again and
+ * again. A node's vector never changes while it can be reached, so the copies stay right.
+ */
+void
+HnswCacheVectors(HnswGraph *g)
+{
+	g->vectors = palloc(sizeof(HnswIdMap));
+	idmap_init(g->vectors, 1024);
+}
+
+/* Maps from node ids --------------------------------------------------------------------- */
+
+static void
+idmap_init(HnswIdMap *map, uint32 size)
+{
+	map->size = size;
+	map->count = 0;
+	map->keys = palloc0(sizeof(uint64) * size);
+	map->values = palloc(sizeof(void *) * size);
+}
+
+static uint32
+idmap_slot(const HnswIdMap *map, uint64 id)
+{
+	uint64		h = (id + 1) * UINT64CONST(0x9E3779B97F4A7C15);
+	uint32		i = (uint32) (h >> 32) & (map->size - 1);
+
+	while (map->keys[i] != 0 && map->keys[i] != id + 1)
+		i = (i + 1) & (map->size - 1);
+	return i;
+}
+
+static void
+idmap_grow(HnswIdMap *map)
+{
+	HnswIdMap	bigger;
+
+	idmap_init(&bigger, map->size * 2);
+	for (uint32 i = 0; i < map->size; i++)
+	{
+		if (map->keys[i] != 0)
+		{
+			uint32		j = idmap_slot(&bigger, map->keys[i] - 1);
+
+			bigger.keys[j] = map->keys[i];
+			bigger.values[j] = map->values[i];
+			bigger.count++;
+		}
+	}
+	pfree(map->keys);
+	pfree(map->values);
+	*map = bigger;
+}
+
+/* Adds id with a value; false if id is there already. */
+static bool
+idmap_add(HnswIdMap *map, uint64 id, void *value)
+{
+	uint32		i;
+
+	if ((map->count + 1) * 2 > map->size)
+		idmap_grow(map);
+	i = idmap_slot(map, id);
+	if (map->keys[i] != 0)
+		return false;
+	map->keys[i] = id + 1;
+	map->values[i] = value;
+	map->count++;
+	return true;
+}
+
+static bool
+idmap_contains(const HnswIdMap *map, uint64 id)
+{
+	return map->keys[idmap_slot(map, id)] != 0;
+}
+
+static void *
+idmap_get(const HnswIdMap *map, uint64 id)
+{
+	uint32		i = idmap_slot(map, id);
+
+	return map->keys[i] != 0 ? map->values[i] : NULL;
+}
+
+/* Best-first search on one layer ---------------------------------------------------------- */
+
+static int
+nearest_first(const pairingheap_node *a, const pairingheap_node *b, void *arg)
+{
+	const HnswCandidate *ca = pairingheap_const_container(HnswCandidate, todo_node, a);
+	const HnswCandidate *cb = pairingheap_const_container(HnswCandidate, todo_node, b);
+
+	return ca->dist < cb->dist ? 1 : ca->dist > cb->dist ? -1 : 0;
+}
+
+static int
+nearest_first_kept(const pairingheap_node *a, const pairingheap_node *b, void *arg)
+{
+	const HnswCandidate *ca = pairingheap_const_container(HnswCandidate, kept_node, a);
+	const HnswCandidate *cb = pairingheap_const_container(HnswCandidate, kept_node, b);
+
+	return ca->dist < cb->dist ? 1 : ca->dist > cb->dist ? -1 : 0;
+}
+
+static int
+farthest_first_kept(const pairingheap_node *a, const pairingheap_node *b, void *arg)
+{
+	return -nearest_first_kept(a, b, arg);
+}
+
+#define TODO_OF(node)	pairingheap_container(HnswCandidate, todo_node, node)
+#define KEPT_OF(node)	pairingheap_container(HnswCandidate, kept_node, node)
+
+void
+HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded)
+{
+	s->g = g;
+	s->query = query;
+	s->layer = layer;
+	s->ef = ef;
+	s->todo = pairingheap_allocate(nearest_first, NULL);
+	s->results = pairingheap_allocate(farthest_first_kept, NULL);
+	s->nresults = 0;
+	s->discarded = keep_discarded ? pairingheap_allocate(nearest_first_kept, NULL) : NULL;
+	idmap_init(&s->visited, 256);
+	s->nvisited = 0;
+}
+
+static void
+todo_push(HnswSearch *s, HnswCandidate *c)
+{
+	if (c->in_todo || c->expanded)
+		return;
+	c->in_todo = true;
+	pairingheap_add(s->todo, &c->todo_node);
+}
+
+static void
+keep_or_discard(HnswSearch *s, HnswCandidate *c)
+{
+	pairingheap_add(s->results, &c->kept_node);
+	s->nresults++;
+	if (s->nresults > s->ef)
+	{
+		HnswCandidate *far = KEPT_OF(pairingheap_remove_first(s->results));
+
+		s->nresults--;
+		if (s->discarded != NULL)
+			pairingheap_add(s->discarded, &far->kept_node);
+	}
+}
+
+/* Meets node id: computes its distance and keeps it if it is among the ef nearest so far. */
+static void
+search_meet(HnswSearch *s, uint64 id)
+{
+	HnswCandidate *c;
+
+	if (idmap_contains(&s->visited, id))
+		return;
+	c = palloc(sizeof(HnswCandidate));
+	c->id = id;
+	c->expanded = false;
+	c->in_todo = false;
+	if (!s->g->visit(s->g, id, s->query, c))
+	{
+		idmap_add(&s->visited, id, NULL);
+		pfree(c);
+		return;
+	}
+	idmap_add(&s->visited, id, c);
+	s->nvisited++;
+	if (s->nresults < s->ef || c->dist < KEPT_OF(pairingheap_first(s->results))->dist)
+	{
+		todo_push(s, c);
+		keep_or_discard(s, c);
+	}
+	else if (s->discarded != NULL)
+		pairingheap_add(s->discarded, &c->kept_node);
+	else
+		pfree(c);
+}
+
+void
+HnswSearchSeed(HnswSearch *s, uint64 id)
+{
+	search_meet(s, id);
+}
+
+void
+HnswSearchRun(HnswSearch *s)
+{
+	uint64	   *links = palloc(sizeof(uint64) * HnswLayerSlots(s->g->info->m, s->layer));
+
+	while (!pairingheap_is_empty(s->todo))
+	{
+		HnswCandidate *c = TODO_OF(pairingheap_first(s->todo));
+		int			n;
+
+		if (s->nresults >= s->ef && c->dist > KEPT_OF(pairingheap_first(s->results))->dist)
+			break;
+		pairingheap_remove_first(s->todo);
+		c->in_todo = false;
+		c->expanded = true;
+		n = s->g->neighbours(s->g, c->id, s->layer, links);
+		for (int i = 0; i < n; i++)
+			search_meet(s, links[i]);
+		CHECK_FOR_INTERRUPTS();
+	}
+	pfree(links);
+}
+
+/*
+ * The results, nearest first; the results heap is left empty. An iterative scan's nodes still
+ * to expand stay for its next round.
+ */
+HnswCandidate **
+HnswSearchTakeResults(HnswSearch *s, int *count)
+{
+	HnswCandidate **out = palloc(sizeof(HnswCandidate *) * Max(s->nresults, 1));
+	int			n = s->nresults;
+
+	for (int i = n - 1; i >= 0; i--)
+		out[i] = KEPT_OF(pairingheap_remove_first(s->results));
+	s->nresults = 0;
+	if (s->discarded == NULL)
+		pairingheap_reset(s->todo);
+	*count = n;
+	return out;
+}
+
+/*
+ * Starts the next round of an iterative scan from the ef nearest discarded nodes (which may
+ * lead to nodes never met). Returns how many it took; 0 means the layer is exhausted.
+ */
+int
+HnswSearchReseed(HnswSearch *s)
+{
+	int			n = 0;
+
+	while (n < s->ef && !pairingheap_is_empty(s->discarded))
+	{
+		HnswCandidate *c = KEPT_OF(pairingheap_remove_first(s->discarded));
+
+		pairingheap_add(s->results, &c->kept_node);
+		s->nresults++;
+		todo_push(s, c);
+		n++;
+	}
+	return n;
+}
+
+/* Greedy descent (ef = 1) from entry on from_level down to to_level (exclusive). */
+uint64
+HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int to_level)
+{
+	for (int layer = from_level; layer > to_level; layer--)
+	{
+		HnswSearch	s;
+		HnswCandidate **best;
+		int			n;
+
+		HnswSearchInit(&s, g, query, layer, 1, false);
+		HnswSearchSeed(&s, entry);
+		HnswSearchRun(&s);
+		best = HnswSearchTakeResults(&s, &n);
+		if (n > 0)
+			entry = best[0]->id;
+	}
+	return entry;
+}
+
+/* Neighbour selection --------------------------------------------------------------------- */
+
+/*
+ * The paper's heuristic: walking the candidates nearest first, keep one only if it is nearer
+ * to the base than to every one already kept; then fill spare slots with the pruned ones,
+ * nearest first. sorted[] is nearest first; writes up to max ids to out, returns the count.
+ */
+int
+HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, uint64 *out)
+{
+	const float **kept_vecs;
+	const float *vec;
+	bool	   *taken;
+	int			count = 0;
+
+	if (n <= max)
+	{
+		for (int i = 0; i < n; i++)
+			out[i] = sorted[i]->id;
+		return n;
+	}
+	kept_vecs = palloc(sizeof(float *) * max);
+	taken = palloc0(sizeof(bool) * n);
+	for (int i = 0; i < n && count < max; i++)
+	{
+		bool		good = true;
+
+		vec = g->vector(g, sorted[i]->id);
+		if (vec == NULL)
+		{
+			taken[i] = true;	/* gone: neither kept nor a filler */
+			continue;
+		}
+		for (int j = 0; j < count && good; j++)
+			if (HnswDistance(g->info, vec, kept_vecs[j]) < sorted[i]->dist)
+				good = false;
+		if (good)
+		{
+			kept_vecs[count] = vec;
+			out[count++] = sorted[i]->id;
+			taken[i] = true;
+		}
+	}
+	for (int i = 0; i < n && count < max; i++)
+		if (!taken[i])
+			out[count++] = sorted[i]->id;
+	pfree(kept_vecs);
+	pfree(taken);
+	return count;
+}
+
+static int
+compare_candidates(const void *a, const void *b)
+{
+	const HnswCandidate *ca = *(HnswCandidate *const *) a;
+	const HnswCandidate *cb = *(HnswCandidate *const *) b;
+
+	return ca->dist < cb->dist ? -1 : ca->dist > cb->dist ? 1 : 0;
+}
+
+/*
+ * Chooses at most max of ids (the neighbours a node at base would have) by the heuristic;
+ * ids that are gone are dropped. Returns the count written to out.
+ */
+int
+HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, uint64 *out)
+{
+	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * Max(n, 1));
+	HnswCandidate **sorted = palloc(sizeof(HnswCandidate *) * Max(n, 1));
+	int			live = 0;
+	int			count;
+
+	for (int i = 0; i < n; i++)
+	{
+		const float *vec = g->vector(g, ids[i]);
+
+		if (vec == NULL)
+			continue;
+		cands[live].id = ids[i];
+		cands[live].dist = HnswDistance(g->info, base, vec);
+		sorted[live] = &cands[live];
+		live++;
+	}
+	qsort(sorted, live, sizeof(HnswCandidate *), compare_candidates);
+	count = HnswSelect(g, sorted, live, max, out);
+	pfree(cands);
+	pfree(sorted);
+	return count;
+}
+
+/*
+ * The neighbours a new node of this level should link to on each of its layers (up to the
+ * entry's level; the layers above start empty). nearest (if not NULL) gets the nearest node
+ * met on layer 0, for spotting duplicates.
+ */
+void
+HnswChooseNeighbours(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
+					 HnswLayerChoice *layers, HnswCandidate **nearest)
+{
+	HnswCandidate **seeds;
+	int			nseeds = 1;
+	int			top = Min(level, entry_level);
+
+	for (int layer = 0; layer <= level; layer++)
+		layers[layer].count = 0;
+	if (nearest != NULL)
+		*nearest = NULL;
+	entry = HnswDescend(g, vec, entry, entry_level, top);
+	seeds = palloc(sizeof(HnswCandidate *));
+	seeds[0] = NULL;
+	for (int layer = top; layer >= 0; layer--)
+	{
+		HnswSearch	s;
+		HnswCandidate **found;
+		int			n;
+		int			max = HnswLayerSlots(g->info->m, layer);
+
+		HnswSearchInit(&s, g, vec, layer, g->info->ef_construction, false);
+		if (seeds[0] == NULL)
+			HnswSearchSeed(&s, entry);
+		else
+			for (int i = 0; i < nseeds; i++)
+				HnswSearchSeed(&s, seeds[i]->id);
+		HnswSearchRun(&s);
+		found = HnswSearchTakeResults(&s, &n);
+		layers[layer].ids = palloc(sizeof(uint64) * max);
+		layers[layer].count = HnswSelect(g, found, n, max, layers[layer].ids);
+		if (layer == 0 && nearest != NULL && n > 0)
+			*nearest = found[0];
+		if (n > 0)
+		{
+			seeds = found;
+			nseeds = n;
+		}
+	}
+}

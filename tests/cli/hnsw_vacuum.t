@@ -1,0 +1,33 @@
+# hnsw and VACUUM: after deletes and VACUUM the index returns exactly the remaining rows,
+# agrees with exact search, and reuses the freed space for new rows (whose heap TIDs may be
+# the deleted rows' old ones). Uses a database of its own next to DATABASE_URL's. Speaks TAP.
+set -u
+. "$(dirname "$0")/lib/hnsw.sh"
+dbname=${TEST_DB:-studybase_test}_hnsw_vacuum
+db_url="${DATABASE_URL%/*}/$dbname"
+cleanup() { dropdb --if-exists "$dbname" 2>/dev/null; }
+trap cleanup EXIT
+cleanup
+createdb "$dbname"
+
+echo "1..7"
+sql "create extension vector; select setseed(0.5);
+     create table items (id int primary key, v vector(32));
+     insert into items select i, $(random_vector 32 i) from generate_series(1, 3000) i;
+     create index items_v on items using hnsw (v vector_l2_ops);" >/dev/null
+size_before=$(sql "select pg_relation_size('items_v')")
+
+sql "delete from items where id % 3 = 0" >/dev/null
+check "VACUUM succeeds" sql "vacuum items"
+is "the index returns the 2000 remaining rows, each once" "$(index_scan_counts items)" "2000 2000"
+is "no deleted row comes back" "$(sql "set enable_seqscan = off; select count(*) from (select id from items order by v <-> (select v from items limit 1) limit 3000) s where id % 3 = 0")" 0
+recall=$(index_recall items 32)
+check "after VACUUM the index agrees with exact search (recall@10 $recall >= 0.95)" at_least "$recall" 0.95
+
+sql "insert into items select 3000 + i, $(random_vector 32 i) from generate_series(1, 1000) i" >/dev/null
+is "rows inserted after VACUUM are found, each once, with the rest" "$(index_scan_counts items)" "3000 3000"
+size_after=$(sql "select pg_relation_size('items_v')")
+check "they reuse the freed space (index $size_before -> $size_after bytes, under 3% growth)" \
+  at_least $((size_before * 103 / 100)) "$size_after"
+recall=$(index_recall items 32)
+check "and the index still agrees with exact search (recall@10 $recall >= 0.95)" at_least "$recall" 0.95
