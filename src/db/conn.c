@@ -68,6 +68,11 @@ void sb_db_configure(const char *conninfo, int statement_timeout_ms)
     pthread_once(&key_once, make_key);
 }
 
+const char *sb_db_conninfo(void)
+{
+    return configured_conninfo;
+}
+
 static struct connection *thread_connection(void)
 {
     pthread_once(&key_once, make_key);
