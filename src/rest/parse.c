@@ -654,6 +654,11 @@ static bool parse_one_arg(struct sb_arena *arena, const char *key, const char *v
                                        err);
     const char *path, *last;
     split_key(arena, key, &path, &last);
+    bool logic = strcmp(last, "or") == 0 || strcmp(last, "and") == 0;
+    size_t n = strlen(path);                  /* not.or, a.not.and: "not" is no embed */
+    bool negate = logic && (strcmp(path, "not") == 0 || (n > 4 && strcmp(path + n - 4, ".not") == 0));
+    if (negate)
+        path = n > 4 ? sb_arena_strndup(arena, path, n - 4) : "";
     struct sb_rest_scope *s = scope_named(arena, out, path);
     if (strcmp(last, "order") == 0)
         return sb_rest_parse_order(arena, value, &s->order, &s->order_count, err);
@@ -662,10 +667,8 @@ static bool parse_one_arg(struct sb_arena *arena, const char *key, const char *v
     if (strcmp(last, "offset") == 0)
         return parse_count(arena, "offset", value, &s->offset, err);
     struct sb_rest_cond c;
-    bool negate = strncmp(last, "not.", 4) == 0;
-    const char *word = negate ? last + 4 : last;
-    if (strcmp(word, "or") == 0 || strcmp(word, "and") == 0) {
-        if (!sb_rest_parse_logic(arena, word, negate, value, &c, err))
+    if (logic) {
+        if (!sb_rest_parse_logic(arena, last, negate, value, &c, err))
             return false;
     } else if (!sb_rest_parse_filter(arena, last, value, &c, err)) {
         return false;
