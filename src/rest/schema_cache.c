@@ -27,8 +27,9 @@ static const char catalog_sql[] =
     "     'name', r.relname, 'view', r.relkind IN ('v','m'),"
     "     'columns', (SELECT coalesce(json_agg(json_build_object('name', a.attname,"
     "                   'type', format_type(a.atttypid, a.atttypmod), 'not_null', a.attnotnull,"
-    "                   'has_default', a.atthasdef) ORDER BY a.attnum), '[]')"
-    "                 FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),"
+    "                   'has_default', a.atthasdef, 'default', pg_get_expr(d.adbin, d.adrelid)) ORDER BY a.attnum), '[]')"
+    "                 FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    "                 WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped),"
     "     'pkey', (SELECT coalesce(json_agg(a.attname ORDER BY k.ord), '[]')"
     "              FROM pg_constraint p CROSS JOIN unnest(p.conkey) WITH ORDINALITY k(num, ord)"
     "              JOIN pg_attribute a ON a.attrelid = p.conrelid AND a.attnum = k.num"
@@ -94,6 +95,8 @@ static void build_table(struct sb_arena *arena, json_t *j, struct sb_cache_table
         t->columns[i].type = str(arena, c, "type");
         t->columns[i].not_null = json_is_true(json_object_get(c, "not_null"));
         t->columns[i].has_default = json_is_true(json_object_get(c, "has_default"));
+        const char *def = json_string_value(json_object_get(c, "default"));
+        t->columns[i].default_sql = def ? sb_arena_strdup(arena, def) : NULL;
     }
     t->pkey = string_list(arena, json_object_get(j, "pkey"), &t->pkey_count);
 }

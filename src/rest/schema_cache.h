@@ -25,6 +25,7 @@ struct sb_cache_column {
     const char *name;
     const char *type;          /* format_type(): "text", "text[]", "vector(384)", "jsonb" ... */
     bool not_null, has_default;
+    const char *default_sql;   /* the DEFAULT expression as the catalog prints it, or NULL */
 };
 
 struct sb_cache_table {

@@ -269,6 +269,7 @@ static void table_insert(struct call *c, const struct sb_cache_table *t)
     if (!body)
         return answer_error(c);
     w.want_body = c->prefs.ret == SB_RETURN_REPRESENTATION;
+    w.missing_default = c->prefs.missing_default;
     w.conflict = c->prefs.resolution == SB_RESOLUTION_MERGE    ? SB_CONFLICT_MERGE
                  : c->prefs.resolution == SB_RESOLUTION_IGNORE ? SB_CONFLICT_IGNORE
                                                                : SB_CONFLICT_NONE;

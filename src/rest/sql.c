@@ -729,6 +729,22 @@ static bool conflict_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_
     return true;
 }
 
+/* Prefer: missing=default: each value, or the column's DEFAULT where the object lacks the key. */
+static void values_or_defaults(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t,
+                               const struct sb_rest_write *w)
+{
+    for (int i = 0; i < w->column_count; i++) {
+        const struct sb_cache_column *c = sb_cache_column(t, w->columns[i]);
+        if (i)
+            sb_buf_append(b, ", ");
+        sb_buf_append(b, "CASE WHEN pgrst_j.obj::jsonb ? ");
+        param(g, b, c->name);
+        sb_buf_append(b, "::text THEN pgrst_body.");
+        ident(b, c->name);
+        sb_buf_printf(b, " ELSE %s END", c->default_sql ? c->default_sql : "NULL");
+    }
+}
+
 bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
                         const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err)
@@ -747,11 +763,15 @@ bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
         sb_buf_append(&b, "(");
         column_list(&b, w, "");
         sb_buf_append(&b, ") SELECT ");
-        column_list(&b, w, "pgrst_body.");
-        sb_buf_printf(&b, " FROM json_populate_recordset(NULL::%s, CASE WHEN json_typeof(", from);
+        if (w->missing_default)
+            values_or_defaults(&g, &b, table, w);
+        else
+            column_list(&b, w, "pgrst_body.");
+        sb_buf_append(&b, " FROM json_array_elements(CASE WHEN json_typeof(");
         param(&g, &b, w->body);
-        sb_buf_printf(&b, "::json) = 'array' THEN $%d::json ELSE json_build_array($%d::json) END) AS pgrst_body",
-                      g.nparams, g.nparams);
+        sb_buf_printf(&b, "::json) = 'array' THEN $%d::json ELSE json_build_array($%d::json) END) AS pgrst_j(obj)"
+                          " CROSS JOIN LATERAL json_populate_record(NULL::%s, pgrst_j.obj) AS pgrst_body",
+                      g.nparams, g.nparams, from);
     }
     if (w->conflict != SB_CONFLICT_NONE && !conflict_sql(&g, &b, table, w))
         return false;

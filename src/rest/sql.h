@@ -32,6 +32,7 @@ struct sb_rest_write {
     int column_count;
     const char **columns;            /* the columns the body sets (checked here) */
     enum sb_rest_conflict conflict;  /* inserts only */
+    bool missing_default;            /* inserts: absent keys take the column DEFAULT, not NULL */
     bool want_body;                  /* return=representation */
 };
 
