@@ -32,7 +32,7 @@ static bool is_server_side_class(const char *s)
     for (int i = 0; classes[i]; i++)
         if (starts(s, classes[i]))
             return true;
-    return strcmp(s, "42P17") == 0 || strcmp(s, "53400") == 0;
+    return strcmp(s, "42P17") == 0;
 }
 
 int sb_rest_status_for_sqlstate(const char *s, const char *role)
@@ -50,6 +50,8 @@ int sb_rest_status_for_sqlstate(const char *s, const char *role)
     if (strcmp(s, "P0001") == 0 || strcmp(s, "21000") == 0)
         return 400;
     if (starts(s, "P0"))
+        return 500;
+    if (strcmp(s, "53400") == 0)     /* configuration limit exceeded */
         return 500;
     if (starts(s, "08") || starts(s, "53"))
         return 503;
