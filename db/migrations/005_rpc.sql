@@ -2,8 +2,8 @@
 --
 -- Both are SECURITY INVOKER: they run as the calling role, so the chat_history policies decide
 -- which chats they see and touch, exactly as a plain query would. Both return TABLE(...) rather
--- than the table's row type, so that 004_rollback can still drop chat_history; CREATE OR
--- REPLACE lets `migrate up` run again after `down`.
+-- than the table's row type, so that nothing ties them to chat_history's row type;
+-- 004_rollback drops them (it undoes 005 too).
 
 -- The chats most similar to query_embedding: similarity = 1 - cosine distance, only those
 -- above match_threshold (and with an embedding), most similar first, at most match_count.
