@@ -49,13 +49,11 @@ static const char catalog_sql[] =
     " 'functions', (SELECT coalesce(json_agg(json_build_object('name', p.proname, 'set', p.proretset,"
     "     'volatility', p.provolatile::text, 'defaults', p.pronargdefaults,"
     "     'typtype', t.typtype::text, 'type', format_type(p.prorettype, NULL),"
-    "     'table', (SELECT r.relname FROM rels r WHERE r.oid = t.typrelid),"
-    "     'args', (SELECT coalesce(json_agg(json_build_object('name', coalesce(an.n, ''),"
-    "                'type', format_type(at.t, NULL), 'mode', coalesce(am.m::text, 'i')) ORDER BY at.o), '[]')"
-    "              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY at(t, o)"
-    "              LEFT JOIN unnest(p.proargnames) WITH ORDINALITY an(n, o) USING (o)"
-    "              LEFT JOIN unnest(p.proargmodes) WITH ORDINALITY am(m, o) USING (o)))), '[]')"
-    "   FROM pg_proc p JOIN pg_type t ON t.oid = p.prorettype"
+    "     'table', CASE WHEN c.relnamespace = 'public'::regnamespace THEN c.relname END,"
+    "     'arg_names', p.proargnames, 'arg_modes', p.proargmodes::text[],"
+    "     'arg_types', (SELECT json_agg(format_type(u.t, NULL) ORDER BY u.o)"
+    "                   FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY u(t, o)))), '[]')"
+    "   FROM pg_proc p JOIN pg_type t ON t.oid = p.prorettype LEFT JOIN pg_class c ON c.oid = t.typrelid"
     "   WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'"
     "     AND t.typname NOT IN ('trigger', 'event_trigger', 'internal'))"
     " )::text";
@@ -125,6 +123,22 @@ static const struct sb_cache_table *function_result_table(struct sb_arena *arena
     return t;
 }
 
+/* The catalog's three parallel arrays (proargnames, proargmodes, all argument types) as one
+ * array of {name, type, mode} objects; a missing mode array means all are inputs. */
+static json_t *zip_arguments(json_t *fn)
+{
+    json_t *names = json_object_get(fn, "arg_names"), *modes = json_object_get(fn, "arg_modes");
+    json_t *types = json_object_get(fn, "arg_types");
+    json_t *out = json_array();
+    for (size_t i = 0; i < json_array_size(types); i++) {
+        const char *name = json_string_value(json_array_get(names, i));
+        const char *mode = json_string_value(json_array_get(modes, i));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "name", name ? name : "", "type",
+                                             json_string_value(json_array_get(types, i)), "mode", mode ? mode : "i"));
+    }
+    return out;
+}
+
 static void build_function(struct sb_schema_cache *cache, json_t *j, struct sb_cache_function *f)
 {
     struct sb_arena *arena = cache->arena;
@@ -132,7 +146,7 @@ static void build_function(struct sb_schema_cache *cache, json_t *j, struct sb_c
     f->returns_set = json_is_true(json_object_get(j, "set"));
     const char *vol = json_string_value(json_object_get(j, "volatility"));
     f->volatility = vol && *vol ? vol[0] : 'v';
-    json_t *args = json_object_get(j, "args");
+    json_t *args = zip_arguments(j);
     f->args = sb_arena_alloc(arena, sizeof *f->args * (json_array_size(args) + 1));
     int outputs = 0;
     for (size_t i = 0; i < json_array_size(args); i++) {
@@ -167,6 +181,7 @@ static void build_function(struct sb_schema_cache *cache, json_t *j, struct sb_c
     } else {
         f->returns = SB_RETURNS_SCALAR;
     }
+    json_decref(args);
 }
 
 static void build_fkey(struct sb_schema_cache *cache, json_t *j, struct sb_cache_fkey *k)
@@ -232,6 +247,7 @@ struct sb_schema_cache *sb_schema_cache_load(PGconn *conn, const char **error)
 {
     double started = now_ms();
     PGresult *res = PQexec(conn, catalog_sql);
+    double queried = now_ms();
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         *error = "the catalog query failed";
         PQclear(res);
@@ -247,6 +263,7 @@ struct sb_schema_cache *sb_schema_cache_load(PGconn *conn, const char **error)
     struct sb_schema_cache *cache = build_cache(doc);
     json_decref(doc);
     cache->load_ms = now_ms() - started;
+    cache->query_ms = queried - started;
     return cache;
 }
 
@@ -336,12 +353,13 @@ static void reload(PGconn *conn, const char *why)
         sb_log(SB_LOG_WARN, "schema cache reload failed", "reason", why, "error", error, NULL);
         return;
     }
-    char ms[32], tables[16], functions[16];
+    char ms[32], query_ms[32], tables[16], functions[16];
     snprintf(ms, sizeof ms, "%.2f", cache->load_ms);
+    snprintf(query_ms, sizeof query_ms, "%.2f", cache->query_ms);
     snprintf(tables, sizeof tables, "%d", cache->table_count);
     snprintf(functions, sizeof functions, "%d", cache->function_count);
     sb_schema_cache_publish(cache);
-    sb_log(SB_LOG_INFO, "schema cache loaded", "reason", why, "duration_ms", ms, "tables", tables,
+    sb_log(SB_LOG_INFO, "schema cache loaded", "reason", why, "duration_ms", ms, "query_ms", query_ms, "tables", tables,
            "functions", functions, NULL);
 }
 

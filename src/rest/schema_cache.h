@@ -79,6 +79,7 @@ struct sb_schema_cache {
     struct sb_cache_function *functions;
     struct sb_cache_check *checks;
     double load_ms;            /* how long the catalog query and the build took */
+    double query_ms;           /* of which the catalog query (with the transfer) */
     int refs;                  /* guarded by the module's lock */
 };
 
