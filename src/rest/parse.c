@@ -10,7 +10,8 @@
 #include <string.h>
 
 #define MAX_DEPTH 16       /* embedding and or/and nesting */
-#define MAX_ITEMS 1000     /* select items, list elements, conditions per level */
+#define MAX_ITEMS 1000     /* select items, conditions, order terms, names per level */
+#define MAX_ELEMENTS 100000 /* values of one in.() or (any)/(all) list */
 
 struct lexer {
     struct sb_arena *arena;
@@ -26,6 +27,21 @@ static bool fail_at(struct lexer *lx, const char *expected)
                                           (int)(lx->p - lx->text) + 1, expected);
     const char *message = sb_arena_printf(lx->arena, "failed to parse %s parameter (%s)", lx->param, lx->text);
     return sb_rest_fail(lx->err, 400, "PGRST100", message, details, NULL);
+}
+
+/* Makes room for one more element in an arena array of *cap elements holding count, doubling
+ * it when full; refuses to grow past max. */
+static bool make_room(struct lexer *lx, void **items, int count, int *cap, int max, size_t size, const char *what)
+{
+    if (count < *cap)
+        return true;
+    if (*cap >= max)
+        return fail_at(lx, what);
+    void *n = sb_arena_alloc(lx->arena, size * (size_t)*cap * 2);
+    memcpy(n, *items, size * (size_t)*cap);
+    *items = n;
+    *cap *= 2;
+    return true;
 }
 
 static void skip_blanks(struct lexer *lx)
@@ -215,14 +231,8 @@ static bool parse_select_list(struct lexer *lx, struct sb_rest_select *out, int 
         return true;
     }
     for (;;) {
-        if (out->count == cap) {
-            if (cap >= MAX_ITEMS)
-                return fail_at(lx, "fewer items");
-            struct sb_rest_item *n = sb_arena_alloc(lx->arena, sizeof *n * (size_t)cap * 2);
-            memcpy(n, out->items, sizeof *n * (size_t)cap);
-            out->items = n;
-            cap *= 2;
-        }
+        if (!make_room(lx, (void **)&out->items, out->count, &cap, MAX_ITEMS, sizeof *out->items, "fewer items"))
+            return false;
         if (!parse_select_item(lx, &out->items[out->count++], depth))
             return false;
         skip_blanks(lx);
@@ -307,12 +317,8 @@ static bool read_list(struct lexer *lx, char open, char close, struct sb_rest_co
         return true;
     }
     for (;;) {
-        if (c->list_len == cap) {
-            const char **n = sb_arena_alloc(lx->arena, sizeof *n * (size_t)cap * 2);
-            memcpy(n, c->list, sizeof *n * (size_t)cap);
-            c->list = n;
-            cap *= 2;
-        }
+        if (!make_room(lx, (void **)&c->list, c->list_len, &cap, MAX_ELEMENTS, sizeof *c->list, "fewer elements"))
+            return false;
         if (!read_element(lx, close, &c->list[c->list_len++]))
             return false;
         if (*lx->p == ',') {
@@ -464,14 +470,9 @@ static bool parse_tree(struct lexer *lx, struct sb_rest_cond *out, int depth)
     int cap = 4;
     out->children = sb_arena_alloc(lx->arena, sizeof *out->children * (size_t)cap);
     for (;;) {
-        if (out->child_count == cap) {
-            if (cap >= MAX_ITEMS)
-                return fail_at(lx, "fewer conditions");
-            struct sb_rest_cond *n = sb_arena_alloc(lx->arena, sizeof *n * (size_t)cap * 2);
-            memcpy(n, out->children, sizeof *n * (size_t)cap);
-            out->children = n;
-            cap *= 2;
-        }
+        if (!make_room(lx, (void **)&out->children, out->child_count, &cap, MAX_ITEMS, sizeof *out->children,
+                       "fewer conditions"))
+            return false;
         if (!parse_tree_member(lx, &out->children[out->child_count++], depth))
             return false;
         if (*lx->p == ',') {
@@ -510,14 +511,8 @@ bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_res
     *out = sb_arena_alloc(arena, sizeof **out * (size_t)cap);
     *count = 0;
     for (;;) {
-        if (*count == cap) {
-            if (cap >= MAX_ITEMS)
-                return fail_at(&lx, "fewer terms");
-            struct sb_rest_order_term *n = sb_arena_alloc(arena, sizeof *n * (size_t)cap * 2);
-            memcpy(n, *out, sizeof *n * (size_t)cap);
-            *out = n;
-            cap *= 2;
-        }
+        if (!make_room(&lx, (void **)out, *count, &cap, MAX_ITEMS, sizeof **out, "fewer terms"))
+            return false;
         struct sb_rest_order_term *t = &(*out)[(*count)++];
         memset(t, 0, sizeof *t);
         if (!read_field(&lx, &t->field))
@@ -559,14 +554,8 @@ bool sb_rest_parse_name_list(struct sb_arena *arena, const char *param, const ch
     *out = sb_arena_alloc(arena, sizeof **out * (size_t)cap);
     *count = 0;
     for (;;) {
-        if (*count == cap) {
-            if (cap >= MAX_ITEMS)
-                return fail_at(&lx, "fewer names");
-            const char **n = sb_arena_alloc(arena, sizeof *n * (size_t)cap * 2);
-            memcpy(n, *out, sizeof *n * (size_t)cap);
-            *out = n;
-            cap *= 2;
-        }
+        if (!make_room(&lx, (void **)out, *count, &cap, MAX_ITEMS, sizeof **out, "fewer names"))
+            return false;
         if (!read_name(&lx, &(*out)[(*count)++]))
             return false;
         skip_blanks(&lx);

@@ -402,6 +402,25 @@ static bool where_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_tab
     return true;
 }
 
+/* " FROM target AS alias WHERE <join> AND <the embed's own conditions>" */
+static bool related_rows_sql(struct gen *g, struct sb_buf *b, const struct relation *r, int parent_alias, int alias,
+                             const struct sb_rest_item *item, const char *path)
+{
+    sb_buf_append(b, " FROM \"public\".");
+    ident(b, r->target->name);
+    sb_buf_append(b, " AS ");
+    alias_name(b, alias);
+    sb_buf_append(b, " WHERE ");
+    join_condition(b, r, parent_alias, alias);
+    struct sb_buf w;
+    sb_buf_init(&w, g->arena);
+    if (!where_sql(g, &w, r->target, alias, item->children, path))
+        return false;
+    if (w.len)
+        sb_buf_printf(b, " AND %s", w.data);
+    return true;
+}
+
 static bool exists_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
                        const struct sb_rest_item *item, const char *path)
 {
@@ -409,18 +428,9 @@ static bool exists_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_ta
     if (!find_relation(g, parent, item, &r))
         return false;
     int alias = g->next_alias++;
-    sb_buf_append(b, "EXISTS (SELECT 1 FROM \"public\".");
-    ident(b, r.target->name);
-    sb_buf_append(b, " AS ");
-    alias_name(b, alias);
-    sb_buf_append(b, " WHERE ");
-    join_condition(b, &r, parent_alias, alias);
-    struct sb_buf w;
-    sb_buf_init(&w, g->arena);
-    if (!where_sql(g, &w, r.target, alias, item->children, path))
+    sb_buf_append(b, "EXISTS (SELECT 1");
+    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
         return false;
-    if (w.len)
-        sb_buf_printf(b, " AND %s", w.data);
     sb_buf_append(b, ")");
     return true;
 }
@@ -488,18 +498,8 @@ static bool embed_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_tab
     sb_buf_init(&group, g->arena);
     if (!select_list_sql(g, b, r.target, alias, item->children, path, &group))
         return false;
-    sb_buf_append(b, " FROM \"public\".");
-    ident(b, r.target->name);
-    sb_buf_append(b, " AS ");
-    alias_name(b, alias);
-    sb_buf_append(b, " WHERE ");
-    join_condition(b, &r, parent_alias, alias);
-    struct sb_buf w;
-    sb_buf_init(&w, g->arena);
-    if (!where_sql(g, &w, r.target, alias, item->children, path))
+    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
         return false;
-    if (w.len)
-        sb_buf_printf(b, " AND %s", w.data);
     if (group.len)
         sb_buf_printf(b, " GROUP BY %s", group.data);
     if (!order_sql(g, b, r.target, alias, path))
