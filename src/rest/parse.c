@@ -503,6 +503,16 @@ bool sb_rest_parse_logic(struct sb_arena *arena, const char *op, bool negate, co
 
 /* ---- order, names ---------------------------------------------------------------------------- */
 
+/* After an element of a top-level list: a comma (consumed, *more) or the end (!*more). */
+static bool list_continues(struct lexer *lx, bool *more, const char *expected)
+{
+    skip_blanks(lx);
+    *more = *lx->p == ',';
+    if (*more)
+        lx->p++;
+    return *more || !*lx->p || fail_at(lx, expected);
+}
+
 bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_rest_order_term **out, int *count,
                          struct sb_rest_error *err)
 {
@@ -535,14 +545,11 @@ bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_res
                 return fail_at(&lx, "asc, desc, nullsfirst or nullslast");
             }
         }
-        skip_blanks(&lx);
-        if (*lx.p == ',') {
-            lx.p++;
-            continue;
-        }
-        if (!*lx.p)
+        bool more;
+        if (!list_continues(&lx, &more, "\",\", \".\" or the end"))
+            return false;
+        if (!more)
             return true;
-        return fail_at(&lx, "\",\", \".\" or the end");
     }
 }
 
@@ -558,14 +565,11 @@ bool sb_rest_parse_name_list(struct sb_arena *arena, const char *param, const ch
             return false;
         if (!read_name(&lx, &(*out)[(*count)++]))
             return false;
-        skip_blanks(&lx);
-        if (*lx.p == ',') {
-            lx.p++;
-            continue;
-        }
-        if (!*lx.p)
+        bool more;
+        if (!list_continues(&lx, &more, "\",\" or the end"))
+            return false;
+        if (!more)
             return true;
-        return fail_at(&lx, "\",\" or the end");
     }
 }
 

@@ -632,6 +632,18 @@ static void gen_init(struct gen *g, struct sb_arena *arena, const struct sb_sche
     g->next_alias = 1;
 }
 
+/* Closes "WITH pgrst_source AS (..." with the result row: the total over `from` with the same
+ * WHERE (or NULL), the page's row count and its rows as JSON. */
+static void page_and_total_sql(struct sb_buf *b, const char *from, const struct sb_buf *where, bool want_total)
+{
+    sb_buf_append(b, ") SELECT ");
+    if (want_total)
+        sb_buf_printf(b, "(SELECT count(*) FROM %s AS pgrst_0%s%s)", from, where->len ? " WHERE " : "", where->data);
+    else
+        sb_buf_append(b, "NULL::bigint");
+    sb_buf_append(b, ", count(*), coalesce(json_agg(pgrst_source), '[]')::text FROM pgrst_source");
+}
+
 bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                       const struct sb_rest_query *q, bool want_total, struct sb_rest_sql *out,
                       struct sb_rest_error *err)
@@ -645,13 +657,7 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
     sb_buf_append(&b, "WITH pgrst_source AS (");
     if (!top_select(&g, &b, table, from, true, &where))
         return false;
-    sb_buf_append(&b, ") SELECT ");
-    if (want_total)
-        sb_buf_printf(&b, "(SELECT count(*) FROM %s AS pgrst_0%s%s)", from, where.len ? " WHERE " : "",
-                      where.data);
-    else
-        sb_buf_append(&b, "NULL::bigint");
-    sb_buf_append(&b, ", count(*), coalesce(json_agg(pgrst_source), '[]')::text FROM pgrst_source");
+    page_and_total_sql(&b, from, &where, want_total);
     finish(&g, &b, out);
     return true;
 }
@@ -878,13 +884,7 @@ bool sb_rest_sql_rpc(struct sb_arena *arena, const struct sb_schema_cache *cache
         sb_buf_printf(&b, "WITH pgrst_call AS MATERIALIZED (SELECT * FROM %s), pgrst_source AS (", call.data);
         if (!top_select(&g, &b, fn->result, "pgrst_call", true, &where))
             return false;
-        sb_buf_append(&b, ") SELECT ");
-        if (want_total)
-            sb_buf_printf(&b, "(SELECT count(*) FROM pgrst_call AS pgrst_0%s%s)", where.len ? " WHERE " : "",
-                          where.data);
-        else
-            sb_buf_append(&b, "NULL::bigint");
-        sb_buf_append(&b, ", count(*), coalesce(json_agg(pgrst_source), '[]')::text FROM pgrst_source");
+        page_and_total_sql(&b, "pgrst_call", &where, want_total);
     }
     finish(&g, &b, out);
     return true;
