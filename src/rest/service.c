@@ -83,15 +83,20 @@ static bool run(struct call *c, const struct sb_rest_sql *sql, struct sb_rest_ou
     return true;
 }
 
-/* A write that must touch exactly one row (singular Accept): an explicit transaction,
- * rolled back when it touched another number. */
-static bool run_single_write(struct call *c, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
+/* The explicit-transaction variant of run: BEGIN with the request's role, then `before` (if
+ * any), the statement, and COMMIT, unless check refuses the outcome (then ROLLBACK). */
+static bool run_in_transaction(struct call *c, const char *before, const struct sb_rest_sql *sql,
+                               struct sb_rest_outcome *o, bool (*check)(struct call *c, const struct sb_rest_outcome *o))
 {
     struct sb_db_result res;
     memset(&res, 0, sizeof res);
     enum sb_db_status st = sb_db_begin(c->req->arena, &c->identity, &res);
     if (st != SB_DB_OK)
         return db_failed(c, st, &res);
+    if (before && (st = sb_db_query(c->req->arena, before, 0, NULL, &res)) != SB_DB_OK) {
+        sb_db_rollback();
+        return db_failed(c, st, &res);
+    }
     st = sb_db_query(c->req->arena, sql->text, sql->nparams, sql->params, &res);
     if (st != SB_DB_OK) {
         sb_db_rollback();
@@ -101,13 +106,32 @@ static bool run_single_write(struct call *c, const struct sb_rest_sql *sql, stru
         sb_db_rollback();
         return sb_rest_fail(&c->err, 500, "PGRST000", "unexpected result shape", NULL, NULL);
     }
-    if (o->count != 1) {
+    if (check && !check(c, o)) {
         sb_db_rollback();
-        sb_rest_fail_singular(&c->err, c->req->arena, o->count);
         return false;
     }
     st = sb_db_commit(c->req->arena, &res);
     return st == SB_DB_OK || db_failed(c, st, &res);
+}
+
+static bool exactly_one_row(struct call *c, const struct sb_rest_outcome *o)
+{
+    if (o->count == 1)
+        return true;
+    sb_rest_fail_singular(&c->err, c->req->arena, o->count);
+    return false;
+}
+
+/* A write that must touch exactly one row (singular Accept): rolled back otherwise. */
+static bool run_single_write(struct call *c, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
+{
+    return run_in_transaction(c, NULL, sql, o, exactly_one_row);
+}
+
+/* GET/HEAD on a VOLATILE function runs read-only, as PostgREST does: a write is 25006 (405). */
+static bool run_read_only(struct call *c, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
+{
+    return run_in_transaction(c, "SET TRANSACTION READ ONLY", sql, o, NULL);
 }
 
 /* ---- request set-up ------------------------------------------------------------------------ */
@@ -530,8 +554,10 @@ static void serve_rpc(struct call *c, const char *name)
     apply_range_header(c);
     struct sb_rest_sql sql;
     struct sb_rest_outcome o;
-    if (!sb_rest_sql_rpc(req->arena, c->cache, f, args, a.count, &c->query, wants_total(c), &sql, &c->err) ||
-        !run(c, &sql, &o))
+    if (!sb_rest_sql_rpc(req->arena, c->cache, f, args, a.count, &c->query, wants_total(c), &sql, &c->err))
+        return answer_error(c);
+    bool read_only = is_read(req) && f->volatility == 'v';   /* stable/immutable ones cannot write */
+    if (!(read_only ? run_read_only(c, &sql, &o) : run(c, &sql, &o)))
         return answer_error(c);
     answer_rpc(c, f, &o);
 }

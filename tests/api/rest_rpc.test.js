@@ -78,6 +78,16 @@ test('a count on a function\'s rows', async () => {
   assert.equal(count, 3);
 });
 
+test('GET on a function that writes is refused with 405 and writes nothing', async () => {
+  const { data: chat } = await db.from('chat_history').insert({ course_id: course.A, history: [] }).select().single();
+  const { status, error } = await db.rpc('append_chat_messages',
+    { chat_id: chat.id, messages: JSON.stringify([{ role: 'user', content: 'x' }]) }, { get: true });
+  assert.equal(status, 405);
+  assert.equal(error.code, '25006');
+  const { data } = await db.from('chat_history').select('history').eq('id', chat.id).single();
+  assert.deepEqual(data.history, []);
+});
+
 test('an unknown function is 404 PGRST202', async () => {
   const { status, error } = await db.rpc('no_such_function', { a: 1 });
   assert.equal(status, 404);
