@@ -199,6 +199,30 @@ test('count=exact reports the total; a short page answers 206 with Content-Range
   assert.equal(res.headers.get('content-range'), '1-2/3');
 });
 
+test('a Range header pages like limit/offset', async () => {
+  const res = await fetch(`${server.url}/rest/v1/materials?select=name&order=file_size`, {
+    headers: { apikey: server.anonKey, Authorization: `Bearer ${student.token}`, Range: '1-2' },
+  });
+  assert.deepEqual((await res.json()).map((m) => m.name), ['atoms.pdf', 'cells.pdf']);
+  assert.equal(res.headers.get('content-range'), '1-2/*');
+});
+
+test('browsers may read Content-Range: CORS exposes it', async () => {
+  const res = await fetch(`${server.url}/rest/v1/courses?select=name`, {
+    headers: { apikey: server.anonKey, Authorization: `Bearer ${student.token}`, Origin: 'http://localhost:3000' },
+  });
+  assert.equal(res.headers.get('access-control-allow-origin'), '*');
+  assert.match(res.headers.get('access-control-expose-headers'), /Content-Range/);
+});
+
+test('an Accept the API cannot produce is 406 PGRST107', async () => {
+  const res = await fetch(`${server.url}/rest/v1/courses?select=name`, {
+    headers: { apikey: server.anonKey, Authorization: `Bearer ${student.token}`, Accept: 'application/xml' },
+  });
+  assert.equal(res.status, 406);
+  assert.equal((await res.json()).code, 'PGRST107');
+});
+
 test('head: true with a count returns only the count', async () => {
   const { data, count, error } = await db.from('courses').select('*', { count: 'exact', head: true });
   assert.equal(error, null);

@@ -5,7 +5,7 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { startServer } = require('./lib/server');
-const { createStudent } = require('./lib/students');
+const { createStudent, sql } = require('./lib/students');
 
 let server, student, db;
 const course = {};
@@ -139,5 +139,23 @@ test('50 concurrent append_chat_messages calls of 2 messages each leave exactly 
   for (let i = 0; i < data.history.length - 1; i++) {   // each call's pair stays together
     const m = /^q(\d+)$/.exec(data.history[i].content);
     if (m) assert.equal(data.history[i + 1].content, `a${m[1]}`);
+  }
+});
+
+test('SB_STATEMENT_TIMEOUT_MS cancels a statement that runs longer (500 57014)', async () => {
+  sql(`CREATE OR REPLACE FUNCTION bench_sleep(seconds float) RETURNS int LANGUAGE sql
+       AS 'SELECT 1 FROM pg_sleep(seconds)'`);
+  const slow = await startServer({ SB_STATEMENT_TIMEOUT_MS: '100' });
+  try {
+    const sleeper = await createStudent(slow);
+    const quick = await sleeper.client.rpc('bench_sleep', { seconds: 0 });
+    assert.equal(quick.error, null);
+    assert.equal(quick.data, 1);
+    const { status, error } = await sleeper.client.rpc('bench_sleep', { seconds: 2 });
+    assert.equal(status, 500);
+    assert.equal(error.code, '57014');
+  } finally {
+    await slow.stop();
+    sql('DROP FUNCTION bench_sleep(float)');
   }
 });
