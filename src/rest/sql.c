@@ -1,584 +1,15 @@
 /*
- * sql: the generator. A `struct gen` carries the parameters collected so far; each function
- * appends one piece of SQL to a buffer. Aliases are our own (pgrst_N): the top level is
- * pgrst_0, each embedded resource gets the next number.
+ * sql: whole statements (read, insert, update, delete, function call) assembled from the
+ * pieces plan.c writes. Every statement returns one row: total, count, body.
  */
 #include "rest/sql.h"
 
+#include "rest/plan.h"
 #include "util/buf.h"
 
-#include <ctype.h>
 #include <string.h>
 
-struct gen {
-    struct sb_arena *arena;
-    const struct sb_schema_cache *cache;
-    const struct sb_rest_query *q;
-    struct sb_rest_error *err;
-    const char **params;
-    int nparams, cap;
-    int next_alias;
-    const char **visited;            /* scope paths that matched an embedded resource */
-    int visited_count;
-};
-
-struct relation {                    /* how an embedded resource joins its parent */
-    const struct sb_cache_table *target;
-    const struct sb_cache_fkey *fk;
-    bool parent_holds_fk;            /* parent.from_cols -> target.to_cols */
-    bool to_one;
-};
-
-/* ---- small pieces -------------------------------------------------------------------------- */
-
-static void ident(struct sb_buf *b, const char *name)
-{
-    sb_buf_append_char(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            sb_buf_append_char(b, '"');
-        sb_buf_append_char(b, *p);
-    }
-    sb_buf_append_char(b, '"');
-}
-
-static void param(struct gen *g, struct sb_buf *b, const char *value)
-{
-    if (g->nparams == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 16;
-        const char **n = sb_arena_alloc(g->arena, sizeof *n * (size_t)g->cap);
-        if (g->nparams)
-            memcpy(n, g->params, sizeof *n * (size_t)g->nparams);
-        g->params = n;
-    }
-    g->params[g->nparams++] = value;
-    sb_buf_printf(b, "$%d", g->nparams);
-}
-
-static void alias_name(struct sb_buf *b, int alias)
-{
-    sb_buf_printf(b, "pgrst_%d", alias);
-}
-
-static bool unknown_column(struct gen *g, const struct sb_cache_table *t, const char *name)
-{
-    return sb_rest_fail(g->err, 400, "42703", sb_arena_printf(g->arena, "column %s.%s does not exist", t->name, name),
-                        NULL, NULL);
-}
-
-static bool is_integer(const char *s)
-{
-    if (*s == '-')
-        s++;
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!isdigit((unsigned char)*s))
-            return false;
-    return true;
-}
-
-/* alias."column"->$k::text->>$m::int ... */
-static bool field_expr(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                       const struct sb_rest_field *f)
-{
-    const struct sb_cache_column *c = sb_cache_column(t, f->name);
-    if (!c)
-        return unknown_column(g, t, f->name);
-    alias_name(b, alias);
-    sb_buf_append_char(b, '.');
-    ident(b, c->name);
-    for (int i = 0; i < f->path_len; i++) {
-        sb_buf_append(b, f->path_as_text[i] ? "->>" : "->");
-        param(g, b, f->path[i]);
-        sb_buf_append(b, is_integer(f->path[i]) ? "::int" : "::text");
-    }
-    return true;
-}
-
-/* The key a field has in the output: its alias, else the last JSON key, else the column. */
-static const char *output_name(const struct sb_rest_item *item)
-{
-    if (item->alias)
-        return item->alias;
-    if (item->field.path_len)
-        return item->field.path[item->field.path_len - 1];
-    return item->field.name;
-}
-
-static const char *child_path(struct gen *g, const char *path, const struct sb_rest_item *item)
-{
-    const char *name = item->alias ? item->alias : item->field.name;
-    return *path ? sb_arena_printf(g->arena, "%s.%s", path, name) : name;
-}
-
-const char *sb_rest_array_literal(struct sb_arena *arena, const char *const *elems, int count)
-{
-    struct sb_buf b;
-    sb_buf_init(&b, arena);
-    sb_buf_append_char(&b, '{');
-    for (int i = 0; i < count; i++) {
-        if (i)
-            sb_buf_append_char(&b, ',');
-        sb_buf_append_char(&b, '"');
-        for (const char *p = elems[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                sb_buf_append_char(&b, '\\');
-            sb_buf_append_char(&b, *p);
-        }
-        sb_buf_append_char(&b, '"');
-    }
-    sb_buf_append_char(&b, '}');
-    return b.data;
-}
-
-/* ---- relationships ------------------------------------------------------------------------- */
-
-static bool fk_matches_hint(const struct sb_cache_fkey *k, const char *hint)
-{
-    if (!hint)
-        return true;
-    if (strcmp(k->name, hint) == 0)
-        return true;
-    return k->count == 1 && strcmp(k->from_cols[0], hint) == 0;
-}
-
-static bool cols_are_pkey(const struct sb_cache_table *t, const char *const *cols, int count)
-{
-    if (t->pkey_count != count || count == 0)
-        return false;
-    for (int i = 0; i < count; i++) {
-        bool found = false;
-        for (int j = 0; j < t->pkey_count; j++)
-            found = found || strcmp(cols[i], t->pkey[j]) == 0;
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
-static bool find_relation(struct gen *g, const struct sb_cache_table *parent, const struct sb_rest_item *item,
-                          struct relation *out)
-{
-    const struct sb_cache_table *target = sb_cache_table(g->cache, item->field.name);
-    int found = 0;
-    struct sb_buf choices;
-    sb_buf_init(&choices, g->arena);
-    for (int i = 0; target && i < g->cache->fkey_count; i++) {
-        const struct sb_cache_fkey *k = &g->cache->fkeys[i];
-        bool down = k->from == parent && k->to == target;   /* parent references target */
-        bool up = k->from == target && k->to == parent;     /* target references parent */
-        if (!(down || up) || !fk_matches_hint(k, item->hint))
-            continue;
-        if (found++ == 0) {
-            out->target = target;
-            out->fk = k;
-            out->parent_holds_fk = down;
-            out->to_one = down || cols_are_pkey(target, k->from_cols, k->count);
-        }
-        sb_buf_printf(&choices, "%s'%s!%s'", choices.len ? ", " : "", item->field.name, k->name);
-    }
-    if (found == 1)
-        return true;
-    if (found == 0)
-        return sb_rest_fail(g->err, 400, "PGRST200",
-                            sb_arena_printf(g->arena, "Could not find a relationship between '%s' and '%s' in the "
-                                                      "schema cache", parent->name, item->field.name),
-                            item->hint ? sb_arena_printf(g->arena, "Searched for a foreign key relationship between "
-                                                                   "'%s' and '%s' using the hint '%s'",
-                                                         parent->name, item->field.name, item->hint)
-                                       : NULL,
-                            "Perhaps you meant a table that references this one, or check the spelling");
-    return sb_rest_fail(g->err, 300, "PGRST201",
-                        sb_arena_printf(g->arena, "Could not embed because more than one relationship was found "
-                                                  "for '%s' and '%s'", parent->name, item->field.name),
-                        NULL,
-                        sb_arena_printf(g->arena, "Try changing '%s' to one of the following: %s. Find the desired "
-                                                  "relationship in the 'details' key.", item->field.name, choices.data));
-}
-
-/* target_alias.to = parent_alias.from (or the other way round) */
-static void join_condition(struct sb_buf *b, const struct relation *r, int parent_alias, int target_alias)
-{
-    for (int i = 0; i < r->fk->count; i++) {
-        if (i)
-            sb_buf_append(b, " AND ");
-        alias_name(b, target_alias);
-        sb_buf_append_char(b, '.');
-        ident(b, r->parent_holds_fk ? r->fk->to_cols[i] : r->fk->from_cols[i]);
-        sb_buf_append(b, " = ");
-        alias_name(b, parent_alias);
-        sb_buf_append_char(b, '.');
-        ident(b, r->parent_holds_fk ? r->fk->from_cols[i] : r->fk->to_cols[i]);
-    }
-}
-
-/* ---- conditions ------------------------------------------------------------------------------ */
-
-static const char *op_sql(enum sb_rest_op op)
-{
-    switch (op) {
-    case SB_OP_EQ: return "=";
-    case SB_OP_NEQ: return "<>";
-    case SB_OP_GT: return ">";
-    case SB_OP_GTE: return ">=";
-    case SB_OP_LT: return "<";
-    case SB_OP_LTE: return "<=";
-    case SB_OP_LIKE: return "LIKE";
-    case SB_OP_ILIKE: return "ILIKE";
-    case SB_OP_MATCH: return "~";
-    case SB_OP_IMATCH: return "~*";
-    case SB_OP_CS: return "@>";
-    case SB_OP_CD: return "<@";
-    case SB_OP_OV: return "&&";
-    case SB_OP_SL: return "<<";
-    case SB_OP_SR: return ">>";
-    case SB_OP_NXR: return "&<";
-    case SB_OP_NXL: return "&>";
-    case SB_OP_ADJ: return "-|-";
-    default: return "=";
-    }
-}
-
-static const char *tsquery_function(enum sb_rest_op op)
-{
-    switch (op) {
-    case SB_OP_PLFTS: return "plainto_tsquery";
-    case SB_OP_PHFTS: return "phraseto_tsquery";
-    case SB_OP_WFTS: return "websearch_to_tsquery";
-    default: return "to_tsquery";
-    }
-}
-
-static const char *like_pattern(struct sb_arena *arena, const char *v)
-{
-    char *s = sb_arena_strdup(arena, v);
-    for (char *p = s; *p; p++)
-        if (*p == '*')
-            *p = '%';
-    return s;
-}
-
-static bool is_like(enum sb_rest_op op)
-{
-    return op == SB_OP_LIKE || op == SB_OP_ILIKE;
-}
-
-static bool fts_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                    const struct sb_rest_cond *c)
-{
-    const struct sb_cache_column *col = sb_cache_column(t, c->field.name);
-    bool is_vector = col && c->field.path_len == 0 && strcmp(col->type, "tsvector") == 0;
-    if (!is_vector) {
-        sb_buf_append(b, "to_tsvector(");
-        if (c->fts_config) {
-            param(g, b, c->fts_config);
-            sb_buf_append(b, "::regconfig, ");
-        }
-    }
-    if (!field_expr(g, b, t, alias, &c->field))
-        return false;
-    sb_buf_printf(b, "%s @@ %s(", is_vector ? "" : ")", tsquery_function(c->op));
-    if (c->fts_config) {
-        param(g, b, c->fts_config);
-        sb_buf_append(b, "::regconfig, ");
-    }
-    param(g, b, c->value);
-    sb_buf_append(b, ")");
-    return true;
-}
-
-static bool leaf_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                     const struct sb_rest_cond *c)
-{
-    if (c->op == SB_OP_FTS || c->op == SB_OP_PLFTS || c->op == SB_OP_PHFTS || c->op == SB_OP_WFTS)
-        return fts_sql(g, b, t, alias, c);
-    if (!field_expr(g, b, t, alias, &c->field))
-        return false;
-    if (c->op == SB_OP_IS) {
-        sb_buf_printf(b, " IS %s", strcmp(c->value, "null") == 0 ? "NULL" : strcmp(c->value, "true") == 0 ? "TRUE"
-                                   : strcmp(c->value, "false") == 0 ? "FALSE" : "UNKNOWN");
-        return true;
-    }
-    if (c->op == SB_OP_IN) {
-        sb_buf_append(b, " = ANY(");
-        param(g, b, sb_rest_array_literal(g->arena, c->list, c->list_len));
-        sb_buf_append(b, ")");
-        return true;
-    }
-    if (c->op == SB_OP_ISDISTINCT) {
-        sb_buf_append(b, " IS DISTINCT FROM ");
-        param(g, b, c->value);
-        return true;
-    }
-    sb_buf_printf(b, " %s ", op_sql(c->op));
-    if (c->quant != SB_QUANT_NONE) {
-        const char **elems = sb_arena_alloc(g->arena, sizeof *elems * (size_t)(c->list_len + 1));
-        for (int i = 0; i < c->list_len; i++)
-            elems[i] = is_like(c->op) ? like_pattern(g->arena, c->list[i]) : c->list[i];
-        sb_buf_append(b, c->quant == SB_QUANT_ANY ? "ANY(" : "ALL(");
-        param(g, b, sb_rest_array_literal(g->arena, elems, c->list_len));
-        sb_buf_append(b, ")");
-        return true;
-    }
-    param(g, b, is_like(c->op) ? like_pattern(g->arena, c->value) : c->value);
-    return true;
-}
-
-static const struct sb_rest_item *embed_named(const struct sb_rest_select *sel, const char *name)
-{
-    for (int i = 0; sel && i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (it->kind == SB_ITEM_EMBED && strcmp(it->alias ? it->alias : it->field.name, name) == 0)
-            return it;
-    }
-    return NULL;
-}
-
-static bool exists_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                       const struct sb_rest_item *item, const char *path);
-
-static bool cond_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                     const struct sb_rest_cond *c, const struct sb_rest_select *sel, const char *path)
-{
-    if (c->negate)
-        sb_buf_append(b, "NOT ");
-    sb_buf_append_char(b, '(');
-    if (c->kind == SB_COND_LEAF) {
-        const struct sb_rest_item *embed = c->field.path_len == 0 ? embed_named(sel, c->field.name) : NULL;
-        if (embed && !sb_cache_column(t, c->field.name)) {
-            if (c->op != SB_OP_IS || strcmp(c->value, "null") != 0)
-                return sb_rest_fail(g->err, 400, "PGRST120",
-                                    "Only is null or not is null filters are allowed on embedded resources", NULL,
-                                    NULL);
-            sb_buf_append(b, "NOT ");
-            if (!exists_sql(g, b, t, alias, embed, child_path(g, path, embed)))
-                return false;
-        } else if (!leaf_sql(g, b, t, alias, c)) {
-            return false;
-        }
-    } else {
-        if (c->child_count == 0)
-            sb_buf_append(b, c->kind == SB_COND_AND ? "true" : "false");
-        for (int i = 0; i < c->child_count; i++) {
-            if (i)
-                sb_buf_append(b, c->kind == SB_COND_AND ? " AND " : " OR ");
-            if (!cond_sql(g, b, t, alias, &c->children[i], sel, path))
-                return false;
-        }
-    }
-    sb_buf_append_char(b, ')');
-    return true;
-}
-
-static void mark_visited(struct gen *g, const char *path)
-{
-    const char **n = sb_arena_alloc(g->arena, sizeof *n * (size_t)(g->visited_count + 1));
-    if (g->visited_count)
-        memcpy(n, g->visited, sizeof *n * (size_t)g->visited_count);
-    n[g->visited_count++] = path;
-    g->visited = n;
-}
-
-/* The WHERE conditions of one level (filters of its scope, !inner embeds), ANDed, or "" */
-static bool where_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                      const struct sb_rest_select *sel, const char *path)
-{
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
-    int n = 0;
-    for (int i = 0; s && i < s->cond_count; i++) {
-        sb_buf_append(b, n++ ? " AND " : "");
-        if (!cond_sql(g, b, t, alias, &s->conds[i], sel, path))
-            return false;
-    }
-    for (int i = 0; sel && i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (it->kind != SB_ITEM_EMBED || !it->inner)
-            continue;
-        sb_buf_append(b, n++ ? " AND " : "");
-        if (!exists_sql(g, b, t, alias, it, child_path(g, path, it)))
-            return false;
-    }
-    return true;
-}
-
-/* " FROM target AS alias WHERE <join> AND <the embed's own conditions>" */
-static bool related_rows_sql(struct gen *g, struct sb_buf *b, const struct relation *r, int parent_alias, int alias,
-                             const struct sb_rest_item *item, const char *path)
-{
-    sb_buf_append(b, " FROM \"public\".");
-    ident(b, r->target->name);
-    sb_buf_append(b, " AS ");
-    alias_name(b, alias);
-    sb_buf_append(b, " WHERE ");
-    join_condition(b, r, parent_alias, alias);
-    struct sb_buf w;
-    sb_buf_init(&w, g->arena);
-    if (!where_sql(g, &w, r->target, alias, item->children, path))
-        return false;
-    if (w.len)
-        sb_buf_printf(b, " AND %s", w.data);
-    return true;
-}
-
-static bool exists_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                       const struct sb_rest_item *item, const char *path)
-{
-    struct relation r;
-    if (!find_relation(g, parent, item, &r))
-        return false;
-    int alias = g->next_alias++;
-    sb_buf_append(b, "EXISTS (SELECT 1");
-    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
-        return false;
-    sb_buf_append(b, ")");
-    return true;
-}
-
-/* ---- select list ------------------------------------------------------------------------------ */
-
-static bool order_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias, const char *path)
-{
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
-    if (!s || s->order_count == 0)
-        return true;
-    sb_buf_append(b, " ORDER BY ");
-    for (int i = 0; i < s->order_count; i++) {
-        const struct sb_rest_order_term *o = &s->order[i];
-        if (i)
-            sb_buf_append(b, ", ");
-        if (!field_expr(g, b, t, alias, &o->field))
-            return false;
-        sb_buf_append(b, o->desc ? " DESC" : " ASC");
-        if (o->nulls)
-            sb_buf_append(b, o->nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
-    }
-    return true;
-}
-
-static void limit_sql(struct gen *g, struct sb_buf *b, const char *path)
-{
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
-    if (!s)
-        return;
-    if (s->limit >= 0) {
-        sb_buf_append(b, " LIMIT ");
-        param(g, b, sb_arena_printf(g->arena, "%ld", s->limit));
-    }
-    if (s->offset > 0) {
-        sb_buf_append(b, " OFFSET ");
-        param(g, b, sb_arena_printf(g->arena, "%ld", s->offset));
-    }
-}
-
-static bool is_count_item(const struct sb_cache_table *t, const struct sb_rest_item *it)
-{
-    if (it->kind == SB_ITEM_COUNT)
-        return true;
-    return it->kind == SB_ITEM_FIELD && strcmp(it->field.name, "count") == 0 && it->field.path_len == 0 &&
-           !it->cast && !sb_cache_column(t, "count");
-}
-
-static bool select_list_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                            const struct sb_rest_select *sel, const char *path, struct sb_buf *group_by);
-
-/* (SELECT coalesce(json_agg(pgrst_e), '[]') FROM (SELECT ... FROM target WHERE join ...) pgrst_e) */
-static bool embed_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                      const struct sb_rest_item *item, const char *parent_path)
-{
-    struct relation r;
-    if (!find_relation(g, parent, item, &r))
-        return false;
-    const char *path = child_path(g, parent_path, item);
-    mark_visited(g, path);
-    int alias = g->next_alias++;
-    sb_buf_append(b, r.to_one ? "(SELECT row_to_json(pgrst_e) FROM (SELECT "
-                              : "(SELECT coalesce(json_agg(pgrst_e), '[]') FROM (SELECT ");
-    struct sb_buf group;
-    sb_buf_init(&group, g->arena);
-    if (!select_list_sql(g, b, r.target, alias, item->children, path, &group))
-        return false;
-    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
-        return false;
-    if (group.len)
-        sb_buf_printf(b, " GROUP BY %s", group.data);
-    if (!order_sql(g, b, r.target, alias, path))
-        return false;
-    limit_sql(g, b, path);
-    sb_buf_append(b, ") pgrst_e) AS ");
-    ident(b, item->alias ? item->alias : item->field.name);
-    return true;
-}
-
-static bool select_list_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                            const struct sb_rest_select *sel, const char *path, struct sb_buf *group_by)
-{
-    bool has_count = false, has_star = false;
-    for (int i = 0; i < sel->count; i++) {
-        has_count = has_count || is_count_item(t, &sel->items[i]);
-        has_star = has_star || sel->items[i].kind == SB_ITEM_STAR;
-    }
-    if (has_count && has_star)
-        return sb_rest_fail(g->err, 400, "PGRST100", "failed to parse select parameter",
-                            "count() cannot be combined with *", "Name the columns to group by");
-    if (sel->count == 0) {
-        sb_buf_append(b, "NULL AS pgrst_nothing");    /* rel() selects no column */
-        return true;
-    }
-    for (int i = 0; i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (i)
-            sb_buf_append(b, ", ");
-        if (is_count_item(t, it)) {
-            sb_buf_append(b, "count(*) AS ");
-            ident(b, it->alias ? it->alias : "count");
-        } else if (it->kind == SB_ITEM_STAR) {
-            alias_name(b, alias);
-            sb_buf_append(b, ".*");
-        } else if (it->kind == SB_ITEM_EMBED) {
-            if (has_count)
-                return sb_rest_fail(g->err, 400, "PGRST100", "failed to parse select parameter",
-                                    "count() cannot be combined with embedded resources", NULL);
-            if (!embed_sql(g, b, t, alias, it, path))
-                return false;
-        } else {
-            if (it->cast)
-                sb_buf_append(b, "CAST(");
-            if (!field_expr(g, b, t, alias, &it->field))
-                return false;
-            if (it->cast)
-                sb_buf_printf(b, " AS %s)", it->cast);
-            sb_buf_append(b, " AS ");
-            ident(b, output_name(it));
-            if (has_count)
-                sb_buf_printf(group_by, "%s%d", group_by->len ? ", " : "", i + 1);
-        }
-    }
-    return true;
-}
-
-/* ---- statements ---------------------------------------------------------------------------- */
-
-static bool scopes_all_visited(struct gen *g)
-{
-    for (int i = 0; i < g->q->scope_count; i++) {
-        const char *path = g->q->scopes[i].path;
-        if (!*path)
-            continue;
-        bool seen = false;
-        for (int j = 0; j < g->visited_count; j++)
-            seen = seen || strcmp(g->visited[j], path) == 0;
-        if (!seen)
-            return sb_rest_fail(g->err, 400, "PGRST108",
-                                sb_arena_printf(g->arena, "'%s' is not an embedded resource in this request", path),
-                                NULL,
-                                sb_arena_printf(g->arena, "Verify that '%s' is included in the 'select' query "
-                                                          "parameter.", path));
-    }
-    return true;
-}
-
-static void finish(struct gen *g, struct sb_buf *b, struct sb_rest_sql *out)
+static void finish(struct sb_plan *g, struct sb_buf *b, struct sb_rest_sql *out)
 {
     out->text = b->data;
     out->nparams = g->nparams;
@@ -588,16 +19,16 @@ static void finish(struct gen *g, struct sb_buf *b, struct sb_rest_sql *out)
 /* "SELECT <list> FROM <from> AS pgrst_0 WHERE .. GROUP BY .. ORDER BY .. LIMIT .." for the top
  * level; where receives the WHERE text alone (for the total count), or is NULL when the
  * rows are already chosen (the RETURNING rows of a write). */
-static bool top_select(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t, const char *from,
+static bool top_select(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, const char *from,
                        bool paged, struct sb_buf *where)
 {
     struct sb_buf list, group;
     sb_buf_init(&list, g->arena);
     sb_buf_init(&group, g->arena);
-    mark_visited(g, "");
-    if (!select_list_sql(g, &list, t, 0, &g->q->select, "", &group))
+    sb_plan_mark_visited(g, "");
+    if (!sb_plan_select_list(g, &list, t, 0, &g->q->select, "", &group))
         return false;
-    if (where && !where_sql(g, where, t, 0, &g->q->select, ""))
+    if (where && !sb_plan_where(g, where, t, 0, &g->q->select, ""))
         return false;
     sb_buf_printf(b, "SELECT %s FROM %s AS pgrst_0", list.data, from);
     if (where && where->len)
@@ -605,31 +36,20 @@ static bool top_select(struct gen *g, struct sb_buf *b, const struct sb_cache_ta
     if (group.len)
         sb_buf_printf(b, " GROUP BY %s", group.data);
     if (paged) {
-        if (!order_sql(g, b, t, 0, ""))
+        if (!sb_plan_order(g, b, t, 0, ""))
             return false;
-        limit_sql(g, b, "");
+        sb_plan_limit(g, b, "");
     }
-    return scopes_all_visited(g);
+    return sb_plan_all_scopes_visited(g);
 }
 
-static const char *table_from(struct gen *g, const struct sb_cache_table *t)
+static const char *table_from(struct sb_plan *g, const struct sb_cache_table *t)
 {
     struct sb_buf b;
     sb_buf_init(&b, g->arena);
     sb_buf_append(&b, "\"public\".");
-    ident(&b, t->name);
+    sb_plan_ident(&b, t->name);
     return b.data;
-}
-
-static void gen_init(struct gen *g, struct sb_arena *arena, const struct sb_schema_cache *cache,
-                     const struct sb_rest_query *q, struct sb_rest_error *err)
-{
-    memset(g, 0, sizeof *g);
-    g->arena = arena;
-    g->cache = cache;
-    g->q = q;
-    g->err = err;
-    g->next_alias = 1;
 }
 
 /* Closes "WITH pgrst_source AS (..." with the result row: the total over `from` with the same
@@ -648,8 +68,8 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
                       const struct sb_rest_query *q, bool want_total, struct sb_rest_sql *out,
                       struct sb_rest_error *err)
 {
-    struct gen g;
-    gen_init(&g, arena, cache, q, err);
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
     struct sb_buf b, where;
     sb_buf_init(&b, arena);
     sb_buf_init(&where, arena);
@@ -662,7 +82,7 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
     return true;
 }
 
-static bool check_columns(struct gen *g, const struct sb_cache_table *t, const struct sb_rest_write *w)
+static bool check_columns(struct sb_plan *g, const struct sb_cache_table *t, const struct sb_rest_write *w)
 {
     for (int i = 0; i < w->column_count; i++)
         if (!sb_cache_column(t, w->columns[i]))
@@ -679,13 +99,13 @@ static void column_list(struct sb_buf *b, const struct sb_rest_write *w, const c
         if (i)
             sb_buf_append(b, ", ");
         sb_buf_append(b, prefix);
-        ident(b, w->columns[i]);
+        sb_plan_ident(b, w->columns[i]);
     }
 }
 
 /* WITH pgrst_write AS (<write> RETURNING pgrst_0.*), pgrst_source AS (SELECT <list> FROM
  * pgrst_write AS pgrst_0) SELECT NULL, count(*), body FROM pgrst_source */
-static bool wrap_write(struct gen *g, struct sb_buf *write, const struct sb_cache_table *t, bool want_body,
+static bool wrap_write(struct sb_plan *g, struct sb_buf *write, const struct sb_cache_table *t, bool want_body,
                        struct sb_rest_sql *out)
 {
     struct sb_buf b;
@@ -703,7 +123,7 @@ static bool wrap_write(struct gen *g, struct sb_buf *write, const struct sb_cach
     return true;
 }
 
-static bool conflict_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t,
+static bool conflict_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t,
                          const struct sb_rest_write *w)
 {
     const char *const *target = g->q->on_conflict_count ? g->q->on_conflict : t->pkey;
@@ -715,10 +135,10 @@ static bool conflict_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_
     sb_buf_append(b, " ON CONFLICT (");
     for (int i = 0; i < count; i++) {
         if (!sb_cache_column(t, target[i]))
-            return unknown_column(g, t, target[i]);
+            return sb_plan_unknown_column(g, t, target[i]);
         if (i)
             sb_buf_append(b, ", ");
-        ident(b, target[i]);
+        sb_plan_ident(b, target[i]);
     }
     if (w->conflict == SB_CONFLICT_IGNORE || w->column_count == 0) {
         sb_buf_append(b, ") DO NOTHING");
@@ -728,15 +148,15 @@ static bool conflict_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_
     for (int i = 0; i < w->column_count; i++) {
         if (i)
             sb_buf_append(b, ", ");
-        ident(b, w->columns[i]);
+        sb_plan_ident(b, w->columns[i]);
         sb_buf_append(b, " = EXCLUDED.");
-        ident(b, w->columns[i]);
+        sb_plan_ident(b, w->columns[i]);
     }
     return true;
 }
 
 /* Prefer: missing=default: each value, or the column's DEFAULT where the object lacks the key. */
-static void values_or_defaults(struct gen *g, struct sb_buf *b, const struct sb_cache_table *t,
+static void values_or_defaults(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t,
                                const struct sb_rest_write *w)
 {
     for (int i = 0; i < w->column_count; i++) {
@@ -744,9 +164,9 @@ static void values_or_defaults(struct gen *g, struct sb_buf *b, const struct sb_
         if (i)
             sb_buf_append(b, ", ");
         sb_buf_append(b, "CASE WHEN pgrst_j.obj::jsonb ? ");
-        param(g, b, c->name);
+        sb_plan_param(g, b, c->name);
         sb_buf_append(b, "::text THEN pgrst_body.");
-        ident(b, c->name);
+        sb_plan_ident(b, c->name);
         sb_buf_printf(b, " ELSE %s END", c->default_sql ? c->default_sql : "NULL");
     }
 }
@@ -755,8 +175,8 @@ bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
                         const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err)
 {
-    struct gen g;
-    gen_init(&g, arena, cache, q, err);
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
     if (!check_columns(&g, table, w))
         return false;
     struct sb_buf b;
@@ -774,7 +194,7 @@ bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
         else
             column_list(&b, w, "pgrst_body.");
         sb_buf_append(&b, " FROM json_array_elements(CASE WHEN json_typeof(");
-        param(&g, &b, w->body);
+        sb_plan_param(&g, &b, w->body);
         sb_buf_printf(&b, "::json) = 'array' THEN $%d::json ELSE json_build_array($%d::json) END) AS pgrst_j(obj)"
                           " CROSS JOIN LATERAL json_populate_record(NULL::%s, pgrst_j.obj) AS pgrst_body",
                       g.nparams, g.nparams, from);
@@ -784,7 +204,7 @@ bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
     return wrap_write(&g, &b, table, w->want_body, out);
 }
 
-static bool require_filters(struct gen *g, const char *verb)
+static bool require_filters(struct sb_plan *g, const char *verb)
 {
     const struct sb_rest_scope *s = sb_rest_scope_for(g->q, "");
     if (s && s->cond_count > 0)
@@ -797,8 +217,8 @@ bool sb_rest_sql_update(struct sb_arena *arena, const struct sb_schema_cache *ca
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
                         const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err)
 {
-    struct gen g;
-    gen_init(&g, arena, cache, q, err);
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
     if (!check_columns(&g, table, w) || !require_filters(&g, "UPDATE"))
         return false;
     struct sb_buf b, where;
@@ -809,14 +229,14 @@ bool sb_rest_sql_update(struct sb_arena *arena, const struct sb_schema_cache *ca
     for (int i = 0; i < w->column_count; i++) {
         if (i)
             sb_buf_append(&b, ", ");
-        ident(&b, w->columns[i]);
+        sb_plan_ident(&b, w->columns[i]);
         sb_buf_append(&b, " = pgrst_body.");
-        ident(&b, w->columns[i]);
+        sb_plan_ident(&b, w->columns[i]);
     }
     sb_buf_printf(&b, " FROM json_populate_record(NULL::%s, ", from);
-    param(&g, &b, w->body);
+    sb_plan_param(&g, &b, w->body);
     sb_buf_append(&b, "::json) AS pgrst_body");
-    if (!where_sql(&g, &where, table, 0, NULL, ""))
+    if (!sb_plan_where(&g, &where, table, 0, NULL, ""))
         return false;
     sb_buf_printf(&b, " WHERE %s", where.data);
     return wrap_write(&g, &b, table, w->want_body, out);
@@ -826,25 +246,25 @@ bool sb_rest_sql_delete(struct sb_arena *arena, const struct sb_schema_cache *ca
                         const struct sb_cache_table *table, const struct sb_rest_query *q, bool want_body,
                         struct sb_rest_sql *out, struct sb_rest_error *err)
 {
-    struct gen g;
-    gen_init(&g, arena, cache, q, err);
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
     if (!require_filters(&g, "DELETE"))
         return false;
     struct sb_buf b, where;
     sb_buf_init(&b, arena);
     sb_buf_init(&where, arena);
     sb_buf_printf(&b, "DELETE FROM %s AS pgrst_0", table_from(&g, table));
-    if (!where_sql(&g, &where, table, 0, NULL, ""))
+    if (!sb_plan_where(&g, &where, table, 0, NULL, ""))
         return false;
     sb_buf_printf(&b, " WHERE %s", where.data);
     return wrap_write(&g, &b, table, want_body, out);
 }
 
-static void call_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_function *fn,
+static void call_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_function *fn,
                      const struct sb_rest_rpc_arg *args, int arg_count)
 {
     sb_buf_append(b, "\"public\".");
-    ident(b, fn->name);
+    sb_plan_ident(b, fn->name);
     sb_buf_append(b, "(");
     for (int i = 0; i < arg_count; i++) {
         const struct sb_cache_arg *a = NULL;
@@ -853,9 +273,9 @@ static void call_sql(struct gen *g, struct sb_buf *b, const struct sb_cache_func
                 a = &fn->args[j];
         if (i)
             sb_buf_append(b, ", ");
-        ident(b, a->name);
+        sb_plan_ident(b, a->name);
         sb_buf_append(b, " := ");
-        param(g, b, args[i].value);
+        sb_plan_param(g, b, args[i].value);
         sb_buf_printf(b, "::%s", a->type);
     }
     sb_buf_append(b, ")");
@@ -865,8 +285,8 @@ bool sb_rest_sql_rpc(struct sb_arena *arena, const struct sb_schema_cache *cache
                      const struct sb_rest_rpc_arg *args, int arg_count, const struct sb_rest_query *q,
                      bool want_total, struct sb_rest_sql *out, struct sb_rest_error *err)
 {
-    struct gen g;
-    gen_init(&g, arena, cache, q, err);
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
     struct sb_buf b, call;
     sb_buf_init(&b, arena);
     sb_buf_init(&call, arena);
