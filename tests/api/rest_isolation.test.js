@@ -4,6 +4,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const { startServer, clientFor } = require('./lib/server');
 const { createStudent } = require('./lib/students');
 
@@ -160,4 +161,16 @@ test('a token with a bad signature is refused with 401 PGRST301', async () => {
   assert.equal(res.status, 401);
   assert.equal((await res.json()).code, 'PGRST301');
   assert.match(res.headers.get('www-authenticate'), /^Bearer /);
+});
+
+test('a correctly signed token naming a role other than the API roles is refused with 401', async () => {
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc({ sub: alice.id, role: 'postgres', aud: 'authenticated', exp: now + 60 })}`;
+  const sig = crypto.createHmac('sha256', server.env.SB_JWT_SECRET).update(unsigned).digest('base64url');
+  const res = await fetch(`${server.url}/rest/v1/courses?select=*`, {
+    headers: { apikey: server.anonKey, Authorization: `Bearer ${unsigned}.${sig}` },
+  });
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).code, 'PGRST301');
 });
