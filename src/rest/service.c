@@ -277,13 +277,49 @@ static json_t *read_body(struct call *c, bool array_allowed, struct sb_rest_writ
     return body;
 }
 
-static void answer_write(struct call *c, const struct sb_rest_sql *sql, bool created)
+/* Location: /table?pk=eq.value for the first row written (body holds its primary key). */
+static void add_location(struct call *c, const struct sb_cache_table *t, const char *body)
+{
+    json_t *rows = body ? json_loads(body, 0, NULL) : NULL;
+    json_t *first = json_array_get(rows, 0);
+    if (json_is_object(first)) {
+        struct sb_buf b;
+        sb_buf_init(&b, c->req->arena);
+        sb_buf_printf(&b, "/%s", t->name);
+        for (int i = 0; i < t->pkey_count; i++) {
+            json_t *v = json_object_get(first, t->pkey[i]);
+            char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            sb_buf_printf(&b, "%c%s=eq.%s", i ? '&' : '?', t->pkey[i], text ? text : json_string_value(v));
+            free(text);
+        }
+        sb_response_header(c->req, "Location", b.data);
+    }
+    json_decref(rows);
+}
+
+/* location_of: the table whose inserted row's Location to send (headers-only), or NULL. */
+static void answer_write(struct call *c, const struct sb_rest_sql *sql, bool created,
+                         const struct sb_cache_table *location_of)
 {
     struct sb_rest_outcome o;
     bool ok = c->accept == SB_ACCEPT_OBJECT ? run_single_write(c, sql, &o) : run(c, sql, &o);
     if (!ok)
         return answer_error(c);
+    if (location_of)
+        add_location(c, location_of, o.body);
     sb_rest_respond_written(c->req, c->accept, &c->prefs, created, &o);
+}
+
+/* For return=headers-only: the rows written come back as their primary key only. */
+static void select_primary_key(struct call *c, const struct sb_cache_table *t)
+{
+    struct sb_rest_select *s = &c->query.select;
+    s->count = t->pkey_count;
+    s->items = sb_arena_alloc(c->req->arena, sizeof *s->items * (size_t)t->pkey_count);
+    for (int i = 0; i < t->pkey_count; i++) {
+        s->items[i].kind = SB_ITEM_FIELD;
+        s->items[i].field.name = t->pkey[i];
+    }
 }
 
 static void table_insert(struct call *c, const struct sb_cache_table *t)
@@ -301,10 +337,15 @@ static void table_insert(struct call *c, const struct sb_cache_table *t)
         struct sb_rest_outcome none = { -1, 0, "[]" };
         return sb_rest_respond_written(c->req, c->accept, &c->prefs, true, &none);
     }
+    bool locate = c->prefs.ret == SB_RETURN_HEADERS_ONLY && t->pkey_count > 0;
+    if (locate) {
+        select_primary_key(c, t);
+        w.want_body = true;
+    }
     struct sb_rest_sql sql;
     if (!sb_rest_sql_insert(c->req->arena, c->cache, t, &c->query, &w, &sql, &c->err))
         return answer_error(c);
-    answer_write(c, &sql, true);
+    answer_write(c, &sql, true, locate ? t : NULL);
 }
 
 static void table_update(struct call *c, const struct sb_cache_table *t)
@@ -320,7 +361,7 @@ static void table_update(struct call *c, const struct sb_cache_table *t)
     struct sb_rest_sql sql;
     if (!sb_rest_sql_update(c->req->arena, c->cache, t, &c->query, &w, &sql, &c->err))
         return answer_error(c);
-    answer_write(c, &sql, false);
+    answer_write(c, &sql, false, NULL);
 }
 
 static void table_delete(struct call *c, const struct sb_cache_table *t)
@@ -329,7 +370,7 @@ static void table_delete(struct call *c, const struct sb_cache_table *t)
     if (!sb_rest_sql_delete(c->req->arena, c->cache, t, &c->query, c->prefs.ret == SB_RETURN_REPRESENTATION, &sql,
                             &c->err))
         return answer_error(c);
-    answer_write(c, &sql, false);
+    answer_write(c, &sql, false, NULL);
 }
 
 static void serve_table(struct call *c, const char *name)

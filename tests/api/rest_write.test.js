@@ -83,11 +83,15 @@ test('a body that is not JSON is 400 PGRST102', async () => {
   assert.equal((await res.json()).code, 'PGRST102');
 });
 
-test('return=headers-only answers 201 without a body', async () => {
+test('return=headers-only answers 201 without a body, with the new row\'s Location', async () => {
   const res = await raw('materials', { method: 'POST', headers: { Prefer: 'return=headers-only' },
     body: JSON.stringify(material('headers.pdf')) });
   assert.equal(res.status, 201);
   assert.equal(await res.text(), '');
+  const m = /^\/materials\?id=eq\.([0-9a-f-]{36})$/.exec(res.headers.get('location'));
+  assert.ok(m, res.headers.get('location'));
+  const { data } = await db.from('materials').select('name').eq('id', m[1]).single();
+  assert.equal(data.name, 'headers.pdf');
 });
 
 test('insert().select().single() returns the object', async () => {
