@@ -6,6 +6,7 @@
 # (minimised), so a commit keeps them. Not part of `make test` (which replays the corpus).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -n "${PGHOST:-}" ] || scripts/deps.sh bench
 seconds=${1:-60}
 mkdir -p build-fuzz
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -7,6 +7,7 @@
 # Runs in a throwaway cluster (pg_virtualenv) with the build in build/ (scripts/build.sh build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
 reloads=${1:-21}
 if [ -z "${PGHOST:-}" ]; then
   exec pg_virtualenv -t -v 15 "$0" "$@"

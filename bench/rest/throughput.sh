@@ -10,6 +10,7 @@
 # with the optimised build in build/ (scripts/build.sh build). Prints a Markdown table.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
 seconds=${1:-10}
 conns=${2:-4}
 if [ -z "${PGHOST:-}" ]; then
