@@ -527,6 +527,15 @@ bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_res
         memset(t, 0, sizeof *t);
         if (!read_field(&lx, &t->field))
             return false;
+        if (*lx.p == '(' && t->field.path_len == 0) {      /* relation(column) */
+            t->relation = t->field.name;
+            lx.p++;
+            if (!read_field(&lx, &t->field))
+                return false;
+            if (*lx.p != ')')
+                return fail_at(&lx, "\")\"");
+            lx.p++;
+        }
         while (*lx.p == '.') {
             lx.p++;
             if (strncmp(lx.p, "asc", 3) == 0 && !isalpha((unsigned char)lx.p[3])) {

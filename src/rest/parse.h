@@ -72,6 +72,7 @@ struct sb_rest_cond {
 };
 
 struct sb_rest_order_term {
+    const char *relation;             /* rel(field): a column of an embedded to-one relation */
     struct sb_rest_field field;
     bool desc;
     int nulls;                        /* 0 unspecified, 1 first, 2 last */

@@ -425,7 +425,40 @@ static bool exists_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cach
 
 /* ---- select list ------------------------------------------------------------------------------ */
 
-bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias, const char *path)
+/* (SELECT target.column FROM target WHERE join): a to-one embedded relation's column, for
+ * order=relation(column). The relation must be embedded at this level. */
+static bool related_column_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
+                               const struct sb_rest_select *sel, const struct sb_rest_order_term *o)
+{
+    const struct sb_rest_item *embed = embed_named(sel, o->relation);
+    struct relation r;
+    if (!embed)
+        return sb_rest_fail(g->err, 400, "PGRST108",
+                            sb_arena_printf(g->arena, "'%s' is not an embedded resource in this request", o->relation),
+                            NULL, "Embed the relation in 'select' to order by its columns.");
+    if (!find_relation(g, t, embed, &r))
+        return false;
+    if (!r.to_one)
+        return sb_rest_fail(g->err, 400, "PGRST118",
+                            sb_arena_printf(g->arena, "A related order on '%s' is not possible", o->relation),
+                            sb_arena_printf(g->arena, "'%s' and '%s' do not form a many-to-one or one-to-one "
+                                                      "relationship", t->name, r.target->name), NULL);
+    int inner = g->next_alias++;
+    sb_buf_append(b, "(SELECT ");
+    if (!field_expr(g, b, r.target, inner, &o->field))
+        return false;
+    sb_buf_append(b, " FROM \"public\".");
+    sb_plan_ident(b, r.target->name);
+    sb_buf_append(b, " AS ");
+    alias_name(b, inner);
+    sb_buf_append(b, " WHERE ");
+    join_condition(b, &r, alias, inner);
+    sb_buf_append(b, ")");
+    return true;
+}
+
+bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
+                   const struct sb_rest_select *sel, const char *path)
 {
     const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
     if (!s || s->order_count == 0)
@@ -435,7 +468,8 @@ bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_ta
         const struct sb_rest_order_term *o = &s->order[i];
         if (i)
             sb_buf_append(b, ", ");
-        if (!field_expr(g, b, t, alias, &o->field))
+        bool ok = o->relation ? related_column_sql(g, b, t, alias, sel, o) : field_expr(g, b, t, alias, &o->field);
+        if (!ok)
             return false;
         sb_buf_append(b, o->desc ? " DESC" : " ASC");
         if (o->nulls)
@@ -488,7 +522,7 @@ static bool embed_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache
         return false;
     if (group.len)
         sb_buf_printf(b, " GROUP BY %s", group.data);
-    if (!sb_plan_order(g, b, r.target, alias, path))
+    if (!sb_plan_order(g, b, r.target, alias, item->children, path))
         return false;
     sb_plan_limit(g, b, path);
     sb_buf_append(b, ") pgrst_e) AS ");

@@ -44,7 +44,9 @@ bool sb_plan_select_list(struct sb_plan *g, struct sb_buf *b, const struct sb_ca
 /* The ANDed conditions of one level (its filters, !inner embeds), or nothing. */
 bool sb_plan_where(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
                    const struct sb_rest_select *sel, const char *path);
-bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias, const char *path);
+/* ORDER BY for one level; relation(column) terms need the relation embedded in sel. */
+bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
+                   const struct sb_rest_select *sel, const char *path);
 void sb_plan_limit(struct sb_plan *g, struct sb_buf *b, const char *path);
 
 /* Records that an embed path was used; then: every filter/order path names a used embed

@@ -36,7 +36,7 @@ static bool top_select(struct sb_plan *g, struct sb_buf *b, const struct sb_cach
     if (group.len)
         sb_buf_printf(b, " GROUP BY %s", group.data);
     if (paged) {
-        if (!sb_plan_order(g, b, t, 0, ""))
+        if (!sb_plan_order(g, b, t, 0, &g->q->select, ""))
             return false;
         sb_plan_limit(g, b, "");
     }

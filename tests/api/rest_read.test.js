@@ -175,6 +175,19 @@ test('order by several keys, descending', async () => {
   assert.deepEqual(data.map((m) => m.name), ['plants.png', 'atoms.pdf', 'cells.pdf']);
 });
 
+test('order by a column of an embedded to-one relation', async () => {
+  const { data, error } = await db.from('materials').select('name, courses(name)')
+    .order('courses(name)', { ascending: false }).order('name');
+  assert.equal(error, null);
+  assert.deepEqual(data.map((m) => m.name), ['atoms.pdf', 'cells.pdf', 'plants.png']);
+});
+
+test('order by a to-many relation is refused with 400 PGRST118', async () => {
+  const { status, error } = await db.from('courses').select('name, materials(name)').order('materials(name)');
+  assert.equal(status, 400);
+  assert.equal(error.code, 'PGRST118');
+});
+
 test('nullsFirst puts rows without a value first', async () => {
   await db.from('chat_history').insert({ course_id: ids.Chemistry, history: [], embedding: new Array(384).fill(0.5) });
   const { data } = await db.from('chat_history').select('embedding').order('embedding', { ascending: true, nullsFirst: true });

@@ -206,6 +206,11 @@ static void order_reads_directions_and_nulls(void **state)
     assert_int_equal(t[1].nulls, 0);
     assert_string_equal(t[2].field.path[0], "x");
     assert_int_equal(t[2].nulls, 1);
+    assert_true(sb_rest_parse_order(arena, "courses(name).desc", &t, &n, &err));
+    assert_string_equal(t[0].relation, "courses");
+    assert_string_equal(t[0].field.name, "name");
+    assert_true(t[0].desc);
+    assert_false(sb_rest_parse_order(arena, "courses(name", &t, &n, &err));
     assert_false(sb_rest_parse_order(arena, "name.sideways", &t, &n, &err));
     assert_false(sb_rest_parse_order(arena, "name;drop", &t, &n, &err));
 }
