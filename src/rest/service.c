@@ -373,6 +373,74 @@ static void table_delete(struct call *c, const struct sb_cache_table *t)
     answer_write(c, &sql, false, NULL);
 }
 
+static bool is_pkey_column(const struct sb_cache_table *t, const char *name)
+{
+    for (int i = 0; i < t->pkey_count; i++)
+        if (strcmp(t->pkey[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* The body's value for a key, as the text a filter would give it. */
+static bool body_value_is(json_t *body, const char *key, const char *text)
+{
+    json_t *v = json_object_get(body, key);
+    if (!v || json_is_null(v))
+        return false;
+    if (json_is_string(v))
+        return strcmp(json_string_value(v), text) == 0;
+    char *dumped = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    bool same = dumped && strcmp(dumped, text) == 0;
+    free(dumped);
+    return same;
+}
+
+/* PUT names one row: each primary key column once with eq, nothing else, and the body holds
+ * the same values. */
+static bool put_names_one_row(struct call *c, const struct sb_cache_table *t, json_t *body)
+{
+    const struct sb_rest_scope *top = &c->query.scopes[0];
+    bool ok = t->pkey_count > 0 && c->query.scope_count == 1 && top->cond_count == t->pkey_count;
+    for (int i = 0; ok && i < top->cond_count; i++) {
+        const struct sb_rest_cond *f = &top->conds[i];
+        ok = f->kind == SB_COND_LEAF && !f->negate && f->op == SB_OP_EQ && f->quant == SB_QUANT_NONE &&
+             f->field.path_len == 0 && is_pkey_column(t, f->field.name);
+        for (int j = 0; ok && j < i; j++)
+            ok = strcmp(top->conds[j].field.name, f->field.name) != 0;
+    }
+    if (!ok)
+        return sb_rest_fail(&c->err, 405, "PGRST105", "Filters must include all and only primary key columns with "
+                            "'eq' operators", NULL, NULL);
+    if (top->limit >= 0 || top->offset > 0)
+        return sb_rest_fail(&c->err, 400, "PGRST114", "limit/offset querystring parameters are not allowed for PUT",
+                            NULL, NULL);
+    for (int i = 0; i < top->cond_count; i++)
+        if (!body_value_is(body, top->conds[i].field.name, top->conds[i].value))
+            return sb_rest_fail(&c->err, 400, "PGRST115", "Payload values do not match URL in primary key column(s)",
+                                NULL, NULL);
+    return true;
+}
+
+/* PUT ?pk=eq.v with the whole row: insert it, or replace the columns given if it exists. */
+static void table_put(struct call *c, const struct sb_cache_table *t)
+{
+    struct sb_rest_write w = { 0 };
+    json_t *body = read_body(c, false, &w);
+    if (!body || !put_names_one_row(c, t, body))
+        return answer_error(c);
+    w.want_body = c->prefs.ret == SB_RETURN_REPRESENTATION;
+    w.conflict = SB_CONFLICT_MERGE;
+    struct sb_rest_query q = c->query;         /* the filters named the row; the insert needs none */
+    struct sb_rest_scope top = q.scopes[0];
+    top.cond_count = 0;
+    q.scopes = &top;
+    q.on_conflict_count = 0;
+    struct sb_rest_sql sql;
+    if (!sb_rest_sql_insert(c->req->arena, c->cache, t, &q, &w, &sql, &c->err))
+        return answer_error(c);
+    answer_write(c, &sql, false, NULL);
+}
+
 static void serve_table(struct call *c, const char *name)
 {
     struct sb_request *req = c->req;
@@ -391,6 +459,8 @@ static void serve_table(struct call *c, const char *name)
         table_update(c, t);
     else if (strcmp(req->method, "DELETE") == 0)
         table_delete(c, t);
+    else if (strcmp(req->method, "PUT") == 0)
+        table_put(c, t);
     else {
         sb_rest_fail(&c->err, 405, "PGRST101", "Unsupported HTTP method", req->method, NULL);
         answer_error(c);

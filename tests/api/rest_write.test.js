@@ -5,6 +5,7 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const { startServer } = require('./lib/server');
 const { createStudent } = require('./lib/students');
 
@@ -139,6 +140,33 @@ test('on_conflict naming a column that does not exist is 400', async () => {
     .upsert({ id: student.id, prefs: {} }, { onConflict: 'nope' });
   assert.equal(status, 400);
   assert.equal(error.code, '42703');
+});
+
+test('PUT inserts the named row, then replaces it', async () => {
+  const id = crypto.randomUUID();
+  const put = (name) => raw(`courses?id=eq.${id}`, {
+    method: 'PUT', headers: { Prefer: 'return=representation' }, body: JSON.stringify({ id, user_id: student.id, name }),
+  });
+  const first = await put('put v1');
+  assert.equal(first.status, 200);
+  assert.equal((await first.json())[0].name, 'put v1');
+  await put('put v2');
+  const { data } = await db.from('courses').select('name').eq('id', id);
+  assert.deepEqual(data, [{ name: 'put v2' }]);
+});
+
+test('PUT whose filters are not the primary key is 405 PGRST105', async () => {
+  const res = await raw('courses?name=eq.x', { method: 'PUT', body: JSON.stringify({ user_id: student.id, name: 'x' }) });
+  assert.equal(res.status, 405);
+  assert.equal((await res.json()).code, 'PGRST105');
+});
+
+test('PUT whose body disagrees with the URL is 400 PGRST115', async () => {
+  const res = await raw(`courses?id=eq.${crypto.randomUUID()}`, {
+    method: 'PUT', body: JSON.stringify({ id: crypto.randomUUID(), user_id: student.id, name: 'x' }),
+  });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).code, 'PGRST115');
 });
 
 // ---- update and delete ----------------------------------------------------------------------------
