@@ -2,6 +2,7 @@
 # Installs what studybase needs on Debian 12, and only what is missing.
 #   scripts/deps.sh run    build + run: compiler, libraries, PostgreSQL 15 and its server headers
 #   scripts/deps.sh test   the above + test tools (cmocka, pgTAP, pg_prove, Node.js) + npm ci
+#   scripts/deps.sh bench  build + run + benchmark and fuzzing tools (wrk, clang for libFuzzer)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +16,12 @@ test_packages=(
   libcmocka-dev postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl curl
 )
 
+bench_packages=(
+  wrk clang openssl
+)
+
 wanted=("${run_packages[@]}")
+[ "${1:-run}" = bench ] && wanted+=("${bench_packages[@]}")
 if [ "${1:-run}" = test ]; then
   wanted+=("${test_packages[@]}")
   command -v node >/dev/null || wanted+=(nodejs)

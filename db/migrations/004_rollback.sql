@@ -1,7 +1,11 @@
--- The seed's 004, run by `studybase migrate down`: drops everything 001-003 created in the
+-- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005) created in the
 -- app schema (policies, triggers, tables, functions) and keeps the extensions and the
 -- platform schema, so that `migrate up` works again afterwards. All data in the five tables
 -- is lost. Each statement tolerates what is already gone.
+
+-- 005_rpc's functions (the data API's RPCs).
+DROP FUNCTION IF EXISTS append_chat_messages(uuid, jsonb);
+DROP FUNCTION IF EXISTS match_chat_history(vector, double precision, integer, uuid);
 
 DROP POLICY IF EXISTS "Users own chat history" ON chat_history;
 DROP POLICY IF EXISTS "Users own materials" ON materials;

@@ -68,6 +68,11 @@ void sb_db_configure(const char *conninfo, int statement_timeout_ms)
     pthread_once(&key_once, make_key);
 }
 
+const char *sb_db_conninfo(void)
+{
+    return configured_conninfo;
+}
+
 static struct connection *thread_connection(void)
 {
     pthread_once(&key_once, make_key);
@@ -239,14 +244,16 @@ enum sb_db_status sb_db_run(struct sb_arena *arena, const struct sb_db_call *cal
 
     const char *setup[4];
     fill_setup(call, setup);
-    struct prepared *newly_prepared = NULL;
+    struct prepared *newly_prepared = NULL, *setup_prepared = NULL;
     bool sent = PQenterPipelineMode(c->pg) == 1 &&
-                PQsendQueryParams(c->pg, setup_sql, 4, NULL, setup, NULL, NULL, 0) == 1 &&
+                send_statement(c, setup_sql, 4, setup, &setup_prepared) &&
                 send_statement(c, call->sql, call->nparams, call->params, &newly_prepared) &&
                 PQpipelineSync(c->pg) == 1;
     if (!sent)
         return unavailable(c, out);
 
+    if (setup_prepared)
+        collect(arena, c, false, out);             /* prepare of the setup (once per connection) */
     collect(arena, c, false, out);                 /* setup */
     if (newly_prepared) {
         collect(arena, c, false, out);             /* prepare */

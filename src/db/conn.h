@@ -56,6 +56,10 @@ void sb_db_rollback(void);
 /* Sets the connection string and statement timeout used by every worker (call once at start). */
 void sb_db_configure(const char *conninfo, int statement_timeout_ms);
 
+/* The connection string given to sb_db_configure (for services that open a connection of
+ * their own, such as a LISTEN loop), or NULL. */
+const char *sb_db_conninfo(void);
+
 /* The calling thread's connection, opened if needed; NULL when the database is unreachable.
  * For services that need libpq directly (e.g. LISTEN); do not leave a transaction open. */
 PGconn *sb_db_connection(void);
