@@ -133,7 +133,7 @@ CREATE TABLE IF NOT EXISTS storage.file_deletions (
     queued_at timestamptz NOT NULL DEFAULT now()
 );
 REVOKE ALL ON storage.file_deletions FROM PUBLIC;
-GRANT SELECT, DELETE ON storage.file_deletions TO service_role;
+GRANT SELECT, UPDATE, DELETE ON storage.file_deletions TO service_role;  -- UPDATE: the drainer locks entries (FOR UPDATE)
 
 -- The old row's file is no longer needed once this transaction commits.
 CREATE OR REPLACE FUNCTION storage.queue_replaced_file() RETURNS trigger

@@ -3,7 +3,9 @@
  * Add a service by adding its registration call here.
  */
 #include "http/router.h"
+#include "storage/service.h"
 
 void sb_services_register(void)
 {
+    sb_storage_register();
 }

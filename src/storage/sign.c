@@ -1,0 +1,187 @@
+/*
+ * sign: tokens are made and checked with src/auth/jwt.c (HS256 only).
+ */
+#include "storage/sign.h"
+
+#include "storage/objects.h"
+#include "storage/path.h"
+#include "storage/service.h"
+#include "util/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PATHS_PER_CALL 1000
+#define MAX_EXPIRES_IN (10L * 365 * 24 * 3600)
+
+static const char *token_for(struct sb_request *req, const char *bucket, const char *key, long expires_in)
+{
+    long long now = (long long)time(NULL);
+    struct sb_buf claims;
+    sb_buf_init(&claims, req->arena);
+    sb_buf_append(&claims, "{\"url\":");
+    sb_buf_append_json_string(&claims, sb_arena_printf(req->arena, "%s/%s", bucket, key));
+    sb_buf_printf(&claims, ",\"iat\":%lld,\"exp\":%lld}", now, now + expires_in);
+    return sb_jwt_sign(req->arena, req->config->jwt_secret, claims.data);
+}
+
+/* The URL the client appends to its storage base URL: unencoded, as supabase-js expects. */
+static const char *signed_path(struct sb_request *req, const char *bucket, const char *key, long expires_in)
+{
+    return sb_arena_printf(req->arena, "/object/sign/%s/%s?token=%s", bucket, key,
+                           token_for(req, bucket, key, expires_in));
+}
+
+/* expiresIn: a whole number of seconds, at least 1; answers 400 otherwise. */
+static bool read_expiry(struct sb_request *req, json_t *body, long *out)
+{
+    json_t *v = json_object_get(body, "expiresIn");
+    double seconds = json_is_number(v) ? json_number_value(v) : -1;
+    if (json_is_string(v))
+        seconds = atof(json_string_value(v));
+    if (seconds < 1 || seconds > MAX_EXPIRES_IN) {
+        sb_storage_fail(req, "400", "InvalidRequest", "expiresIn must be a number of seconds, at least 1");
+        return false;
+    }
+    *out = (long)seconds;
+    return true;
+}
+
+static void sign_one(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *key, long expires_in)
+{
+    who->sql = "SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND name = $2";
+    who->nparams = 2;
+    who->params = (const char *const[]){ bucket, key };
+    struct sb_db_result r;
+    if (sb_db_run(req->arena, who, &r) != SB_DB_OK)
+        return sb_storage_fail_db(req, &r);
+    if (PQntuples(r.rows) == 0)
+        return sb_storage_fail(req, "404", "not_found", "Object not found");
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"signedURL\":");
+    sb_buf_append_json_string(&b, signed_path(req, bucket, key, expires_in));
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, 200, b.data);
+}
+
+/* Which of the normalised names the caller can read, one query for all. */
+static PGresult *visible_names(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *names)
+{
+    who->sql = "SELECT name FROM storage.objects WHERE bucket_id = $1"
+               " AND name IN (SELECT jsonb_array_elements_text($2::jsonb))";
+    who->nparams = 2;
+    who->params = (const char *const[]){ bucket, names };
+    struct sb_db_result r;
+    if (sb_db_run(req->arena, who, &r) != SB_DB_OK) {
+        sb_storage_fail_db(req, &r);
+        return NULL;
+    }
+    return r.rows;
+}
+
+static bool is_visible(PGresult *rows, const char *key)
+{
+    for (int i = 0; key && i < PQntuples(rows); i++)
+        if (strcmp(PQgetvalue(rows, i, 0), key) == 0)
+            return true;
+    return false;
+}
+
+static void sign_many(struct sb_request *req, struct sb_db_call *who, const char *bucket, json_t *paths, long expires_in)
+{
+    size_t n = json_array_size(paths);
+    const char **keys = sb_arena_alloc(req->arena, sizeof *keys * (n + 1));
+    struct sb_buf names;
+    sb_buf_init(&names, req->arena);
+    sb_buf_append_char(&names, '[');
+    for (size_t i = 0; i < n; i++) {
+        const char *raw = json_string_value(json_array_get(paths, i));
+        if (raw && sb_storage_key_check(req->arena, raw, &keys[i]) == SB_KEY_OK) {
+            if (names.len > 1)
+                sb_buf_append_char(&names, ',');
+            sb_buf_append_json_string(&names, keys[i]);
+        }
+    }
+    sb_buf_append_char(&names, ']');
+    PGresult *rows = visible_names(req, who, bucket, names.data);
+    if (!rows)
+        return;
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append_char(&b, '[');
+    for (size_t i = 0; i < n; i++) {
+        bool ok = is_visible(rows, keys[i]);
+        sb_buf_append(&b, i ? ",{\"error\":" : "{\"error\":");
+        sb_buf_append_json_string(&b, ok ? NULL : "Either the object does not exist or you do not have access to it");
+        sb_buf_append(&b, ",\"path\":");
+        sb_buf_append_json_string(&b, json_string_value(json_array_get(paths, i)));
+        sb_buf_append(&b, ",\"signedURL\":");
+        sb_buf_append_json_string(&b, ok ? signed_path(req, bucket, keys[i], expires_in) : NULL);
+        sb_buf_append_char(&b, '}');
+    }
+    sb_buf_append_char(&b, ']');
+    sb_respond_json(req, 200, b.data);
+}
+
+void sb_storage_handle_sign(struct sb_request *req)
+{
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/sign/");
+    const char *bucket, *key;
+    struct sb_db_call who;
+    json_t *body;
+    long expires_in;
+    if (!sb_storage_identify(req, &who) || !(body = sb_storage_json_body(req)) || !read_expiry(req, body, &expires_in))
+        return;
+    if (strchr(rest, '/')) {
+        if (sb_storage_target(req, rest, &bucket, &key))
+            sign_one(req, &who, bucket, key, expires_in);
+        return;
+    }
+    if (!sb_storage_target(req, rest, &bucket, NULL))
+        return;
+    json_t *paths = json_object_get(body, "paths");
+    if (!json_is_array(paths) || json_array_size(paths) == 0 || json_array_size(paths) > MAX_PATHS_PER_CALL)
+        return sb_storage_fail(req, "400", "InvalidRequest", "paths must be an array of 1 to 1000 names");
+    sign_many(req, &who, bucket, paths, expires_in);
+}
+
+void sb_storage_serve_signed(struct sb_request *req, const char *rest)
+{
+    const char *bucket, *key;
+    const char *token = sb_request_query(req, "token");
+    if (!sb_storage_target(req, rest, &bucket, &key))
+        return;
+    if (!token || !*token)
+        return sb_storage_fail(req, "400", "InvalidJWT", "Missing token");
+    struct sb_jwt_claims claims;
+    enum sb_jwt_status st = sb_jwt_verify(req->arena, req->config->jwt_secret, token, NULL, &claims);
+    if (st == SB_JWT_EXPIRED)
+        return sb_storage_fail(req, "400", "InvalidJWT", "The provided token has expired.");
+    json_t *payload = st == SB_JWT_OK ? json_loads(claims.json, 0, NULL) : NULL;
+    const char *url = sb_storage_json_string(payload, "url");
+    bool matches = url && strcmp(url, sb_arena_printf(req->arena, "%s/%s", bucket, key)) == 0;
+    json_decref(payload);
+    if (!matches)
+        return sb_storage_fail(req, "400", "InvalidSignature", "The signature is invalid for this object");
+    struct sb_db_call server;
+    sb_storage_as_service(&server);
+    sb_storage_send_object(req, &server, bucket, key);
+}
+
+void sb_storage_serve_public(struct sb_request *req, const char *bucket, const char *key)
+{
+    struct sb_db_call server;
+    sb_storage_as_service(&server);
+    server.sql = "SELECT 1 FROM storage.buckets WHERE id = $1 AND public";
+    server.nparams = 1;
+    server.params = (const char *const[]){ bucket };
+    struct sb_db_result r;
+    if (sb_db_run(req->arena, &server, &r) != SB_DB_OK)
+        return sb_storage_fail_db(req, &r);
+    if (PQntuples(r.rows) == 0)
+        return sb_storage_fail(req, "400", "InvalidRequest", "The bucket is not public");
+    sb_storage_as_service(&server);
+    sb_storage_send_object(req, &server, bucket, key);
+}

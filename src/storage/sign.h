@@ -1,0 +1,19 @@
+/*
+ * sign: signed URLs. A token is a JWT signed with the server's secret carrying
+ * {"url": "bucket/key", "iat", "exp"}; it has no role or subject, so it is no API key. Creating
+ * one needs the caller to be able to read the object (RLS); fetching one needs only the token,
+ * and reads the object as the server. Also serves public buckets, which need no token at all.
+ */
+#ifndef SB_STORAGE_SIGN_H
+#define SB_STORAGE_SIGN_H
+
+#include "http/request.h"
+
+/* POST /object/sign/{bucket}/{key} {expiresIn} and POST /object/sign/{bucket} {expiresIn, paths}. */
+void sb_storage_handle_sign(struct sb_request *req);
+/* GET /object/sign/{bucket}/{key}?token=...; rest is what follows "/object/sign/". */
+void sb_storage_serve_signed(struct sb_request *req, const char *rest);
+/* GET /object/public/{bucket}/{key}: only when the bucket is public. */
+void sb_storage_serve_public(struct sb_request *req, const char *bucket, const char *key);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * upload: one struct upload per request in route_state; every byte of the file goes straight
+ * to the temporary file, so memory stays flat whatever the size.
+ */
+#include "storage/upload.h"
+
+#include "storage/mime.h"
+#include "storage/service.h"
+#include "util/buf.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define POST_BUFFER_BYTES (64 * 1024)
+#define MULTIPART_SLACK_BYTES (64 * 1024)   /* form fields and boundaries around the file */
+#define FIELD_MAX_BYTES (1024 * 1024)       /* user metadata may be up to 1 MB */
+
+struct upload {
+    struct sb_storage_backend *backend;
+    struct sb_storage_temp temp;
+    struct sb_db_call who;
+    const char *bucket, *key;
+    bool upsert;
+    long long limit;
+    json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
+    uint64_t size;
+    bool too_large;
+    struct MHD_PostProcessor *form;  /* NULL for a raw body */
+    bool file_seen, file_done;
+    const char *part_type;
+    struct sb_buf cache_field, type_field, metadata_field;
+};
+
+static const char insert_sql[] =
+    "INSERT INTO storage.objects AS o (bucket_id, name, owner, owner_id, version, metadata, user_metadata)"
+    " VALUES ($1, $2,"
+    "  CASE WHEN $3::text ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN $3::text::uuid END, $3::text, $4,"
+    "  jsonb_build_object('eTag', '\"' || $4 || '\"', 'size', $5::bigint, 'mimetype', $6::text,"
+    "   'cacheControl', $7::text, 'lastModified', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    "   'contentLength', $5::bigint, 'httpStatusCode', 200),"
+    "  $8::jsonb)";
+static const char upsert_clause[] =
+    " ON CONFLICT (bucket_id, name) DO UPDATE SET owner = EXCLUDED.owner, owner_id = EXCLUDED.owner_id,"
+    " version = EXCLUDED.version, metadata = EXCLUDED.metadata, user_metadata = EXCLUDED.user_metadata,"
+    " updated_at = now(), last_accessed_at = now()";
+
+char *sb_storage_new_uuid(struct sb_arena *arena)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    return sb_arena_printf(arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                           b[13], b[14], b[15]);
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Appends file bytes; false when the limit is passed or the disk refuses. */
+static bool take_file_bytes(struct upload *up, const char *data, size_t len)
+{
+    up->size += len;
+    if ((long long)up->size > up->limit) {
+        up->too_large = true;
+        return false;
+    }
+    return write_all(up->temp.fd, data, len) == 0;
+}
+
+static void append_field(struct sb_buf *field, const char *data, size_t len)
+{
+    if (field->len + len <= FIELD_MAX_BYTES)
+        sb_buf_append_n(field, data, len);
+}
+
+static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                       const char *content_type, const char *transfer_encoding,
+                                       const char *data, uint64_t off, size_t size)
+{
+    struct upload *up = cls;
+    if (filename) {
+        if (off == 0) {
+            if (up->file_seen)
+                up->file_done = true; /* only the first file part is the object */
+            else {
+                up->file_seen = true;
+                up->part_type = content_type ? sb_arena_strdup(up->cache_field.arena, content_type) : NULL;
+            }
+        }
+        if (up->file_done)
+            return MHD_YES;
+        return take_file_bytes(up, data, size) ? MHD_YES : MHD_NO;
+    }
+    if (!key)
+        return MHD_YES;
+    if (strcmp(key, "cacheControl") == 0)
+        append_field(&up->cache_field, data, size);
+    else if (strcmp(key, "contentType") == 0)
+        append_field(&up->type_field, data, size);
+    else if (strcmp(key, "metadata") == 0)
+        append_field(&up->metadata_field, data, size);
+    return MHD_YES;
+}
+
+/* ---- begin ---------------------------------------------------------------------------------- */
+
+/* Reads the bucket's limits as the server; answers 404 when there is no such bucket. */
+static bool load_bucket(struct sb_request *req, struct upload *up)
+{
+    struct sb_db_call call;
+    sb_storage_as_service(&call);
+    call.sql = "SELECT file_size_limit, to_json(allowed_mime_types) FROM storage.buckets WHERE id = $1";
+    call.nparams = 1;
+    call.params = (const char *const[]){ up->bucket };
+    struct sb_db_result r;
+    if (sb_db_run(req->arena, &call, &r) != SB_DB_OK) {
+        sb_storage_fail_db(req, &r);
+        return false;
+    }
+    if (PQntuples(r.rows) == 0) {
+        sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
+        return false;
+    }
+    up->limit = req->config->storage_max_file_bytes;
+    if (!PQgetisnull(r.rows, 0, 0)) {
+        long long bucket_limit = atoll(PQgetvalue(r.rows, 0, 0));
+        if (bucket_limit < up->limit)
+            up->limit = bucket_limit;
+    }
+    if (!PQgetisnull(r.rows, 0, 1)) {
+        up->allowed = json_loads(PQgetvalue(r.rows, 0, 1), 0, NULL);
+        if (up->allowed)
+            sb_arena_defer(req->arena, (void (*)(void *))json_decref, up->allowed);
+    }
+    return true;
+}
+
+static bool declared_too_large(const struct sb_request *req, const struct upload *up)
+{
+    const char *length = sb_request_header(req, "Content-Length");
+    if (!length)
+        return false;
+    long long declared = atoll(length);
+    return declared > up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0);
+}
+
+static bool is_form(const char *content_type)
+{
+    return content_type && strncasecmp(content_type, "multipart/form-data", 19) == 0;
+}
+
+int sb_storage_upload_begin(struct sb_request *req)
+{
+    struct upload *up = sb_arena_alloc(req->arena, sizeof *up);
+    up->temp.fd = -1;
+    sb_buf_init(&up->cache_field, req->arena);
+    sb_buf_init(&up->type_field, req->arena);
+    sb_buf_init(&up->metadata_field, req->arena);
+    req->route_state = up;
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/");
+    if (!sb_storage_identify(req, &up->who) || !(up->backend = sb_storage_backend_for(req)) ||
+        !sb_storage_target(req, rest, &up->bucket, &up->key) || !load_bucket(req, up))
+        return 400;
+    const char *x_upsert = sb_request_header(req, "x-upsert");
+    up->upsert = strcmp(req->method, "PUT") == 0 || (x_upsert && strcasecmp(x_upsert, "true") == 0);
+    const char *content_type = sb_request_header(req, "Content-Type");
+    if (is_form(content_type)) {
+        up->form = MHD_create_post_processor(req->connection, POST_BUFFER_BYTES, take_form_piece, up);
+        if (!up->form) {
+            sb_storage_fail(req, "400", "InvalidRequest", "The multipart form has no boundary");
+            return 400;
+        }
+    }
+    if (declared_too_large(req, up)) {
+        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        return 413;
+    }
+    if (up->backend->open_temp(up->backend, &up->temp) != 0) {
+        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+        return 500;
+    }
+    return 0;
+}
+
+int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len)
+{
+    struct upload *up = req->route_state;
+    bool ok = up->form ? MHD_post_process(up->form, data, len) == MHD_YES : take_file_bytes(up, data, len);
+    if (ok)
+        return 0;
+    if (up->too_large) {
+        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        return 413;
+    }
+    if (up->form) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The multipart form is malformed");
+        return 400;
+    }
+    sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+    return 500;
+}
+
+/* ---- finish ---------------------------------------------------------------------------------- */
+
+static const char *cache_control(struct sb_request *req, const struct upload *up)
+{
+    if (up->form)
+        return up->cache_field.len ? sb_arena_printf(req->arena, "max-age=%s", up->cache_field.data) : "no-cache";
+    const char *header = sb_request_header(req, "Cache-Control");
+    return header && *header ? header : "no-cache";
+}
+
+/* The declared type: the form's contentType field, else the file part's, else the header. */
+static const char *declared_type(struct sb_request *req, const struct upload *up)
+{
+    if (up->form)
+        return up->type_field.len ? up->type_field.data : up->part_type;
+    return sb_request_header(req, "Content-Type");
+}
+
+/* The type stored: in a bucket that restricts types, what the bytes are (which must be
+ * allowed); elsewhere what the client declared. NULL after answering 415. */
+static const char *settle_type(struct sb_request *req, const struct upload *up)
+{
+    const char *declared = declared_type(req, up);
+    if (!up->allowed || !json_is_array(up->allowed))
+        return declared && *declared ? declared : sb_mime_sniff(req->arena, up->temp.fd);
+    const char *sniffed = sb_mime_sniff(req->arena, up->temp.fd);
+    size_t n = json_array_size(up->allowed);
+    const char **patterns = sb_arena_alloc(req->arena, sizeof *patterns * (n + 1));
+    for (size_t i = 0; i < n; i++)
+        patterns[i] = json_string_value(json_array_get(up->allowed, i));
+    if (sb_mime_allowed(sniffed, patterns, (int)n))
+        return sniffed;
+    sb_storage_fail(req, "415", "invalid_mime_type",
+                    sb_arena_printf(req->arena, "mime type %s is not supported", sniffed));
+    return NULL;
+}
+
+/* User metadata as JSON text ("null" when none); NULL after answering 400. */
+static const char *user_metadata(struct sb_request *req, const struct upload *up)
+{
+    const char *text = up->form && up->metadata_field.len ? up->metadata_field.data : NULL;
+    const char *header = up->form ? NULL : sb_request_header(req, "x-metadata");
+    if (header && *header) {
+        size_t n = strlen(header);
+        unsigned char *decoded = sb_arena_alloc(req->arena, n + 4);
+        int len = EVP_DecodeBlock(decoded, (const unsigned char *)header, (int)n);
+        while (len > 0 && n > 0 && header[--n] == '=')
+            len--;
+        text = len >= 0 ? sb_arena_strndup(req->arena, (const char *)decoded, (size_t)len) : "";
+    }
+    if (!text)
+        return "null";
+    json_t *parsed = json_loads(text, 0, NULL);
+    bool object = json_is_object(parsed);
+    json_decref(parsed);
+    if (!object) {
+        sb_storage_fail(req, "400", "InvalidRequest", "metadata must be a JSON object");
+        return NULL;
+    }
+    return text;
+}
+
+/* Row, file, commit: the file is linked in inside the transaction and removed again if the
+ * commit fails, so a committed row always has its file. */
+static void store(struct sb_request *req, struct upload *up, const char *mime, const char *cache,
+                  const char *meta)
+{
+    const char *version = sb_storage_new_uuid(req->arena);
+    const char *size = sb_arena_printf(req->arena, "%llu", (unsigned long long)up->size);
+    const char *sql = up->upsert ? sb_arena_printf(req->arena, "%s%s RETURNING id", insert_sql, upsert_clause)
+                                 : sb_arena_printf(req->arena, "%s RETURNING id", insert_sql);
+    const char *params[] = { up->bucket, up->key, up->who.sub, version, size, mime, cache, meta };
+    struct sb_db_result r;
+    if (sb_db_begin(req->arena, &up->who, &r) != SB_DB_OK ||
+        sb_db_query(req->arena, sql, 8, params, &r) != SB_DB_OK) {
+        sb_db_rollback();
+        sb_storage_fail_db(req, &r);
+        return;
+    }
+    const char *id = sb_storage_first_value(&r);
+    if (up->backend->put(up->backend, &up->temp, version) != 0) {
+        sb_db_rollback();
+        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+        return;
+    }
+    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
+        up->backend->remove(up->backend, version);
+        sb_storage_fail_db(req, &r);
+        return;
+    }
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"Id\":");
+    sb_buf_append_json_string(&b, id);
+    sb_buf_append(&b, ",\"Key\":");
+    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%s/%s", up->bucket, up->key));
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, 200, b.data);
+}
+
+void sb_storage_upload_finish(struct sb_request *req)
+{
+    struct upload *up = req->route_state;
+    if (up->form && !up->file_seen) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The form has no file");
+        return;
+    }
+    const char *mime = settle_type(req, up);
+    const char *meta = mime ? user_metadata(req, up) : NULL;
+    if (mime && meta)
+        store(req, up, mime, cache_control(req, up), meta);
+}
+
+void sb_storage_upload_cleanup(struct sb_request *req, bool completed)
+{
+    struct upload *up = req->route_state;
+    if (!up)
+        return;
+    if (up->form)
+        MHD_destroy_post_processor(up->form);
+    up->form = NULL;
+    if (up->backend && (up->temp.fd >= 0 || up->temp.path))
+        up->backend->discard(up->backend, &up->temp);
+}

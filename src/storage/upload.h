@@ -1,0 +1,28 @@
+/*
+ * upload: POST and PUT /storage/v1/object/{bucket}/{key}, streamed.
+ *
+ * begin: checks the caller, the key and the bucket, refuses a declared length over the limit
+ * (413), opens a temporary file. chunk: appends raw bytes, or the first file part of a
+ * multipart form (libmicrohttpd's post processor), and refuses with 413 the moment the file
+ * passes the limit. finish: sniffs the type (libmagic), writes the object row as the caller
+ * (RLS decides), links the file into place under the row's new version, commits; if the
+ * commit fails the file is removed. cleanup: always drops what is left (temporary file,
+ * post processor), whether the request completed, was refused or the client went away.
+ */
+#ifndef SB_STORAGE_UPLOAD_H
+#define SB_STORAGE_UPLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/request.h"
+
+int sb_storage_upload_begin(struct sb_request *req);
+int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len);
+void sb_storage_upload_finish(struct sb_request *req);
+void sb_storage_upload_cleanup(struct sb_request *req, bool completed);
+
+/* A new random (version 4) UUID as text, in the arena. */
+char *sb_storage_new_uuid(struct sb_arena *arena);
+
+#endif
