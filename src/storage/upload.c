@@ -21,6 +21,9 @@
 #define POST_BUFFER_BYTES (64 * 1024)
 #define MULTIPART_SLACK_BYTES (64 * 1024)   /* form fields and boundaries around the file */
 #define FIELD_MAX_BYTES (1024 * 1024)       /* user metadata may be up to 1 MB */
+#define OVERRUN_READ_BYTES (1024 * 1024)    /* read past the limit before cutting the client off */
+#define DECLARED_READ_BYTES (64LL * 1024 * 1024) /* a body declared at most this much too large is
+                                                    read and dropped rather than cut at once */
 
 struct upload {
     struct sb_storage_backend *backend;
@@ -31,7 +34,8 @@ struct upload {
     long long limit;
     json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
     uint64_t size;
-    bool too_large;
+    bool too_large;                  /* refused: the rest is read (up to read_cap) and dropped */
+    uint64_t read_cap;
     struct MHD_PostProcessor *form;  /* NULL for a raw body */
     bool file_seen, file_done;
     const char *part_type;
@@ -77,13 +81,20 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Appends file bytes; false when the limit is passed or the disk refuses. */
+/* Appends file bytes; false when the disk refuses or the client goes on sending long after
+ * the limit. Passing the limit drops the temporary file at once; the few bytes still in
+ * flight (a form's closing boundary, a body already on its way) are read and ignored so that
+ * the client is ready to hear the 413, which finish sends. */
 static bool take_file_bytes(struct upload *up, const char *data, size_t len)
 {
     up->size += len;
+    if (up->too_large)
+        return up->size <= up->read_cap;
     if ((long long)up->size > up->limit) {
         up->too_large = true;
-        return false;
+        up->read_cap = (uint64_t)up->limit + OVERRUN_READ_BYTES;
+        up->backend->discard(up->backend, &up->temp);
+        return true;
     }
     return write_all(up->temp.fd, data, len) == 0;
 }
@@ -156,13 +167,20 @@ static bool load_bucket(struct sb_request *req, struct upload *up)
     return true;
 }
 
-static bool declared_too_large(const struct sb_request *req, const struct upload *up)
+/* A declared length over the limit: true when the body is so much larger that the request
+ * is refused before reading it. A body only a little too large is read and dropped instead
+ * (cutting a client off mid-send can reset the connection before it reads the 413). */
+static bool declared_far_too_large(const struct sb_request *req, struct upload *up)
 {
     const char *length = sb_request_header(req, "Content-Length");
-    if (!length)
+    long long declared = length ? atoll(length) : 0;
+    if (declared <= up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0))
         return false;
-    long long declared = atoll(length);
-    return declared > up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0);
+    if (declared > up->limit + DECLARED_READ_BYTES)
+        return true;
+    up->too_large = true;
+    up->read_cap = (uint64_t)declared;
+    return false;
 }
 
 static bool is_form(const char *content_type)
@@ -192,11 +210,11 @@ int sb_storage_upload_begin(struct sb_request *req)
             return 400;
         }
     }
-    if (declared_too_large(req, up)) {
+    if (declared_far_too_large(req, up)) {
         sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
         return 413;
     }
-    if (up->backend->open_temp(up->backend, &up->temp) != 0) {
+    if (!up->too_large && up->backend->open_temp(up->backend, &up->temp) != 0) {
         sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
         return 500;
     }
@@ -324,6 +342,10 @@ static void store(struct sb_request *req, struct upload *up, const char *mime, c
 void sb_storage_upload_finish(struct sb_request *req)
 {
     struct upload *up = req->route_state;
+    if (up->too_large) {
+        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        return;
+    }
     if (up->form && !up->file_seen) {
         sb_storage_fail(req, "400", "InvalidRequest", "The form has no file");
         return;
