@@ -92,7 +92,7 @@ USING (bucket_id = 'materials' AND (storage.foldername(name))[1] = auth.uid()::t
 
 -- Runs as the caller: a course the caller cannot see is left to RLS and the foreign key,
 -- which refuse it with their own errors.
-CREATE OR REPLACE FUNCTION public.materials_file_path_names_course() RETURNS trigger
+CREATE OR REPLACE FUNCTION storage.materials_file_path_names_course() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 DECLARE
@@ -118,7 +118,7 @@ BEGIN
         DROP TRIGGER IF EXISTS materials_file_path_trigger ON public.materials;
         CREATE TRIGGER materials_file_path_trigger
             BEFORE INSERT OR UPDATE OF file_path, course_id ON public.materials
-            FOR EACH ROW EXECUTE FUNCTION public.materials_file_path_names_course();
+            FOR EACH ROW EXECUTE FUNCTION storage.materials_file_path_names_course();
     END IF;
 END
 $$;
@@ -175,7 +175,7 @@ CREATE TRIGGER objects_keep_material_files_trigger
     FOR EACH ROW EXECUTE FUNCTION storage.keep_files_materials_name();
 
 -- Deleting a material deletes its file, unless another material still names it.
-CREATE OR REPLACE FUNCTION public.materials_delete_file() RETURNS trigger
+CREATE OR REPLACE FUNCTION storage.materials_delete_file() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
 AS $$
 BEGIN
@@ -188,7 +188,7 @@ $$;
 
 -- Deleting a course deletes every object in its folder (its materials went first: the
 -- foreign key's cascade fires before these triggers, whose names sort after "RI_...").
-CREATE OR REPLACE FUNCTION public.courses_delete_files() RETURNS trigger
+CREATE OR REPLACE FUNCTION storage.courses_delete_files() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
 AS $$
 BEGIN
@@ -205,13 +205,13 @@ BEGIN
         DROP TRIGGER IF EXISTS materials_delete_file_trigger ON public.materials;
         CREATE TRIGGER materials_delete_file_trigger
             AFTER DELETE ON public.materials
-            FOR EACH ROW EXECUTE FUNCTION public.materials_delete_file();
+            FOR EACH ROW EXECUTE FUNCTION storage.materials_delete_file();
     END IF;
     IF to_regclass('public.courses') IS NOT NULL THEN
         DROP TRIGGER IF EXISTS courses_delete_files_trigger ON public.courses;
         CREATE TRIGGER courses_delete_files_trigger
             AFTER DELETE ON public.courses
-            FOR EACH ROW EXECUTE FUNCTION public.courses_delete_files();
+            FOR EACH ROW EXECUTE FUNCTION storage.courses_delete_files();
     END IF;
 END
 $$;

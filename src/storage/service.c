@@ -14,6 +14,8 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- errors ----------------------------------------------------------------------------- */
@@ -148,16 +150,23 @@ const char *sb_storage_first_value(const struct sb_db_result *r)
 static pthread_mutex_t backend_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sb_storage_backend *backend;
 
-struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
+/* Opens the backend and starts the drainer, once; NULL while the folder cannot be used. */
+static struct sb_storage_backend *start_storage(const char *dir)
 {
     pthread_mutex_lock(&backend_lock);
     if (!backend) {
-        backend = sb_fs_backend_open(req->config->storage_dir);
+        backend = sb_fs_backend_open(dir);
         if (backend)
             sb_storage_drain_start(backend);
     }
     struct sb_storage_backend *b = backend;
     pthread_mutex_unlock(&backend_lock);
+    return b;
+}
+
+struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
+{
+    struct sb_storage_backend *b = start_storage(req->config->storage_dir);
     if (!b)
         sb_storage_fail(req, "500", "internal", "The storage folder cannot be used");
     return b;
@@ -198,4 +207,10 @@ void sb_storage_register(void)
         static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
         add(methods[i], "/bucket", sb_storage_handle_bucket);
     }
+    /* Registration gets no configuration; the environment gives the same one main() loaded.
+     * Starting now lets deletions made elsewhere (/rest/v1, psql) be drained before the first
+     * storage request; if the folder cannot be used yet, the first request tries again. */
+    static struct sb_config config;
+    if (sb_config_load(&config) == 0)
+        start_storage(config.storage_dir);
 }
