@@ -36,25 +36,27 @@ file=$work/lecture.pdf
 storage=$SB_DATA_DIR/storage
 
 rss_kb() { awk -v f="$1" '$1 == f":" {print $2}' "/proc/$server_pid/status"; }
-seconds() { python3 -c 'import sys,time; print(f"{time.perf_counter():.6f}")'; }
+seconds() { date +%s.%N; }
 
 echo "run upload_s cp_s download_s cat_s rss_growth_kb" >"$work/results"
 for i in $(seq "$runs"); do
   name="bench/run-$i.pdf"
   # baselines: the same bytes copied on the same disk
+  # every timed step starts with no dirty pages, so none pays for another's writeback
   rm -f "$work/copy"; sync
   t0=$(seconds); cp "$file" "$work/copy"; t1=$(seconds)
   cp_s=$(python3 -c "print($t1 - $t0)")
-  rm -f "$work/copy"
+  rm -f "$work/copy"; sync
   echo 5 >"/proc/$server_pid/clear_refs"
   before=$(rss_kb VmRSS)
   up_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail -X POST "$url/storage/v1/object/materials/$name" \
     -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary @"$file")
   peak=$(rss_kb VmHWM)
   stored=$(find "$storage/objects" -type f -newer "$file" | head -1)
+  sync
   t0=$(seconds); cat "$stored" >"$work/copy"; t1=$(seconds)
   cat_s=$(python3 -c "print($t1 - $t0)")
-  rm -f "$work/copy"
+  rm -f "$work/copy"; sync
   down_s=$(curl -sS -o "$work/copy" -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
     -H "apikey: $key" -H "Authorization: Bearer $key")
   cmp -s "$file" "$work/copy" || { echo "downloaded bytes differ" >&2; exit 1; }

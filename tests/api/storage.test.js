@@ -89,6 +89,39 @@ test('a name in any script is kept, normalised to NFC', async () => {
   assert.deepEqual(await bytesOf(data), FILES.pdf);
 });
 
+test('update() replaces a file\'s bytes under the same name', async () => {
+  const name = inCourse(unique('png'));
+  await upload(alice, name, FILES.png, 'image/png');
+  const { error } = await materials(alice).update(name, FILES.jpeg, { contentType: 'image/jpeg' });
+  assert.equal(error, null);
+  const { data: info } = await materials(alice).info(name);
+  assert.equal(info.contentType, 'image/jpeg');
+  const { data } = await materials(alice).download(name);
+  assert.deepEqual(await bytesOf(data), FILES.jpeg);
+});
+
+test('exists() tells a stored file from a missing one', async () => {
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, FILES.pdf, 'application/pdf');
+  assert.equal((await materials(alice).exists(name)).data, true);
+  assert.equal((await materials(alice).exists(inCourse('not-there.pdf'))).data, false);
+});
+
+test('a public bucket serves its objects without a token; the materials bucket does not', async () => {
+  const id = `public-${Date.now()}`;
+  assert.equal((await service.storage.createBucket(id, { public: true })).error, null);
+  const text = Buffer.from('open to everyone\n');
+  const { error } = await service.storage.from(id).upload('notice.txt', text, { contentType: 'text/plain' });
+  assert.equal(error, null);
+  const res = await fetch(service.storage.from(id).getPublicUrl('notice.txt').data.publicUrl);
+  assert.equal(res.status, 200);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), text);
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, FILES.pdf, 'application/pdf');
+  const privateRes = await fetch(materials(alice).getPublicUrl(name).data.publicUrl);
+  assert.equal(privateRes.status, 400);
+});
+
 // ---- list -----------------------------------------------------------------------------------
 
 test('list shows the files of a course folder with their metadata', async () => {
