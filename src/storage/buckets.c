@@ -33,18 +33,6 @@ long long sb_storage_parse_size(const char *text)
     return -1;
 }
 
-static bool run(struct sb_request *req, struct sb_db_call *who, const char *sql, int n, const char *const *params,
-                struct sb_db_result *r)
-{
-    who->sql = sql;
-    who->nparams = n;
-    who->params = params;
-    if (sb_db_run(req->arena, who, r) == SB_DB_OK)
-        return true;
-    sb_storage_fail_db(req, r);
-    return false;
-}
-
 static void bucket_missing(struct sb_request *req)
 {
     sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
@@ -55,7 +43,7 @@ static void list_buckets(struct sb_request *req, struct sb_db_call *who)
     const char *sql = sb_arena_printf(req->arena,
         "SELECT coalesce(json_agg(%s ORDER BY name), '[]') FROM storage.buckets", bucket_json);
     struct sb_db_result r;
-    if (run(req, who, sql, 0, NULL, &r))
+    if (sb_storage_run(req, who, sql, 0, NULL, &r))
         sb_respond_json(req, 200, sb_arena_strdup(req->arena, sb_storage_first_value(&r)));
 }
 
@@ -63,7 +51,7 @@ static void get_bucket(struct sb_request *req, struct sb_db_call *who, const cha
 {
     const char *sql = sb_arena_printf(req->arena, "SELECT %s FROM storage.buckets WHERE id = $1", bucket_json);
     struct sb_db_result r;
-    if (!run(req, who, sql, 1, (const char *const[]){ id }, &r))
+    if (!sb_storage_run(req, who, sql, 1, (const char *const[]){ id }, &r))
         return;
     const char *json = sb_storage_first_value(&r);
     if (!json)
@@ -127,7 +115,7 @@ static void create_bucket(struct sb_request *req, struct sb_db_call *who)
     if (!sb_storage_bucket_name_ok(id) || !sb_storage_bucket_name_ok(name))
         return sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
     struct sb_db_result r;
-    if (run(req, who, sql, 6, (const char *const[]){ id, name, who->sub, f.is_public, f.size_limit, f.mime_types }, &r))
+    if (sb_storage_run(req, who, sql, 6, (const char *const[]){ id, name, who->sub, f.is_public, f.size_limit, f.mime_types }, &r))
         sb_respond_json(req, 200, sb_arena_strdup(req->arena, sb_storage_first_value(&r)));
 }
 
@@ -147,7 +135,7 @@ static void update_bucket(struct sb_request *req, struct sb_db_call *who, const 
     const char *has_limit = json_object_get(body, "file_size_limit") ? "true" : "false";
     const char *has_types = json_object_get(body, "allowed_mime_types") ? "true" : "false";
     struct sb_db_result r;
-    if (!run(req, who, sql, 6, (const char *const[]){ id, f.is_public, f.size_limit, f.mime_types, has_limit, has_types }, &r))
+    if (!sb_storage_run(req, who, sql, 6, (const char *const[]){ id, f.is_public, f.size_limit, f.mime_types, has_limit, has_types }, &r))
         return;
     if (PQntuples(r.rows) == 0)
         return bucket_missing(req);
@@ -159,11 +147,11 @@ static void empty_bucket(struct sb_request *req, struct sb_db_call *who, const c
     if (strcmp(who->role, "service_role") != 0)
         return sb_storage_fail(req, "403", "Unauthorized", "Only service_role may empty a bucket");
     struct sb_db_result r;
-    if (!run(req, who, "SELECT 1 FROM storage.buckets WHERE id = $1", 1, (const char *const[]){ id }, &r))
+    if (!sb_storage_run(req, who, "SELECT 1 FROM storage.buckets WHERE id = $1", 1, (const char *const[]){ id }, &r))
         return;
     if (PQntuples(r.rows) == 0)
         return bucket_missing(req);
-    if (run(req, who, "DELETE FROM storage.objects WHERE bucket_id = $1", 1, (const char *const[]){ id }, &r))
+    if (sb_storage_run(req, who, "DELETE FROM storage.objects WHERE bucket_id = $1", 1, (const char *const[]){ id }, &r))
         sb_respond_json(req, 200, "{\"message\":\"Successfully emptied\"}");
 }
 

@@ -36,18 +36,6 @@ static void not_found(struct sb_request *req)
     sb_storage_fail(req, "404", "not_found", "Object not found");
 }
 
-static bool run(struct sb_request *req, struct sb_db_call *call, const char *sql, int n, const char *const *params,
-                struct sb_db_result *r)
-{
-    call->sql = sql;
-    call->nparams = n;
-    call->params = params;
-    if (sb_db_run(req->arena, call, r) == SB_DB_OK)
-        return true;
-    sb_storage_fail_db(req, r);
-    return false;
-}
-
 /* ?download or ?download=name asks for an attachment. */
 static void add_disposition(struct sb_request *req, const char *key)
 {
@@ -69,7 +57,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
         return;
     struct sb_db_call call = *who;
     struct sb_db_result r;
-    if (!run(req, &call, object_row_sql, 2, (const char *const[]){ bucket, key }, &r))
+    if (!sb_storage_run(req, &call, object_row_sql, 2, (const char *const[]){ bucket, key }, &r))
         return;
     if (PQntuples(r.rows) == 0 || PQgetisnull(r.rows, 0, 0))
         return not_found(req);
@@ -88,7 +76,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
 static void send_info(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *key)
 {
     struct sb_db_result r;
-    if (!run(req, who, info_sql, 2, (const char *const[]){ bucket, key }, &r))
+    if (!sb_storage_run(req, who, info_sql, 2, (const char *const[]){ bucket, key }, &r))
         return;
     const char *json = sb_storage_first_value(&r);
     if (!json)
@@ -183,7 +171,7 @@ void sb_storage_handle_list(struct sb_request *req)
     const char *limit = sb_arena_printf(req->arena, "%ld", json_int_or(body, "limit", 100, 0, 1000));
     const char *offset = sb_arena_printf(req->arena, "%ld", json_int_or(body, "offset", 0, 0, 1L << 40));
     struct sb_db_result r;
-    if (!run(req, &who, sql, 5, (const char *const[]){ bucket, folder, search ? search : "", limit, offset }, &r))
+    if (!sb_storage_run(req, &who, sql, 5, (const char *const[]){ bucket, folder, search ? search : "", limit, offset }, &r))
         return;
     sb_respond_json(req, 200, sb_arena_strdup(req->arena, sb_storage_first_value(&r)));
 }
@@ -222,7 +210,7 @@ static void remove_many(struct sb_request *req, struct sb_db_call *who, const ch
         "  'user_metadata', user_metadata, 'created_at', created_at, 'updated_at', updated_at,"
         "  'last_accessed_at', last_accessed_at)), '[]') FROM gone";
     struct sb_db_result r;
-    if (run(req, who, sql, 2, (const char *const[]){ bucket, names }, &r))
+    if (sb_storage_run(req, who, sql, 2, (const char *const[]){ bucket, names }, &r))
         sb_respond_json(req, 200, sb_arena_strdup(req->arena, sb_storage_first_value(&r)));
 }
 
@@ -291,7 +279,7 @@ void sb_storage_handle_move(struct sb_request *req)
     struct transfer t;
     struct sb_db_result r;
     if (!sb_storage_identify(req, &who) || !read_transfer(req, &t) ||
-        !run(req, &who, sql, 4, (const char *const[]){ t.from_bucket, t.from_key, t.to_bucket, t.to_key }, &r))
+        !sb_storage_run(req, &who, sql, 4, (const char *const[]){ t.from_bucket, t.from_key, t.to_bucket, t.to_key }, &r))
         return;
     if (PQntuples(r.rows) == 0)
         return not_found(req);
@@ -332,12 +320,5 @@ void sb_storage_handle_copy(struct sb_request *req)
         backend->remove(backend, version);
         return sb_storage_fail_db(req, &r);
     }
-    struct sb_buf b;
-    sb_buf_init(&b, req->arena);
-    sb_buf_append(&b, "{\"Id\":");
-    sb_buf_append_json_string(&b, id);
-    sb_buf_append(&b, ",\"Key\":");
-    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%s/%s", t.to_bucket, t.to_key));
-    sb_buf_append(&b, "}");
-    sb_respond_json(req, 200, b.data);
+    sb_storage_respond_key(req, id, t.to_bucket, t.to_key);
 }

@@ -138,6 +138,30 @@ const char *sb_storage_json_string(json_t *obj, const char *name)
     return json_string_value(json_object_get(obj, name));
 }
 
+bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+                    const char *const *params, struct sb_db_result *r)
+{
+    who->sql = sql;
+    who->nparams = nparams;
+    who->params = params;
+    if (sb_db_run(req->arena, who, r) == SB_DB_OK)
+        return true;
+    sb_storage_fail_db(req, r);
+    return false;
+}
+
+void sb_storage_respond_key(struct sb_request *req, const char *id, const char *bucket, const char *key)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"Id\":");
+    sb_buf_append_json_string(&b, id);
+    sb_buf_append(&b, ",\"Key\":");
+    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%s/%s", bucket, key));
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, 200, b.data);
+}
+
 const char *sb_storage_first_value(const struct sb_db_result *r)
 {
     if (!r->rows || PQntuples(r->rows) == 0 || PQgetisnull(r->rows, 0, 0))

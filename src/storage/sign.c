@@ -50,12 +50,10 @@ static bool read_expiry(struct sb_request *req, json_t *body, long *out)
 
 static void sign_one(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *key, long expires_in)
 {
-    who->sql = "SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND name = $2";
-    who->nparams = 2;
-    who->params = (const char *const[]){ bucket, key };
     struct sb_db_result r;
-    if (sb_db_run(req->arena, who, &r) != SB_DB_OK)
-        return sb_storage_fail_db(req, &r);
+    if (!sb_storage_run(req, who, "SELECT 1 FROM storage.objects WHERE bucket_id = $1 AND name = $2", 2,
+                        (const char *const[]){ bucket, key }, &r))
+        return;
     if (PQntuples(r.rows) == 0)
         return sb_storage_fail(req, "404", "not_found", "Object not found");
     struct sb_buf b;
@@ -69,16 +67,10 @@ static void sign_one(struct sb_request *req, struct sb_db_call *who, const char 
 /* Which of the normalised names the caller can read, one query for all. */
 static PGresult *visible_names(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *names)
 {
-    who->sql = "SELECT name FROM storage.objects WHERE bucket_id = $1"
-               " AND name IN (SELECT jsonb_array_elements_text($2::jsonb))";
-    who->nparams = 2;
-    who->params = (const char *const[]){ bucket, names };
+    static const char sql[] = "SELECT name FROM storage.objects WHERE bucket_id = $1"
+                              " AND name IN (SELECT jsonb_array_elements_text($2::jsonb))";
     struct sb_db_result r;
-    if (sb_db_run(req->arena, who, &r) != SB_DB_OK) {
-        sb_storage_fail_db(req, &r);
-        return NULL;
-    }
-    return r.rows;
+    return sb_storage_run(req, who, sql, 2, (const char *const[]){ bucket, names }, &r) ? r.rows : NULL;
 }
 
 static bool is_visible(PGresult *rows, const char *key)
@@ -174,12 +166,10 @@ void sb_storage_serve_public(struct sb_request *req, const char *bucket, const c
 {
     struct sb_db_call server;
     sb_storage_as_service(&server);
-    server.sql = "SELECT 1 FROM storage.buckets WHERE id = $1 AND public";
-    server.nparams = 1;
-    server.params = (const char *const[]){ bucket };
     struct sb_db_result r;
-    if (sb_db_run(req->arena, &server, &r) != SB_DB_OK)
-        return sb_storage_fail_db(req, &r);
+    if (!sb_storage_run(req, &server, "SELECT 1 FROM storage.buckets WHERE id = $1 AND public", 1,
+                        (const char *const[]){ bucket }, &r))
+        return;
     if (PQntuples(r.rows) == 0)
         return sb_storage_fail(req, "400", "InvalidRequest", "The bucket is not public");
     sb_storage_as_service(&server);

@@ -329,14 +329,7 @@ static void store(struct sb_request *req, struct upload *up, const char *mime, c
         sb_storage_fail_db(req, &r);
         return;
     }
-    struct sb_buf b;
-    sb_buf_init(&b, req->arena);
-    sb_buf_append(&b, "{\"Id\":");
-    sb_buf_append_json_string(&b, id);
-    sb_buf_append(&b, ",\"Key\":");
-    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%s/%s", up->bucket, up->key));
-    sb_buf_append(&b, "}");
-    sb_respond_json(req, 200, b.data);
+    sb_storage_respond_key(req, id, up->bucket, up->key);
 }
 
 void sb_storage_upload_finish(struct sb_request *req)

@@ -1,10 +1,10 @@
 // Helpers for the storage tests: tiny valid files of each type the materials bucket takes,
-// courses and SQL as a student, a look at the server's storage folder, signed tokens.
+// courses and SQL as a student, a look at the server's storage folder, signed tokens
+// (students.js signs them the way the server does).
 'use strict';
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { sql } = require('./students');
+const { sql, signToken } = require('./students');
 
 // Smallest real files: each is recognised by libmagic (and `file`) as its type.
 const FILES = {
@@ -58,15 +58,6 @@ async function eventually(predicate, what, timeoutMs = 5000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-/* A signed-URL token as the server makes them, with chosen claims. */
-function signToken(secret, claims) {
-  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = enc({ alg: 'HS256', typ: 'JWT' });
-  const body = enc(claims);
-  const sig = crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
-  return `${head}.${body}.${sig}`;
 }
 
 module.exports = {
