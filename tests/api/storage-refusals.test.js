@@ -6,21 +6,16 @@ const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
-const { startServer } = require('./lib/server');
-const { createStudent, sql } = require('./lib/students');
+const { sql } = require('./lib/students');
 const {
-  FILES, createCourse, storedFiles, tempFiles, fileOfVersion, eventually,
+  startWithTwoStudents, FILES, storedFiles, tempFiles, fileOfVersion, eventually,
 } = require('./lib/storage');
 
 const LIMIT = 52428800;
 let server, alice, bob, aliceCourse, bobCourse;
 
 before(async () => {
-  server = await startServer();
-  alice = await createStudent(server, 'alice');
-  bob = await createStudent(server, 'bob');
-  aliceCourse = createCourse(alice.id);
-  bobCourse = createCourse(bob.id);
+  ({ server, alice, bob, aliceCourse, bobCourse } = await startWithTwoStudents());
 });
 after(async () => { await server?.stop(); });
 

@@ -4,20 +4,15 @@
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const { startServer, clientFor } = require('./lib/server');
-const { createStudent } = require('./lib/students');
+const { clientFor } = require('./lib/server');
 const {
-  FILES, createCourse, sqlAs, storedFiles, fileOfVersion, eventually, signToken,
+  startWithTwoStudents, FILES, createCourse, sqlAs, storedFiles, fileOfVersion, eventually, signToken,
 } = require('./lib/storage');
 
 let server, alice, bob, aliceCourse, bobCourse, service;
 
 before(async () => {
-  server = await startServer();
-  alice = await createStudent(server, 'alice');
-  bob = await createStudent(server, 'bob');
-  aliceCourse = createCourse(alice.id);
-  bobCourse = createCourse(bob.id);
+  ({ server, alice, bob, aliceCourse, bobCourse } = await startWithTwoStudents());
   service = clientFor(server, server.serviceKey);
 });
 after(async () => { await server?.stop(); });

@@ -4,7 +4,8 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { sql, signToken } = require('./students');
+const { startServer } = require('./server');
+const { createStudent, sql, signToken } = require('./students');
 
 // Smallest real files: each is recognised by libmagic (and `file`) as its type.
 const FILES = {
@@ -60,6 +61,14 @@ async function eventually(predicate, what, timeoutMs = 5000) {
   }
 }
 
+/* A server and two students, alice and bob, each with a course: what most storage tests need. */
+async function startWithTwoStudents() {
+  const server = await startServer();
+  const alice = await createStudent(server, 'alice');
+  const bob = await createStudent(server, 'bob');
+  return { server, alice, bob, aliceCourse: createCourse(alice.id), bobCourse: createCourse(bob.id) };
+}
+
 module.exports = {
-  FILES, createCourse, sqlAs, storedFiles, tempFiles, storageDir, fileOfVersion, eventually, signToken,
+  startWithTwoStudents, FILES, createCourse, sqlAs, storedFiles, tempFiles, storageDir, fileOfVersion, eventually, signToken,
 };
