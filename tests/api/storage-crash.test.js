@@ -1,5 +1,6 @@
-// A server killed (SIGKILL) in the middle of a large upload: after a restart on the same
-// storage folder there is no partial file and no object row, and the name can be uploaded.
+// Uploads that do not finish: a client that gives up half-way, and a server killed (SIGKILL)
+// in the middle of a large upload. Neither leaves a partial file or an object row; after a
+// restart on the same storage folder the name can be uploaded.
 'use strict';
 const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -50,6 +51,24 @@ async function startLargeUpload(server, student, name) {
   }
   return req;
 }
+
+test('a client that gives up half-way through an upload leaves no file and no row', async () => {
+  const server = await startServer(env);
+  servers.push(server);
+  const student = await createStudent(server);
+  const name = `${student.id}/${createCourse(student.id)}/abandoned.pdf`;
+  const before = storedFiles(server).length;
+
+  const req = await startLargeUpload(server, student, name);
+  await eventually(() => writesTemporaryFile(server.process.pid), 'the server is writing the upload');
+  req.destroy();
+  await eventually(() => !writesTemporaryFile(server.process.pid), 'the server has dropped the upload');
+
+  assert.equal(storedFiles(server).length, before, 'no stored file');
+  assert.deepEqual(tempFiles(server), [], 'no temporary file');
+  assert.equal(sql(`SELECT count(*) FROM storage.objects WHERE name = :'name';`, { name }), '0', 'no row');
+  await server.stop();
+});
 
 test('killing the server during a large upload leaves no partial file and no row', async () => {
   const server = await startServer(env);
