@@ -38,7 +38,13 @@ storage=$SB_DATA_DIR/storage
 rss_kb() { awk -v f="$1" '$1 == f":" {print $2}' "/proc/$server_pid/status"; }
 seconds() { date +%s.%N; }
 
-echo "run upload_s cp_s download_s cat_s rss_growth_kb" >"$work/results"
+# warm-up: each worker thread loads libmagic's database on its first upload
+for i in $(seq 8); do
+  curl -sS -o /dev/null --fail -X POST "$url/storage/v1/object/materials/warm/$i.pdf" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary '%PDF-1.4'
+done
+
+echo "run upload_s cp_s download_s cat_s rss_growth_kb download_null_s" >"$work/results"
 for i in $(seq "$runs"); do
   name="bench/run-$i.pdf"
   # baselines: the same bytes copied on the same disk
@@ -60,9 +66,11 @@ for i in $(seq "$runs"); do
   down_s=$(curl -sS -o "$work/copy" -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
     -H "apikey: $key" -H "Authorization: Bearer $key")
   cmp -s "$file" "$work/copy" || { echo "downloaded bytes differ" >&2; exit 1; }
+  null_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key")
   rm -f "$work/copy" "$stored"
   psql -XAtq "$DATABASE_URL" -c "DELETE FROM storage.file_deletions; DELETE FROM storage.objects WHERE name = '$name'" >/dev/null
-  echo "$i $up_s $cp_s $down_s $cat_s $((peak - before))" >>"$work/results"
+  echo "$i $up_s $cp_s $down_s $cat_s $((peak - before)) $null_s" >>"$work/results"
 done
 
 python3 - "$work/results" "$size" <<'PY'
@@ -70,9 +78,10 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
 size = int(sys.argv[2]) / 1e6
 col = lambda i: [float(r[i]) for r in rows]
-up, cp, down, cat, rss = (statistics.median(col(i)) for i in range(1, 6))
+up, cp, down, cat, rss, null = (statistics.median(col(i)) for i in range(1, 7))
 print(f"runs: {len(rows)}, file: {size:.1f} MB; medians")
 print(f"upload   {up*1000:7.1f} ms  {size/up:7.0f} MB/s   cp  {cp*1000:6.1f} ms  {size/cp:7.0f} MB/s   ratio (cp time / upload time) {cp/up:.2f}")
 print(f"download {down*1000:7.1f} ms  {size/down:7.0f} MB/s   cat {cat*1000:6.1f} ms  {size/cat:7.0f} MB/s   ratio (cat time / download time) {cat/down:.2f}")
+print(f"download to /dev/null (the server's side alone) {null*1000:7.1f} ms  {size/null:7.0f} MB/s")
 print(f"server peak RSS growth during upload: {rss/1024:.2f} MB (max {max(col(5))/1024:.2f} MB)")
 PY
