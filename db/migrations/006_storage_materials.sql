@@ -9,7 +9,8 @@
 --   * materials.file_path must be `{course owner's user id}/{course id}/{filename}`.
 --   * Deletion consistency: deleting an object, or replacing its bytes, queues the old file in
 --     storage.file_deletions and notifies `storage_file_deletions`; the server removes queued
---     files after the transaction commits (never one a row still names). Deleting a material,
+--     files after the transaction commits (never one a row still names). Uploads queue their
+--     new file, due later, until their row commits (a crash in between leaves no orphan). Deleting a material,
 --     a course or a user deletes the objects they name or own; an object a material still
 --     names cannot be deleted or moved.
 --
@@ -125,15 +126,23 @@ $$;
 
 -- The deletion queue ----------------------------------------------------------------------
 
+-- Files to remove once no row names them. Entries the triggers below add are due at once;
+-- an upload adds one for its new file before linking it in, due 10 minutes later, and
+-- deletes it after its commit: if the server dies between linking the file and committing
+-- the row, the entry outlives it and the drainer removes the orphaned file.
 CREATE TABLE IF NOT EXISTS storage.file_deletions (
     id        bigserial PRIMARY KEY,
     version   text NOT NULL,          -- the stored file (see storage.objects.version)
     bucket_id text,
     name      text,
-    queued_at timestamptz NOT NULL DEFAULT now()
+    queued_at timestamptz NOT NULL DEFAULT now(),
+    not_before timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX IF NOT EXISTS file_deletions_version_idx ON storage.file_deletions (version);
 REVOKE ALL ON storage.file_deletions FROM PUBLIC;
-GRANT SELECT, UPDATE, DELETE ON storage.file_deletions TO service_role;  -- UPDATE: the drainer locks entries (FOR UPDATE)
+-- service_role: the server's drainer (UPDATE: it locks entries FOR UPDATE) and uploads.
+GRANT SELECT, INSERT, UPDATE, DELETE ON storage.file_deletions TO service_role;
+GRANT USAGE ON SEQUENCE storage.file_deletions_id_seq TO service_role;
 
 -- The old row's file is no longer needed once this transaction commits.
 CREATE OR REPLACE FUNCTION storage.queue_replaced_file() RETURNS trigger

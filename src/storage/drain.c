@@ -20,7 +20,7 @@
 
 static const char claim_sql[] =
     "SELECT d.id, d.version, EXISTS (SELECT 1 FROM storage.objects o WHERE o.version = d.version)"
-    " FROM storage.file_deletions d ORDER BY d.id LIMIT 200 FOR UPDATE SKIP LOCKED";
+    " FROM storage.file_deletions d WHERE d.not_before <= now() ORDER BY d.id LIMIT 200 FOR UPDATE SKIP LOCKED";
 
 /* Removes one entry's file unless a row names it again; false if the file stays on error. */
 static bool remove_unnamed(struct sb_storage_backend *backend, PGresult *rows, int i, int *removed)
@@ -128,6 +128,29 @@ static void *drain_loop(void *arg)
         wait_for_work(pg);
     }
     return NULL;
+}
+
+static bool run_as_service(struct sb_arena *arena, const char *sql, const char *version)
+{
+    struct sb_db_call who;
+    sb_storage_as_service(&who);
+    who.sql = sql;
+    who.nparams = 1;
+    who.params = (const char *const[]){ version };
+    struct sb_db_result r;
+    return sb_db_run(arena, &who, &r) == SB_DB_OK;
+}
+
+bool sb_storage_file_pending(struct sb_arena *arena, const char *version)
+{
+    return run_as_service(arena,
+        "INSERT INTO storage.file_deletions (version, not_before) VALUES ($1, now() + interval '10 minutes')", version);
+}
+
+void sb_storage_file_settled(struct sb_arena *arena, const char *version)
+{
+    if (!run_as_service(arena, "DELETE FROM storage.file_deletions WHERE version = $1 AND not_before > now()", version))
+        sb_log(SB_LOG_WARN, "pending file entry left for the drainer", "version", version, NULL);
 }
 
 void sb_storage_drain_start(struct sb_storage_backend *backend)

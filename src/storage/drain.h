@@ -11,7 +11,17 @@
 #ifndef SB_STORAGE_DRAIN_H
 #define SB_STORAGE_DRAIN_H
 
+#include <stdbool.h>
+
 #include "storage/backend.h"
+#include "util/arena.h"
+
+/* Before a new file is linked in: queues it, due in 10 minutes, so that a server dying before
+ * the row that names it commits leaves no orphan. False when the database refuses. */
+bool sb_storage_file_pending(struct sb_arena *arena, const char *version);
+/* After the row committed: withdraws that entry (if this fails, the drainer finds the row
+ * naming the file and drops the entry then). */
+void sb_storage_file_settled(struct sb_arena *arena, const char *version);
 
 /* Starts the thread (once per process); it runs until the process exits. */
 void sb_storage_drain_start(struct sb_storage_backend *backend);

@@ -286,6 +286,15 @@ void sb_storage_handle_move(struct sb_request *req)
     sb_respond_json(req, 200, "{\"message\":\"Successfully moved\"}");
 }
 
+/* Copies the source row's file (the row's second column) to the new version. */
+static int copy_source(void *ctx, PGresult *row, const char *version)
+{
+    struct sb_storage_backend *backend = ctx;
+    if (PQgetisnull(row, 0, 1))
+        return -1;
+    return backend->copy(backend, PQgetvalue(row, 0, 1), version);
+}
+
 void sb_storage_handle_copy(struct sb_request *req)
 {
     static const char sql[] =
@@ -302,23 +311,8 @@ void sb_storage_handle_copy(struct sb_request *req)
         return;
     const char *version = sb_storage_new_uuid(req->arena);
     const char *params[] = { t.from_bucket, t.from_key, t.to_bucket, t.to_key, who.sub, version };
-    struct sb_db_result r;
-    if (sb_db_begin(req->arena, &who, &r) != SB_DB_OK || sb_db_query(req->arena, sql, 6, params, &r) != SB_DB_OK) {
-        sb_db_rollback();
-        return sb_storage_fail_db(req, &r);
-    }
-    if (PQntuples(r.rows) == 0 || PQgetisnull(r.rows, 0, 1)) {
-        sb_db_rollback();
-        return not_found(req);
-    }
-    const char *id = sb_arena_strdup(req->arena, PQgetvalue(r.rows, 0, 0));
-    if (backend->copy(backend, PQgetvalue(r.rows, 0, 1), version) != 0) {
-        sb_db_rollback();
-        return sb_storage_fail(req, "500", "internal", "The copy cannot be stored");
-    }
-    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
-        backend->remove(backend, version);
-        return sb_storage_fail_db(req, &r);
-    }
-    sb_storage_respond_key(req, id, t.to_bucket, t.to_key);
+    PGresult *rows = sb_storage_write_with_file(req, &who, sql, 6, params, version, copy_source, backend);
+    if (!rows)
+        return;
+    sb_storage_respond_key(req, PQgetvalue(rows, 0, 0), t.to_bucket, t.to_key);
 }

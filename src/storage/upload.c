@@ -4,6 +4,7 @@
  */
 #include "storage/upload.h"
 
+#include "storage/drain.h"
 #include "storage/mime.h"
 #include "storage/service.h"
 #include "util/buf.h"
@@ -301,8 +302,50 @@ static const char *user_metadata(struct sb_request *req, const struct upload *up
     return text;
 }
 
-/* Row, file, commit: the file is linked in inside the transaction and removed again if the
- * commit fails, so a committed row always has its file. */
+PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+                                     const char *const *params, const char *version,
+                                     sb_storage_place_file place, void *ctx)
+{
+    struct sb_storage_backend *backend = sb_storage_backend_for(req);
+    if (!backend)
+        return NULL;
+    if (!sb_storage_file_pending(req->arena, version)) {
+        sb_storage_fail(req, "503", "DatabaseUnavailable", "The database is not available");
+        return NULL;
+    }
+    struct sb_db_result r;
+    if (sb_db_begin(req->arena, who, &r) != SB_DB_OK || sb_db_query(req->arena, sql, nparams, params, &r) != SB_DB_OK) {
+        sb_db_rollback();
+        sb_storage_fail_db(req, &r);
+        return NULL;
+    }
+    PGresult *rows = r.rows;
+    if (PQntuples(rows) == 0) {
+        sb_db_rollback();
+        sb_storage_fail(req, "404", "not_found", "Object not found");
+        return NULL;
+    }
+    if (place(ctx, rows, version) != 0) {
+        sb_db_rollback();
+        sb_storage_fail(req, "500", "internal", "The file cannot be stored");
+        return NULL;
+    }
+    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
+        backend->remove(backend, version);
+        sb_storage_fail_db(req, &r);
+        return NULL;
+    }
+    sb_storage_file_settled(req->arena, version);
+    return rows;
+}
+
+static int put_temp(void *ctx, PGresult *row, const char *version)
+{
+    struct upload *up = ctx;
+    return up->backend->put(up->backend, &up->temp, version);
+}
+
+/* Writes the row as the caller and links the temporary file in under a new version. */
 static void store(struct sb_request *req, struct upload *up, const char *mime, const char *cache,
                   const char *meta)
 {
@@ -311,25 +354,9 @@ static void store(struct sb_request *req, struct upload *up, const char *mime, c
     const char *sql = up->upsert ? sb_arena_printf(req->arena, "%s%s RETURNING id", insert_sql, upsert_clause)
                                  : sb_arena_printf(req->arena, "%s RETURNING id", insert_sql);
     const char *params[] = { up->bucket, up->key, up->who.sub, version, size, mime, cache, meta };
-    struct sb_db_result r;
-    if (sb_db_begin(req->arena, &up->who, &r) != SB_DB_OK ||
-        sb_db_query(req->arena, sql, 8, params, &r) != SB_DB_OK) {
-        sb_db_rollback();
-        sb_storage_fail_db(req, &r);
-        return;
-    }
-    const char *id = sb_storage_first_value(&r);
-    if (up->backend->put(up->backend, &up->temp, version) != 0) {
-        sb_db_rollback();
-        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
-        return;
-    }
-    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
-        up->backend->remove(up->backend, version);
-        sb_storage_fail_db(req, &r);
-        return;
-    }
-    sb_storage_respond_key(req, id, up->bucket, up->key);
+    PGresult *rows = sb_storage_write_with_file(req, &up->who, sql, 8, params, version, put_temp, up);
+    if (rows)
+        sb_storage_respond_key(req, PQgetvalue(rows, 0, 0), up->bucket, up->key);
 }
 
 void sb_storage_upload_finish(struct sb_request *req)

@@ -15,12 +15,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <libpq-fe.h>
+
+#include "db/conn.h"
 #include "http/request.h"
 
 int sb_storage_upload_begin(struct sb_request *req);
 int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len);
 void sb_storage_upload_finish(struct sb_request *req);
 void sb_storage_upload_cleanup(struct sb_request *req, bool completed);
+
+/* Puts the file of a new object version in place: returns 0, or -1 (the caller answers 500). */
+typedef int (*sb_storage_place_file)(void *ctx, PGresult *row, const char *version);
+
+/* The one way a row and a new file are written together (upload, copy): queues the file as
+ * pending (see drain.h), runs sql as who in a transaction, places the file with place() if
+ * sql returned a row, commits, withdraws the pending entry. If the commit fails the file is
+ * removed; if the server dies before it, the drainer removes it later. Returns the row's
+ * result, or NULL after answering (404 "Object not found" when sql returned no row). */
+PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+                                     const char *const *params, const char *version,
+                                     sb_storage_place_file place, void *ctx);
 
 /* A new random (version 4) UUID as text, in the arena. */
 char *sb_storage_new_uuid(struct sb_arena *arena);
