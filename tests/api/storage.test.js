@@ -3,8 +3,11 @@
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const { clientFor } = require('./lib/server');
+const { sql } = require('./lib/students');
 const {
   startWithTwoStudents, FILES, createCourse, sqlAs, storedFiles, fileOfVersion, eventually, signToken,
 } = require('./lib/storage');
@@ -268,11 +271,11 @@ test('copy makes a second object with the same bytes', async () => {
 // ---- materials rows -----------------------------------------------------------------------
 
 test('an upload followed by the seed\'s materials insert is accepted', async () => {
-  const path = inCourse('neural_networks.pdf');
-  await upload(alice, path, FILES.pdf, 'application/pdf');
+  const filePath = inCourse('neural_networks.pdf');
+  await upload(alice, filePath, FILES.pdf, 'application/pdf');
   const id = sqlAs(alice, `INSERT INTO materials (course_id, name, file_path, file_type, file_size)
     VALUES (:'course', 'Introduction to Neural Networks.pdf', :'path', 'application/pdf', :'size') RETURNING id;`,
-  { course: aliceCourse, path, size: FILES.pdf.length });
+  { course: aliceCourse, path: filePath, size: FILES.pdf.length });
   assert.match(id, /[0-9a-f-]{36}/);
 });
 
@@ -284,12 +287,12 @@ test('a materials row naming a path outside its course is refused with a clear m
 });
 
 test('a file a material names cannot be removed until the material is deleted, which removes it', async () => {
-  const path = inCourse(unique('pdf'));
-  await upload(alice, path, FILES.pdf, 'application/pdf');
-  const file = fileOfVersion(server, await versionOf(alice, path));
+  const filePath = inCourse(unique('pdf'));
+  await upload(alice, filePath, FILES.pdf, 'application/pdf');
+  const file = fileOfVersion(server, await versionOf(alice, filePath));
   const id = sqlAs(alice, `INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES (:'course', 'm.pdf', :'path', 'application/pdf', 10) RETURNING id;`, { course: aliceCourse, path });
-  const { error } = await materials(alice).remove([path]);
+    VALUES (:'course', 'm.pdf', :'path', 'application/pdf', 10) RETURNING id;`, { course: aliceCourse, path: filePath });
+  const { error } = await materials(alice).remove([filePath]);
   assert.equal(error.statusCode, '409');
   assert.ok(fs.existsSync(file));
   sqlAs(alice, `DELETE FROM materials WHERE id = :'id';`, { id });
@@ -309,6 +312,26 @@ test('deleting a course removes its files from disk', async () => {
   await eventually(() => files.every((f) => !fs.existsSync(f)), 'the course\'s files are gone from disk');
   const { error } = await materials(alice).download(names[1]);
   assert.ok(error);
+});
+
+test('the drainer removes queued files no row names once due, and never a file a row names', async () => {
+  const named = inCourse(unique('pdf'));
+  await upload(alice, named, FILES.pdf, 'application/pdf');
+  const namedFile = fileOfVersion(server, await versionOf(alice, named));
+  const orphan = crypto.randomUUID();
+  const notYetDue = crypto.randomUUID();
+  for (const v of [orphan, notYetDue]) {
+    fs.mkdirSync(path.dirname(fileOfVersion(server, v)), { recursive: true });
+    fs.writeFileSync(fileOfVersion(server, v), 'left behind by a crash');
+  }
+  sql(`INSERT INTO storage.file_deletions (version, not_before) VALUES
+         (:'named', now()), (:'orphan', now()), (:'later', now() + interval '10 minutes');
+       NOTIFY storage_file_deletions;`,
+  { named: await versionOf(alice, named), orphan, later: notYetDue });
+  await eventually(() => !fs.existsSync(fileOfVersion(server, orphan)), 'the due orphan is removed');
+  assert.ok(fs.existsSync(namedFile), 'the file a row names stays');
+  assert.ok(fs.existsSync(fileOfVersion(server, notYetDue)), 'the entry not yet due waits');
+  assert.equal(sql(`SELECT count(*) FROM storage.file_deletions WHERE version = :'v';`, { v: notYetDue }), '1');
 });
 
 // ---- buckets ------------------------------------------------------------------------------
