@@ -227,6 +227,7 @@ void sb_storage_register(void)
     add("POST", "/object/move", sb_storage_handle_move);
     add("POST", "/object/copy", sb_storage_handle_copy);
     add("POST", "/object/sign/", sb_storage_handle_sign);
+    add("POST", "/object/upload/sign/", sb_storage_handle_upload_sign);
     for (int i = 0; i < 4; i++) {
         static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
         add(methods[i], "/bucket", sb_storage_handle_bucket);

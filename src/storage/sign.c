@@ -9,11 +9,13 @@
 #include "util/buf.h"
 
 #include <stdio.h>
+#include <strings.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_PATHS_PER_CALL 1000
 #define MAX_EXPIRES_IN (10L * 365 * 24 * 3600)
+#define UPLOAD_URL_SECONDS 7200
 
 static const char *token_for(struct sb_request *req, const char *bucket, const char *key, long expires_in)
 {
@@ -139,24 +141,40 @@ void sb_storage_handle_sign(struct sb_request *req)
     sign_many(req, &who, bucket, paths, expires_in);
 }
 
+/* The token's claims when it verifies and names bucket/key; NULL after answering 400.
+ * The caller owns the returned JSON (json_decref). */
+static json_t *verified_claims(struct sb_request *req, const char *bucket, const char *key)
+{
+    const char *token = sb_request_query(req, "token");
+    if (!token || !*token) {
+        sb_storage_fail(req, "400", "InvalidJWT", "Missing token");
+        return NULL;
+    }
+    struct sb_jwt_claims claims;
+    enum sb_jwt_status st = sb_jwt_verify(req->arena, req->config->jwt_secret, token, NULL, &claims);
+    if (st == SB_JWT_EXPIRED) {
+        sb_storage_fail(req, "400", "InvalidJWT", "The provided token has expired.");
+        return NULL;
+    }
+    json_t *payload = st == SB_JWT_OK ? json_loads(claims.json, 0, NULL) : NULL;
+    const char *url = sb_storage_json_string(payload, "url");
+    if (!url || strcmp(url, sb_arena_printf(req->arena, "%s/%s", bucket, key)) != 0) {
+        json_decref(payload);
+        sb_storage_fail(req, "400", "InvalidSignature", "The signature is invalid for this object");
+        return NULL;
+    }
+    return payload;
+}
+
 void sb_storage_serve_signed(struct sb_request *req, const char *rest)
 {
     const char *bucket, *key;
-    const char *token = sb_request_query(req, "token");
     if (!sb_storage_target(req, rest, &bucket, &key))
         return;
-    if (!token || !*token)
-        return sb_storage_fail(req, "400", "InvalidJWT", "Missing token");
-    struct sb_jwt_claims claims;
-    enum sb_jwt_status st = sb_jwt_verify(req->arena, req->config->jwt_secret, token, NULL, &claims);
-    if (st == SB_JWT_EXPIRED)
-        return sb_storage_fail(req, "400", "InvalidJWT", "The provided token has expired.");
-    json_t *payload = st == SB_JWT_OK ? json_loads(claims.json, 0, NULL) : NULL;
-    const char *url = sb_storage_json_string(payload, "url");
-    bool matches = url && strcmp(url, sb_arena_printf(req->arena, "%s/%s", bucket, key)) == 0;
-    json_decref(payload);
-    if (!matches)
-        return sb_storage_fail(req, "400", "InvalidSignature", "The signature is invalid for this object");
+    json_t *claims = verified_claims(req, bucket, key);
+    if (!claims)
+        return;
+    json_decref(claims);
     struct sb_db_call server;
     sb_storage_as_service(&server);
     sb_storage_send_object(req, &server, bucket, key);
@@ -174,4 +192,71 @@ void sb_storage_serve_public(struct sb_request *req, const char *bucket, const c
         return sb_storage_fail(req, "400", "InvalidRequest", "The bucket is not public");
     sb_storage_as_service(&server);
     sb_storage_send_object(req, &server, bucket, key);
+}
+
+/* ---- signed uploads ---------------------------------------------------------------------- */
+
+void sb_storage_handle_upload_sign(struct sb_request *req)
+{
+    const char *bucket, *key;
+    struct sb_db_call who;
+    if (!sb_storage_identify(req, &who) ||
+        !sb_storage_target(req, req->path + strlen(SB_STORAGE_PREFIX "/object/upload/sign/"), &bucket, &key))
+        return;
+    const char *x_upsert = sb_request_header(req, "x-upsert");
+    bool upsert = x_upsert && strcasecmp(x_upsert, "true") == 0;
+    struct sb_db_result r; /* may the caller create it? try, then undo */
+    const char *sql = upsert ? "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                             : "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2)";
+    bool allowed = sb_db_begin(req->arena, &who, &r) == SB_DB_OK &&
+                   sb_db_query(req->arena, sql, 2, (const char *const[]){ bucket, key }, &r) == SB_DB_OK;
+    sb_db_rollback();
+    if (!allowed)
+        return sb_storage_fail_db(req, &r);
+    long long now = (long long)time(NULL);
+    struct sb_buf claims;
+    sb_buf_init(&claims, req->arena);
+    sb_buf_append(&claims, "{\"url\":");
+    sb_buf_append_json_string(&claims, sb_arena_printf(req->arena, "%s/%s", bucket, key));
+    sb_buf_append(&claims, ",\"owner\":");
+    sb_buf_append_json_string(&claims, who.sub);
+    sb_buf_append(&claims, ",\"owner_role\":");
+    sb_buf_append_json_string(&claims, who.role);
+    sb_buf_printf(&claims, ",\"upsert\":%s,\"iat\":%lld,\"exp\":%lld}", upsert ? "true" : "false", now,
+                  now + UPLOAD_URL_SECONDS);
+    const char *token = sb_jwt_sign(req->arena, req->config->jwt_secret, claims.data);
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"url\":");
+    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "/object/upload/sign/%s/%s?token=%s", bucket, key, token));
+    sb_buf_append(&b, ",\"token\":");
+    sb_buf_append_json_string(&b, token);
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, 200, b.data);
+}
+
+bool sb_storage_signed_upload_identity(struct sb_request *req, const char *bucket, const char *key,
+                                       struct sb_db_call *who, bool *upsert)
+{
+    json_t *claims = verified_claims(req, bucket, key);
+    if (!claims)
+        return false;
+    const char *role = sb_storage_json_string(claims, "owner_role");
+    const char *owner = sb_storage_json_string(claims, "owner");
+    memset(who, 0, sizeof *who);
+    who->role = role ? sb_arena_strdup(req->arena, role) : "anon";
+    who->sub = owner ? sb_arena_strdup(req->arena, owner) : NULL;
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"role\":");
+    sb_buf_append_json_string(&b, who->role);
+    if (owner) {
+        sb_buf_append(&b, ",\"sub\":");
+        sb_buf_append_json_string(&b, owner);
+    }
+    sb_buf_append(&b, "}");
+    who->claims = b.data;
+    *upsert = json_is_true(json_object_get(claims, "upsert"));
+    json_decref(claims);
+    return true;
 }

@@ -7,7 +7,19 @@
 #ifndef SB_STORAGE_SIGN_H
 #define SB_STORAGE_SIGN_H
 
+#include <stdbool.h>
+
+#include "db/conn.h"
 #include "http/request.h"
+
+/* POST /object/upload/sign/{bucket}/{key}: a signed upload URL, valid for 2 hours, for the
+ * caller (who must be allowed to create the object now: checked by a rolled-back insert). Its
+ * token carries {url, owner, owner_role, upsert}, not `sub`/`role`, so it is no access token. */
+void sb_storage_handle_upload_sign(struct sb_request *req);
+/* For PUT /object/upload/sign/...: checks ?token= against bucket/key and fills who (the
+ * token's owner) and upsert; answers 400 and returns false when the token is refused. */
+bool sb_storage_signed_upload_identity(struct sb_request *req, const char *bucket, const char *key,
+                                       struct sb_db_call *who, bool *upsert);
 
 /* POST /object/sign/{bucket}/{key} {expiresIn} and POST /object/sign/{bucket} {expiresIn, paths}. */
 void sb_storage_handle_sign(struct sb_request *req);

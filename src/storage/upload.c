@@ -7,6 +7,7 @@
 #include "storage/drain.h"
 #include "storage/mime.h"
 #include "storage/service.h"
+#include "storage/sign.h"
 #include "util/buf.h"
 
 #include <errno.h>
@@ -198,11 +199,17 @@ int sb_storage_upload_begin(struct sb_request *req)
     sb_buf_init(&up->metadata_field, req->arena);
     req->route_state = up;
     const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/");
-    if (!sb_storage_identify(req, &up->who) || !(up->backend = sb_storage_backend_for(req)) ||
-        !sb_storage_target(req, rest, &up->bucket, &up->key) || !load_bucket(req, up))
+    bool by_token = strncmp(rest, "upload/sign/", 12) == 0;
+    if (by_token)
+        rest += 12;
+    bool known = by_token ? sb_storage_target(req, rest, &up->bucket, &up->key) &&
+                                sb_storage_signed_upload_identity(req, up->bucket, up->key, &up->who, &up->upsert)
+                          : sb_storage_identify(req, &up->who) && sb_storage_target(req, rest, &up->bucket, &up->key);
+    if (!known || !(up->backend = sb_storage_backend_for(req)) || !load_bucket(req, up))
         return 400;
     const char *x_upsert = sb_request_header(req, "x-upsert");
-    up->upsert = strcmp(req->method, "PUT") == 0 || (x_upsert && strcasecmp(x_upsert, "true") == 0);
+    if (!by_token)
+        up->upsert = strcmp(req->method, "PUT") == 0 || (x_upsert && strcasecmp(x_upsert, "true") == 0);
     const char *content_type = sb_request_header(req, "Content-Type");
     if (is_form(content_type)) {
         up->form = MHD_create_post_processor(req->connection, POST_BUFFER_BYTES, take_form_piece, up);

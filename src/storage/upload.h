@@ -8,6 +8,8 @@
  * (RLS decides), links the file into place under the row's new version, commits; if the
  * commit fails the file is removed. cleanup: always drops what is left (temporary file,
  * post processor), whether the request completed, was refused or the client went away.
+ * PUT /object/upload/sign/{bucket}/{key}?token= uploads with a signed upload token instead of
+ * the caller's JWT (as the token's owner, see sign.h).
  */
 #ifndef SB_STORAGE_UPLOAD_H
 #define SB_STORAGE_UPLOAD_H

@@ -210,6 +210,31 @@ test('a student cannot sign another student\'s file', async () => {
   assert.equal(error.statusCode, '404');
 });
 
+test('a signed upload URL lets a file be uploaded without the student\'s token, as the student', async () => {
+  const name = inCourse(unique('png'));
+  const { data: signed, error } = await materials(alice).createSignedUploadUrl(name);
+  assert.equal(error, null);
+  const anonymous = clientFor(server).storage.from('materials');
+  const { data, error: uploadError } = await anonymous.uploadToSignedUrl(name, signed.token, FILES.png,
+    { contentType: 'image/png' });
+  assert.equal(uploadError, null);
+  assert.equal(data.fullPath, `materials/${name}`);
+  const { data: blob } = await materials(alice).download(name);
+  assert.deepEqual(await bytesOf(blob), FILES.png);
+});
+
+test('a signed upload URL is refused for another student\'s folder and gives no API access', async () => {
+  const { error } = await materials(alice).createSignedUploadUrl(inCourse(unique('pdf'), bob, bobCourse));
+  assert.equal(error.statusCode, '403');
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, FILES.pdf, 'application/pdf');
+  const { data: signed } = await materials(alice).createSignedUploadUrl(inCourse(unique('pdf')));
+  const res = await fetch(`${server.url}/storage/v1/object/materials/${name}`, {
+    headers: { apikey: server.anonKey, Authorization: `Bearer ${signed.token}` },
+  });
+  assert.equal((await res.json()).statusCode, '404', 'the upload token does not act as alice');
+});
+
 // ---- remove, move, copy ---------------------------------------------------------------------
 
 test('remove deletes the objects and then their files', async () => {
