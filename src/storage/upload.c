@@ -27,6 +27,13 @@
 #define DECLARED_READ_BYTES (64LL * 1024 * 1024) /* a body declared at most this much too large is
                                                     read and dropped rather than cut at once */
 
+/* A form field's value; only its first occurrence counts (supabase-js appends cacheControl
+ * after any the caller's own FormData holds). */
+struct form_field {
+    struct sb_buf text;
+    int parts;
+};
+
 struct upload {
     struct sb_storage_backend *backend;
     struct sb_storage_temp temp;
@@ -41,7 +48,7 @@ struct upload {
     struct MHD_PostProcessor *form;  /* NULL for a raw body */
     bool file_seen, file_done;
     const char *part_type;
-    struct sb_buf cache_field, type_field, metadata_field;
+    struct form_field cache_field, type_field, metadata_field;
 };
 
 static const char insert_sql[] =
@@ -101,10 +108,12 @@ static bool take_file_bytes(struct upload *up, const char *data, size_t len)
     return write_all(up->temp.fd, data, len) == 0;
 }
 
-static void append_field(struct sb_buf *field, const char *data, size_t len)
+static void append_field(struct form_field *field, const char *data, uint64_t off, size_t len)
 {
-    if (field->len + len <= FIELD_MAX_BYTES)
-        sb_buf_append_n(field, data, len);
+    if (off == 0)
+        field->parts++;
+    if (field->parts == 1 && field->text.len + len <= FIELD_MAX_BYTES)
+        sb_buf_append_n(&field->text, data, len);
 }
 
 static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
@@ -118,7 +127,7 @@ static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const
                 up->file_done = true; /* only the first file part is the object */
             else {
                 up->file_seen = true;
-                up->part_type = content_type ? sb_arena_strdup(up->cache_field.arena, content_type) : NULL;
+                up->part_type = content_type ? sb_arena_strdup(up->cache_field.text.arena, content_type) : NULL;
             }
         }
         if (up->file_done)
@@ -128,11 +137,11 @@ static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const
     if (!key)
         return MHD_YES;
     if (strcmp(key, "cacheControl") == 0)
-        append_field(&up->cache_field, data, size);
+        append_field(&up->cache_field, data, off, size);
     else if (strcmp(key, "contentType") == 0)
-        append_field(&up->type_field, data, size);
+        append_field(&up->type_field, data, off, size);
     else if (strcmp(key, "metadata") == 0)
-        append_field(&up->metadata_field, data, size);
+        append_field(&up->metadata_field, data, off, size);
     return MHD_YES;
 }
 
@@ -194,9 +203,9 @@ int sb_storage_upload_begin(struct sb_request *req)
 {
     struct upload *up = sb_arena_alloc(req->arena, sizeof *up);
     up->temp.fd = -1;
-    sb_buf_init(&up->cache_field, req->arena);
-    sb_buf_init(&up->type_field, req->arena);
-    sb_buf_init(&up->metadata_field, req->arena);
+    sb_buf_init(&up->cache_field.text, req->arena);
+    sb_buf_init(&up->type_field.text, req->arena);
+    sb_buf_init(&up->metadata_field.text, req->arena);
     req->route_state = up;
     const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/");
     bool by_token = strncmp(rest, "upload/sign/", 12) == 0;
@@ -249,11 +258,37 @@ int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len
 
 /* ---- finish ---------------------------------------------------------------------------------- */
 
+/* Text that may go back out as a header value: printable ASCII only (form fields are any
+ * bytes; a CR or LF there would split the download's headers). */
+static bool fits_in_header(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return false;
+    return true;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Cache-Control for downloads: the form's cacheControl (seconds) as max-age, else the raw
+ * body's header, else no-cache. NULL after answering 400. */
 static const char *cache_control(struct sb_request *req, const struct upload *up)
 {
-    if (up->form)
-        return up->cache_field.len ? sb_arena_printf(req->arena, "max-age=%s", up->cache_field.data) : "no-cache";
-    const char *header = sb_request_header(req, "Cache-Control");
+    if (up->form && up->cache_field.text.len) {
+        if (all_digits(up->cache_field.text.data))
+            return sb_arena_printf(req->arena, "max-age=%s", up->cache_field.text.data);
+        sb_storage_fail(req, "400", "InvalidRequest", "cacheControl must be a number of seconds");
+        return NULL;
+    }
+    const char *header = up->form ? NULL : sb_request_header(req, "Cache-Control");
     return header && *header ? header : "no-cache";
 }
 
@@ -261,7 +296,7 @@ static const char *cache_control(struct sb_request *req, const struct upload *up
 static const char *declared_type(struct sb_request *req, const struct upload *up)
 {
     if (up->form)
-        return up->type_field.len ? up->type_field.data : up->part_type;
+        return up->type_field.text.len ? up->type_field.text.data : up->part_type;
     return sb_request_header(req, "Content-Type");
 }
 
@@ -270,6 +305,10 @@ static const char *declared_type(struct sb_request *req, const struct upload *up
 static const char *settle_type(struct sb_request *req, const struct upload *up)
 {
     const char *declared = declared_type(req, up);
+    if (declared && !fits_in_header(declared)) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The content type is not a valid header value");
+        return NULL;
+    }
     if (!up->allowed || !json_is_array(up->allowed))
         return declared && *declared ? declared : sb_mime_sniff(req->arena, up->temp.fd);
     const char *sniffed = sb_mime_sniff(req->arena, up->temp.fd);
@@ -287,7 +326,7 @@ static const char *settle_type(struct sb_request *req, const struct upload *up)
 /* User metadata as JSON text ("null" when none); NULL after answering 400. */
 static const char *user_metadata(struct sb_request *req, const struct upload *up)
 {
-    const char *text = up->form && up->metadata_field.len ? up->metadata_field.data : NULL;
+    const char *text = up->form && up->metadata_field.text.len ? up->metadata_field.text.data : NULL;
     const char *header = up->form ? NULL : sb_request_header(req, "x-metadata");
     if (header && *header) {
         size_t n = strlen(header);
@@ -378,9 +417,10 @@ void sb_storage_upload_finish(struct sb_request *req)
         return;
     }
     const char *mime = settle_type(req, up);
-    const char *meta = mime ? user_metadata(req, up) : NULL;
-    if (mime && meta)
-        store(req, up, mime, cache_control(req, up), meta);
+    const char *cache = mime ? cache_control(req, up) : NULL;
+    const char *meta = cache ? user_metadata(req, up) : NULL;
+    if (meta)
+        store(req, up, mime, cache, meta);
 }
 
 void sb_storage_upload_cleanup(struct sb_request *req, bool completed)

@@ -194,6 +194,35 @@ test('a move to a traversal name is refused as InvalidKey', async () => {
   assert.match(error.message, /Invalid key/);
 });
 
+// ---- form fields ----------------------------------------------------------------------------------
+
+async function postForm(name, fields) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  form.append('', new Blob([FILES.png], { type: 'image/png' }), 'x.png');
+  const res = await fetch(`${server.url}/storage/v1/object/materials/${name}`, {
+    method: 'POST', body: form, headers: { apikey: server.anonKey, Authorization: `Bearer ${alice.token}` },
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+test('a form whose contentType would split the download\'s headers is refused', async () => {
+  const res = await postForm(inCourse('split.png'), { contentType: 'image/png\r\nX-Injected: yes' });
+  assert.equal(res.body.statusCode, '400');
+  assert.equal(res.body.message, 'The content type is not a valid header value');
+});
+
+test('a form whose cacheControl is not a number of seconds is refused', async () => {
+  const res = await postForm(inCourse('cache.png'), { cacheControl: '60\r\nX-Injected: yes' });
+  assert.equal(res.body.statusCode, '400');
+  assert.equal(res.body.message, 'cacheControl must be a number of seconds');
+});
+
+test('a form\'s user metadata must be a JSON object', async () => {
+  const res = await postForm(inCourse('meta.png'), { metadata: '[1, 2]' });
+  assert.equal(res.body.message, 'metadata must be a JSON object');
+});
+
 // ---- duplicates ------------------------------------------------------------------------------------
 
 test('uploading to a taken name without upsert is refused with 409 Duplicate', async () => {

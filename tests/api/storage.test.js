@@ -78,6 +78,14 @@ test('a download carries the stored type, length and caching headers', async () 
   assert.ok(res.headers.get('last-modified'));
 });
 
+test('user metadata given at upload comes back from info()', async () => {
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, new Blob([FILES.pdf], { type: 'application/pdf' }), undefined,
+    { metadata: { chapter: 3, topic: 'Übung' } });
+  const { data } = await materials(alice).info(name);
+  assert.deepEqual(data.metadata, { chapter: 3, topic: 'Übung' });
+});
+
 test('a name in any script is kept, normalised to NFC', async () => {
   const decomposed = inCourse(`U\u0308bung ${counter++}.pdf`); // U + combining diaeresis
   await upload(alice, decomposed, FILES.pdf, 'application/pdf');
