@@ -360,24 +360,23 @@ PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *
         return NULL;
     }
     struct sb_db_result r;
-    if (sb_db_begin(req->arena, who, &r) != SB_DB_OK || sb_db_query(req->arena, sql, nparams, params, &r) != SB_DB_OK) {
+    bool written = sb_db_begin(req->arena, who, &r) == SB_DB_OK &&
+                   sb_db_query(req->arena, sql, nparams, params, &r) == SB_DB_OK;
+    PGresult *rows = written ? r.rows : NULL;
+    if (!written || PQntuples(rows) == 0 || place(ctx, rows, version) != 0) {
         sb_db_rollback();
-        sb_storage_fail_db(req, &r);
-        return NULL;
-    }
-    PGresult *rows = r.rows;
-    if (PQntuples(rows) == 0) {
-        sb_db_rollback();
-        sb_storage_fail(req, "404", "not_found", "Object not found");
-        return NULL;
-    }
-    if (place(ctx, rows, version) != 0) {
-        sb_db_rollback();
-        sb_storage_fail(req, "500", "internal", "The file cannot be stored");
+        sb_storage_file_settled(req->arena, version); /* no file was placed */
+        if (!written)
+            sb_storage_fail_db(req, &r);
+        else if (PQntuples(rows) == 0)
+            sb_storage_fail(req, "404", "not_found", "Object not found");
+        else
+            sb_storage_fail(req, "500", "internal", "The file cannot be stored");
         return NULL;
     }
     if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
         backend->remove(backend, version);
+        sb_storage_file_settled(req->arena, version);
         sb_storage_fail_db(req, &r);
         return NULL;
     }

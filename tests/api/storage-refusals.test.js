@@ -235,6 +235,17 @@ test('uploading to a taken name without upsert is refused with 409 Duplicate', a
   assert.deepEqual(Buffer.from(await data.arrayBuffer()), FILES.pdf);
 });
 
+test('two simultaneous uploads to one name: one is stored, the other gets 409 and leaves no file', async () => {
+  const name = inCourse('race.pdf');
+  const before = storedFiles(server).length;
+  const results = await Promise.all([1, 2].map(() =>
+    materials(alice).upload(name, pdfOfSize(4 * 1024 * 1024), { contentType: 'application/pdf' })));
+  const codes = results.map((r) => (r.error ? r.error.statusCode : 'ok')).sort();
+  assert.deepEqual(codes, ['409', 'ok']);
+  assert.equal(rowCount(name), 1);
+  assert.equal(storedFiles(server).length, before + 1);
+});
+
 test('uploading to a taken name with upsert replaces the bytes and removes the old file', async () => {
   const name = inCourse('replaced.png');
   await materials(alice).upload(name, FILES.png, { contentType: 'image/png' });
