@@ -6,6 +6,7 @@
 #include "storage/objects.h"
 #include "storage/path.h"
 #include "storage/service.h"
+#include "storage/upload.h"
 #include "util/buf.h"
 
 #include <stdio.h>
@@ -205,13 +206,8 @@ void sb_storage_handle_upload_sign(struct sb_request *req)
         return;
     const char *x_upsert = sb_request_header(req, "x-upsert");
     bool upsert = x_upsert && strcasecmp(x_upsert, "true") == 0;
-    struct sb_db_result r; /* may the caller create it? try, then undo */
-    const char *sql = upsert ? "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-                             : "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2)";
-    bool allowed = sb_db_begin(req->arena, &who, &r) == SB_DB_OK &&
-                   sb_db_query(req->arena, sql, 2, (const char *const[]){ bucket, key }, &r) == SB_DB_OK;
-    sb_db_rollback();
-    if (!allowed)
+    struct sb_db_result r;
+    if (!sb_storage_may_create(req, &who, bucket, key, upsert, &r))
         return sb_storage_fail_db(req, &r);
     long long now = (long long)time(NULL);
     struct sb_buf claims;

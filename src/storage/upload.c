@@ -35,6 +35,7 @@ struct form_field {
 };
 
 struct upload {
+    struct sb_request *req;
     struct sb_storage_backend *backend;
     struct sb_storage_temp temp;
     struct sb_db_call who;
@@ -43,7 +44,7 @@ struct upload {
     long long limit;
     json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
     uint64_t size;
-    bool too_large;                  /* refused: the rest is read (up to read_cap) and dropped */
+    bool refused;                    /* answered already: the rest is read (up to read_cap) and dropped */
     uint64_t read_cap;
     struct MHD_PostProcessor *form;  /* NULL for a raw body */
     bool file_seen, file_done;
@@ -97,10 +98,11 @@ static int write_all(int fd, const char *data, size_t len)
 static bool take_file_bytes(struct upload *up, const char *data, size_t len)
 {
     up->size += len;
-    if (up->too_large)
+    if (up->refused)
         return up->size <= up->read_cap;
     if ((long long)up->size > up->limit) {
-        up->too_large = true;
+        sb_storage_fail(up->req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        up->refused = true;
         up->read_cap = (uint64_t)up->limit + OVERRUN_READ_BYTES;
         up->backend->discard(up->backend, &up->temp);
         return true;
@@ -178,20 +180,35 @@ static bool load_bucket(struct sb_request *req, struct upload *up)
     return true;
 }
 
-/* A declared length over the limit: true when the body is so much larger that the request
- * is refused before reading it. A body only a little too large is read and dropped instead
- * (cutting a client off mid-send can reset the connection before it reads the 413). */
-static bool declared_far_too_large(const struct sb_request *req, struct upload *up)
+static long long declared_length(const struct sb_request *req)
 {
     const char *length = sb_request_header(req, "Content-Length");
-    long long declared = length ? atoll(length) : 0;
-    if (declared <= up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0))
-        return false;
+    return length ? atoll(length) : 0;
+}
+
+/* After answering in begin_body: a body at most DECLARED_READ_BYTES past the limit is read
+ * and dropped, so the client is listening when the answer comes (cutting a client off while
+ * it sends can reset the connection before it reads the response); a larger one is cut at
+ * once. Returns begin_body's result. */
+static int refuse(struct sb_request *req, struct upload *up)
+{
+    long long declared = declared_length(req);
     if (declared > up->limit + DECLARED_READ_BYTES)
-        return true;
-    up->too_large = true;
-    up->read_cap = (uint64_t)declared;
-    return false;
+        return 400;
+    up->refused = true;
+    up->read_cap = declared > 0 ? (uint64_t)declared : (uint64_t)OVERRUN_READ_BYTES;
+    return 0;
+}
+
+bool sb_storage_may_create(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
+                           const char *key, bool upsert, struct sb_db_result *r)
+{
+    const char *sql = upsert ? "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                             : "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2)";
+    bool allowed = sb_db_begin(req->arena, who, r) == SB_DB_OK &&
+                   sb_db_query(req->arena, sql, 2, (const char *const[]){ bucket, key }, r) == SB_DB_OK;
+    sb_db_rollback();
+    return allowed;
 }
 
 static bool is_form(const char *content_type)
@@ -202,6 +219,7 @@ static bool is_form(const char *content_type)
 int sb_storage_upload_begin(struct sb_request *req)
 {
     struct upload *up = sb_arena_alloc(req->arena, sizeof *up);
+    up->req = req;
     up->temp.fd = -1;
     sb_buf_init(&up->cache_field.text, req->arena);
     sb_buf_init(&up->type_field.text, req->arena);
@@ -227,11 +245,16 @@ int sb_storage_upload_begin(struct sb_request *req)
             return 400;
         }
     }
-    if (declared_far_too_large(req, up)) {
+    struct sb_db_result r;
+    if (declared_length(req) > up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0)) {
         sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
-        return 413;
+        return refuse(req, up);
     }
-    if (!up->too_large && up->backend->open_temp(up->backend, &up->temp) != 0) {
+    if (!sb_storage_may_create(req, &up->who, up->bucket, up->key, up->upsert, &r)) {
+        sb_storage_fail_db(req, &r); /* before any byte is stored: not allowed, or taken */
+        return refuse(req, up);
+    }
+    if (up->backend->open_temp(up->backend, &up->temp) != 0) {
         sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
         return 500;
     }
@@ -244,10 +267,8 @@ int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len
     bool ok = up->form ? MHD_post_process(up->form, data, len) == MHD_YES : take_file_bytes(up, data, len);
     if (ok)
         return 0;
-    if (up->too_large) {
-        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
-        return 413;
-    }
+    if (up->refused)
+        return 400; /* the answer is set; the client sent far more than announced */
     if (up->form) {
         sb_storage_fail(req, "400", "InvalidRequest", "The multipart form is malformed");
         return 400;
@@ -407,10 +428,8 @@ static void store(struct sb_request *req, struct upload *up, const char *mime, c
 void sb_storage_upload_finish(struct sb_request *req)
 {
     struct upload *up = req->route_state;
-    if (up->too_large) {
-        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
-        return;
-    }
+    if (up->refused)
+        return; /* answered in begin_body or while streaming */
     if (up->form && !up->file_seen) {
         sb_storage_fail(req, "400", "InvalidRequest", "The form has no file");
         return;

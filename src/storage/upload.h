@@ -2,7 +2,8 @@
  * upload: POST and PUT /storage/v1/object/{bucket}/{key}, streamed.
  *
  * begin: checks the caller, the key and the bucket, refuses a declared length over the limit
- * (413), opens a temporary file. chunk: appends raw bytes, or the first file part of a
+ * (413), an object the caller may not create (403) or that exists without upsert (409) — a
+ * rolled-back insert, so nothing is stored for a refused upload — and opens a temporary file. chunk: appends raw bytes, or the first file part of a
  * multipart form (libmicrohttpd's post processor), and refuses with 413 the moment the file
  * passes the limit. finish: sniffs the type (libmagic), writes the object row as the caller
  * (RLS decides), links the file into place under the row's new version, commits; if the
@@ -38,6 +39,11 @@ typedef int (*sb_storage_place_file)(void *ctx, PGresult *row, const char *versi
 PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
                                      const char *const *params, const char *version,
                                      sb_storage_place_file place, void *ctx);
+
+/* Whether who may create bucket/key now (and, without upsert, whether it is free): a
+ * rolled-back insert, so the policies decide. On false, r holds the refusal. */
+bool sb_storage_may_create(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
+                           const char *key, bool upsert, struct sb_db_result *r);
 
 /* A new random (version 4) UUID as text, in the arena. */
 char *sb_storage_new_uuid(struct sb_arena *arena);
