@@ -31,6 +31,8 @@ struct sb_storage_backend {
     int (*remove)(struct sb_storage_backend *b, const char *key);
     /* Makes to's file a copy of from's. Returns 0 or -1. */
     int (*copy)(struct sb_storage_backend *b, const char *from, const char *to);
+    /* Frees the backend (the server keeps its one until exit; tests close theirs). */
+    void (*close)(struct sb_storage_backend *b);
     void *state;
 };
 

@@ -173,6 +173,15 @@ static int fs_copy(struct sb_storage_backend *b, const char *from, const char *t
     return rc;
 }
 
+static void fs_close(struct sb_storage_backend *b)
+{
+    struct fs_state *s = b->state;
+    free(s->root);
+    free(s->tmp_dir);
+    free(s);
+    free(b);
+}
+
 /* Removes the named temporary files an earlier process left in tmp/. */
 static void sweep_tmp(const char *tmp_dir)
 {
@@ -212,7 +221,7 @@ struct sb_storage_backend *sb_fs_backend_open(const char *dir)
     struct sb_storage_backend *b = calloc(1, sizeof *b);
     *b = (struct sb_storage_backend){
         .open_temp = fs_open_temp, .put = fs_put, .discard = fs_discard,
-        .open_read = fs_open_read, .remove = fs_remove, .copy = fs_copy, .state = s,
+        .open_read = fs_open_read, .remove = fs_remove, .copy = fs_copy, .close = fs_close, .state = s,
     };
     return b;
 }
