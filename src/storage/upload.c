@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define POST_BUFFER_BYTES (64 * 1024)
+#define WRITE_BUFFER_BYTES (512 * 1024)     /* file bytes gathered per write(): fewer system calls */
 #define MULTIPART_SLACK_BYTES (64 * 1024)   /* form fields and boundaries around the file */
 #define FIELD_MAX_BYTES (1024 * 1024)       /* user metadata may be up to 1 MB */
 #define OVERRUN_READ_BYTES (1024 * 1024)    /* read past the limit before cutting the client off */
@@ -44,6 +45,8 @@ struct upload {
     long long limit;
     json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
     uint64_t size;
+    char *pending;                   /* WRITE_BUFFER_BYTES, allocated on the first file bytes */
+    size_t pending_len;
     bool refused;                    /* answered already: the rest is read (up to read_cap) and dropped */
     uint64_t read_cap;
     struct MHD_PostProcessor *form;  /* NULL for a raw body */
@@ -91,10 +94,19 @@ static int write_all(int fd, const char *data, size_t len)
     return 0;
 }
 
-/* Appends file bytes; false when the disk refuses or the client goes on sending long after
- * the limit. Passing the limit drops the temporary file at once; the few bytes still in
- * flight (a form's closing boundary, a body already on its way) are read and ignored so that
- * the client is ready to hear the 413, which finish sends. */
+/* Writes out the gathered file bytes; false when the disk refuses. */
+static bool flush_file_bytes(struct upload *up)
+{
+    bool ok = up->pending_len == 0 || write_all(up->temp.fd, up->pending, up->pending_len) == 0;
+    up->pending_len = 0;
+    return ok;
+}
+
+/* Takes file bytes (gathered, then written in WRITE_BUFFER_BYTES pieces); false when the disk
+ * refuses or the client goes on sending long after the limit. Passing the limit answers 413
+ * and drops the temporary file at once; the bytes still in flight (up to 1 MiB: a form's
+ * closing boundary, a body already on its way) are read and ignored so that the client is
+ * listening when the answer is sent at the end of the body. */
 static bool take_file_bytes(struct upload *up, const char *data, size_t len)
 {
     up->size += len;
@@ -107,7 +119,15 @@ static bool take_file_bytes(struct upload *up, const char *data, size_t len)
         up->backend->discard(up->backend, &up->temp);
         return true;
     }
-    return write_all(up->temp.fd, data, len) == 0;
+    if (!up->pending)
+        up->pending = sb_arena_alloc(up->req->arena, WRITE_BUFFER_BYTES);
+    if (up->pending_len + len > WRITE_BUFFER_BYTES && !flush_file_bytes(up))
+        return false;
+    if (len >= WRITE_BUFFER_BYTES)
+        return write_all(up->temp.fd, data, len) == 0;
+    memcpy(up->pending + up->pending_len, data, len);
+    up->pending_len += len;
+    return true;
 }
 
 static void append_field(struct form_field *field, const char *data, uint64_t off, size_t len)
@@ -432,6 +452,10 @@ void sb_storage_upload_finish(struct sb_request *req)
         return; /* answered in begin_body or while streaming */
     if (up->form && !up->file_seen) {
         sb_storage_fail(req, "400", "InvalidRequest", "The form has no file");
+        return;
+    }
+    if (!flush_file_bytes(up)) {
+        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
         return;
     }
     const char *mime = settle_type(req, up);
