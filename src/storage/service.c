@@ -120,12 +120,18 @@ static void decref_json(void *json)
     json_decref(json);
 }
 
+json_t *sb_storage_json_in_arena(struct sb_arena *arena, json_t *json)
+{
+    if (json)
+        sb_arena_defer(arena, decref_json, json);
+    return json;
+}
+
 json_t *sb_storage_json_body(struct sb_request *req)
 {
     json_error_t err;
-    json_t *body = req->body_len ? json_loadb(req->body, req->body_len, 0, &err) : json_object();
-    if (body)
-        sb_arena_defer(req->arena, decref_json, body);
+    json_t *body = sb_storage_json_in_arena(
+        req->arena, req->body_len ? json_loadb(req->body, req->body_len, 0, &err) : json_object());
     if (!json_is_object(body)) {
         sb_storage_fail(req, "400", "InvalidRequest", "The request body must be a JSON object");
         return NULL;

@@ -41,6 +41,9 @@ void sb_storage_as_service(struct sb_db_call *call);
  * false when either is invalid. A NULL key pointer means only a bucket is expected. */
 bool sb_storage_target(struct sb_request *req, const char *rest, const char **bucket, const char **key);
 
+/* Hands json to the arena (decref'd when the request ends); returns it, NULL stays NULL. */
+json_t *sb_storage_json_in_arena(struct sb_arena *arena, json_t *json);
+
 /* The request body as a JSON object (decref'd with the arena); answers 400 and returns NULL
  * when it is not one. */
 json_t *sb_storage_json_body(struct sb_request *req);

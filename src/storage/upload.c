@@ -1,6 +1,6 @@
 /*
- * upload: one struct upload per request in route_state; every byte of the file goes straight
- * to the temporary file, so memory stays flat whatever the size.
+ * upload: one struct upload per request in route_state; the file's bytes go to the temporary
+ * file through one 512 KiB buffer, so memory stays flat whatever the size.
  */
 #include "storage/upload.h"
 
@@ -193,9 +193,7 @@ static bool load_bucket(struct sb_request *req, struct upload *up)
             up->limit = bucket_limit;
     }
     if (!PQgetisnull(r.rows, 0, 1)) {
-        up->allowed = json_loads(PQgetvalue(r.rows, 0, 1), 0, NULL);
-        if (up->allowed)
-            sb_arena_defer(req->arena, (void (*)(void *))json_decref, up->allowed);
+        up->allowed = sb_storage_json_in_arena(req->arena, json_loads(PQgetvalue(r.rows, 0, 1), 0, NULL));
     }
     return true;
 }
