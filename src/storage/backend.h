@@ -37,7 +37,8 @@ struct sb_storage_backend {
 };
 
 /* The local file-system backend rooted at dir: dir/objects/<2 hex>/<key> and dir/tmp.
- * Creates the folders, and removes temporary files a previous process left behind.
+ * Creates the folders (and missing parents), and removes temporary files a previous process
+ * left behind.
  * Returns NULL (after logging why) when dir cannot be used. */
 struct sb_storage_backend *sb_fs_backend_open(const char *dir);
 

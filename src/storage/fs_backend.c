@@ -199,8 +199,19 @@ static void sweep_tmp(const char *tmp_dir)
     closedir(d);
 }
 
+/* mkdir -p: creates path and any missing parent folders. */
 static int make_dir(const char *path)
 {
+    char partial[PATH_MAX];
+    snprintf(partial, sizeof partial, "%s", path);
+    for (char *p = partial + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(partial, 0755) != 0 && errno != EEXIST)
+            break; /* reported below, by the full path */
+        *p = '/';
+    }
     if (mkdir(path, 0755) == 0 || errno == EEXIST)
         return 0;
     sb_log(SB_LOG_ERROR, "storage folder cannot be created", "path", path, "error", strerror(errno), NULL);

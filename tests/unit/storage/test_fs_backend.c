@@ -125,6 +125,17 @@ static void a_discarded_temporary_file_leaves_nothing(void **state)
     assert_int_equal(entries_in(tmp), 0);
 }
 
+static void missing_parent_folders_are_created(void **state)
+{
+    char nested[128];
+    snprintf(nested, sizeof nested, "%s/a/b/c", root);
+    struct sb_storage_backend *b = sb_fs_backend_open(nested);
+    assert_non_null(b);
+    put_text(b, KEY_A, "deep");
+    assert_string_equal(read_key(b, KEY_A), "deep");
+    b->close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -133,6 +144,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(copy_and_remove, make_store, remove_store),
         cmocka_unit_test_setup_teardown(keys_that_could_leave_the_store_are_refused, make_store, remove_store),
         cmocka_unit_test_setup_teardown(a_discarded_temporary_file_leaves_nothing, make_store, remove_store),
+        cmocka_unit_test_setup_teardown(missing_parent_folders_are_created, make_store, remove_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
