@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 run_packages=(
   gcc make pkg-config meson ninja-build
   libmicrohttpd-dev libpq-dev libjansson-dev libcrypt-dev libssl-dev
-  libcurl4-openssl-dev libmagic-dev
+  libcurl4-openssl-dev libmagic-dev libunistring-dev
   postgresql-15 postgresql-server-dev-15 postgresql-common
 )
 test_packages=(

@@ -22,8 +22,8 @@ INSERT INTO courses (id, user_id, name) VALUES
     ('aaaaaaaa-0000-4000-8000-00000000c001', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'A''s course'),
     ('bbbbbbbb-0000-4000-8000-00000000c001', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'B''s course');
 INSERT INTO materials (id, course_id, name, file_path, file_type, file_size) VALUES
-    ('aaaaaaaa-0000-4000-8000-00000000f001', 'aaaaaaaa-0000-4000-8000-00000000c001', 'a.pdf', 'a/c/a.pdf', 'application/pdf', 10),
-    ('bbbbbbbb-0000-4000-8000-00000000f001', 'bbbbbbbb-0000-4000-8000-00000000c001', 'b.pdf', 'b/c/b.pdf', 'application/pdf', 10);
+    ('aaaaaaaa-0000-4000-8000-00000000f001', 'aaaaaaaa-0000-4000-8000-00000000c001', 'a.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/a.pdf', 'application/pdf', 10),
+    ('bbbbbbbb-0000-4000-8000-00000000f001', 'bbbbbbbb-0000-4000-8000-00000000c001', 'b.pdf', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb/bbbbbbbb-0000-4000-8000-00000000c001/b.pdf', 'application/pdf', 10);
 INSERT INTO chat_history (id, course_id, history) VALUES
     ('aaaaaaaa-0000-4000-8000-00000000e001', 'aaaaaaaa-0000-4000-8000-00000000c001', ARRAY['{"role": "user", "content": "A asks"}']::jsonb[]),
     ('bbbbbbbb-0000-4000-8000-00000000e001', 'bbbbbbbb-0000-4000-8000-00000000c001', ARRAY['{"role": "user", "content": "B asks"}']::jsonb[]);
@@ -141,10 +141,10 @@ SELECT is(test.rows_affected($$DELETE FROM courses WHERE id = 'aaaaaaaa-0000-400
 SELECT results_eq('SELECT id FROM materials', $$VALUES ('aaaaaaaa-0000-4000-8000-00000000f001'::uuid)$$,
     'A selects the materials of A''s courses and not B''s');
 SELECT lives_ok($$INSERT INTO materials (id, course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000f002', 'aaaaaaaa-0000-4000-8000-00000000c001', 'n.pdf', 'a/c/n.pdf', 'application/pdf', 5)$$,
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000f002', 'aaaaaaaa-0000-4000-8000-00000000c001', 'n.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/n.pdf', 'application/pdf', 5)$$,
     'A inserts a material into A''s course');
 SELECT throws_ok($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('bbbbbbbb-0000-4000-8000-00000000c001', 'x.pdf', 'b/c/x.pdf', 'application/pdf', 5)$$,
+    VALUES ('bbbbbbbb-0000-4000-8000-00000000c001', 'x.pdf', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb/bbbbbbbb-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', 5)$$,
     '42501', 'new row violates row-level security policy for table "materials"',
     'A cannot insert a material into B''s course');
 SELECT is(test.rows_affected($$UPDATE materials SET name = 'r.pdf' WHERE id = 'aaaaaaaa-0000-4000-8000-00000000f002'$$),

@@ -18,7 +18,7 @@ INSERT INTO courses (id, user_id, name, created_at, updated_at) VALUES
     ('aaaaaaaa-0000-4000-8000-00000000c002', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'Two', '2000-01-01', '2000-01-01'),
     ('bbbbbbbb-0000-4000-8000-00000000c001', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'B', '2000-01-01', '2000-01-01');
 INSERT INTO materials (course_id, name, file_path, file_type, file_size, created_at, updated_at)
-SELECT id, 'm.pdf', 'p/m.pdf', 'application/pdf', 1, '2000-01-01', '2000-01-01' FROM courses;
+SELECT id, 'm.pdf', user_id || '/' || id || '/m.pdf', 'application/pdf', 1, '2000-01-01', '2000-01-01' FROM courses;
 INSERT INTO chat_history (course_id, created_at, updated_at)
 SELECT id, '2000-01-01', '2000-01-01' FROM courses;
 

@@ -142,38 +142,38 @@ SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file
             'application/pdf', 2048576)$$),
     'accepted', 'materials: the seed''s example PDF is accepted');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.jpg', 'p/a.jpg', 'image/jpeg', 1),
-           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.png', 'p/a.png', 'image/png', 1),
-           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.gif', 'p/a.gif', 'image/gif', 1),
-           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.webp', 'p/a.webp', 'image/webp', 1)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.jpg', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/a.jpg', 'image/jpeg', 1),
+           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.png', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/a.png', 'image/png', 1),
+           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.gif', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/a.gif', 'image/gif', 1),
+           ('aaaaaaaa-0000-4000-8000-00000000c001', 'a.webp', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/a.webp', 'image/webp', 1)$$),
     'accepted', 'materials: JPEG, PNG, GIF and WebP images of 1 byte are accepted');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'big.pdf', 'p/big.pdf', 'application/pdf', 52428800)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'big.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/big.pdf', 'application/pdf', 52428800)$$),
     'accepted', 'materials: a file of exactly 50MB (52428800 bytes) is accepted');
 
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', '', 'p/x.pdf', 'application/pdf', 10)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', '', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', 10)$$),
     '23514 File name is required', 'materials: an empty name is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', '   ', 'p/x.pdf', 'application/pdf', 10)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', '   ', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', 10)$$),
     '23514 File name is required', 'materials: a name of only spaces is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'p/x.pdf', 'application/pdf', 0)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', 0)$$),
     '23514 File size must be greater than 0', 'materials: a size of 0 is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'p/x.pdf', 'application/pdf', -1)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', -1)$$),
     '23514 File size must be greater than 0', 'materials: a negative size is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'p/x.pdf', 'application/pdf', 52428801)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', 'application/pdf', 52428801)$$),
     '23514 File size exceeds 50MB limit', 'materials: a size of 50MB plus one byte is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.txt', 'p/x.txt', 'text/plain', 10)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.txt', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.txt', 'text/plain', 10)$$),
     '23514 Invalid file type', 'materials: text/plain is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.svg', 'p/x.svg', 'image/svg+xml', 10)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.svg', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.svg', 'image/svg+xml', 10)$$),
     '23514 Invalid file type', 'materials: image/svg+xml is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'p/x.pdf', '', 10)$$),
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.pdf', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.pdf', '', 10)$$),
     '23514 Invalid file type', 'materials: an empty file type is refused');
 
 -- chat_history --------------------------------------------------------------------------

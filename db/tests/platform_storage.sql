@@ -9,8 +9,9 @@ SELECT columns_are('storage', 'buckets', ARRAY[
     'id', 'name', 'owner', 'public', 'file_size_limit', 'allowed_mime_types', 'created_at', 'updated_at'],
     'storage.buckets has Supabase''s columns');
 SELECT columns_are('storage', 'objects', ARRAY[
-    'id', 'bucket_id', 'name', 'owner', 'metadata', 'created_at', 'updated_at', 'last_accessed_at', 'path_tokens'],
-    'storage.objects has Supabase''s columns');
+    'id', 'bucket_id', 'name', 'owner', 'metadata', 'created_at', 'updated_at', 'last_accessed_at', 'path_tokens',
+    'version', 'owner_id', 'user_metadata'],
+    'storage.objects has Supabase''s columns (the last three added by migration 006)');
 SELECT col_type_is('storage', 'buckets', 'allowed_mime_types', 'text[]', 'storage.buckets.allowed_mime_types is text[]');
 SELECT fk_ok('storage', 'objects', 'bucket_id', 'storage', 'buckets', 'id', 'every object is in a bucket');
 

@@ -3,9 +3,13 @@
  * Add a service by adding its registration call here.
  */
 #include "http/router.h"
+#include "auth/service.h"
 #include "rest/service.h"
+#include "storage/service.h"
 
 void sb_services_register(void)
 {
+    sb_auth_register();
     sb_rest_register();
+    sb_storage_register();
 }

@@ -90,7 +90,7 @@ static const char *load_jwt_secret(const char *data_dir, char *storage)
 
 int sb_config_load(struct sb_config *c)
 {
-    long port, threads, exp, max_body, timeout, request_timeout;
+    long port, threads, exp, max_body, timeout, request_timeout, max_file;
     memset(c, 0, sizeof *c);
     c->database_url = env_or("DATABASE_URL", NULL);
     c->host = env_or("SB_HOST", "127.0.0.1");
@@ -101,7 +101,8 @@ int sb_config_load(struct sb_config *c)
         env_int("SB_JWT_EXP", 3600, 30, 604800, &exp) ||
         env_int("SB_MAX_BODY_BYTES", 1048576, 1024, 1L << 30, &max_body) ||
         env_int("SB_STATEMENT_TIMEOUT_MS", 8000, 0, 3600000, &timeout) ||
-        env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout))
+        env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout) ||
+        env_int("SB_STORAGE_MAX_FILE_BYTES", 52428800, 1, 1L << 40, &max_file))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
@@ -109,6 +110,9 @@ int sb_config_load(struct sb_config *c)
     c->max_body_bytes = max_body;
     c->statement_timeout_ms = (int)timeout;
     c->request_timeout_s = (int)request_timeout;
+    c->storage_max_file_bytes = max_file;
+    snprintf(c->storage_dir_storage, sizeof c->storage_dir_storage, "%s/storage", c->data_dir);
+    c->storage_dir = env_or("SB_STORAGE_DIR", c->storage_dir_storage);
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);
     return c->jwt_secret ? 0 : -1;
 }

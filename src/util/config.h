@@ -23,7 +23,10 @@ struct sb_config {
     long max_body_bytes;          /* SB_MAX_BODY_BYTES, 1048576: JSON request bodies */
     int statement_timeout_ms;     /* SB_STATEMENT_TIMEOUT_MS, 8000: per request, 0 = none */
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
+    const char *storage_dir;      /* SB_STORAGE_DIR, data_dir/storage: stored files (uploads) */
+    long storage_max_file_bytes;  /* SB_STORAGE_MAX_FILE_BYTES, 52428800: largest upload (any bucket) */
     char secret_storage[256];     /* holds a secret read from data_dir */
+    char storage_dir_storage[4096]; /* holds the default storage_dir */
 };
 
 /* Fills config from the environment. Returns 0, or -1 after printing what is wrong. */

@@ -69,7 +69,7 @@ async function startServer(extraEnv = {}) {
       if (stopped) return;
       stopped = true;
       process.off('exit', killOnExit);
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;

@@ -46,4 +46,4 @@ async function createStudent(server, tag = 'student') {
   return { id, email, token, client };
 }
 
-module.exports = { createStudent, sql };
+module.exports = { createStudent, sql, signToken };

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Storage throughput and memory: a 50 MB (52,428,800-byte) upload and download through
+# /storage/v1 (curl on loopback, service_role key, bucket `materials`) against the same bytes
+# copied with cp (upload baseline) and cat into a file (download baseline), on the same disk,
+# in the same run. Also the peak RSS growth of the server during each upload (VmHWM after the
+# upload minus VmRSS before it, with the peak reset through /proc/PID/clear_refs).
+#
+#   bench/storage/upload_download.sh [RUNS]      (default 7; needs root or a pg_virtualenv user)
+#
+# Builds a release binary in build-bench/ and runs in a throwaway cluster (pg_virtualenv).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${1:-7}
+if [ -z "${PGHOST:-}" ]; then
+  bash scripts/build.sh build-bench -Dbuildtype=release >/dev/null
+  exec pg_virtualenv -t -v 15 "$0" "$runs"
+fi
+
+bin=$PWD/build-bench/studybase
+work=$(mktemp -d "${BENCH_DIR:-$PWD/build-bench}/storage-bench.XXXXXX")
+trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+createdb bench
+export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bench"
+export SB_DATA_DIR=$work/data SB_PORT=0 SB_HOST=127.0.0.1
+mkdir -p "$SB_DATA_DIR"
+"$bin" migrate up >/dev/null
+"$bin" serve >"$work/out" 2>"$work/log" &
+server_pid=$!
+for _ in $(seq 100); do grep -q '^API URL' "$work/out" 2>/dev/null && break; sleep 0.1; done
+url=$(sed -n 's/^API URL: //p' "$work/out")
+key=$("$bin" status -o env | sed -n 's/^SERVICE_ROLE_KEY=//p' | tr -d '"')
+
+size=52428800
+file=$work/lecture.pdf
+{ printf '%%PDF-1.4\n'; head -c $((size - 9)) /dev/urandom; } >"$file"
+storage=$SB_DATA_DIR/storage
+
+rss_kb() { awk -v f="$1" '$1 == f":" {print $2}' "/proc/$server_pid/status"; }
+seconds() { date +%s.%N; }
+
+# warm-up: each worker thread loads libmagic's database on its first upload
+for i in $(seq 8); do
+  curl -sS -o /dev/null --fail -X POST "$url/storage/v1/object/materials/warm/$i.pdf" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary '%PDF-1.4'
+done
+
+echo "run upload_s cp_s download_s cat_s rss_growth_kb download_null_s" >"$work/results"
+for i in $(seq "$runs"); do
+  name="bench/run-$i.pdf"
+  # baselines: the same bytes copied on the same disk
+  # every timed step starts with no dirty pages, so none pays for another's writeback
+  rm -f "$work/copy"; sync
+  t0=$(seconds); cp "$file" "$work/copy"; t1=$(seconds)
+  cp_s=$(python3 -c "print($t1 - $t0)")
+  rm -f "$work/copy"; sync
+  echo 5 >"/proc/$server_pid/clear_refs"
+  before=$(rss_kb VmRSS)
+  up_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail -X POST "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary @"$file")
+  peak=$(rss_kb VmHWM)
+  stored=$(find "$storage/objects" -type f -newer "$file" | head -1)
+  sync
+  t0=$(seconds); cat "$stored" >"$work/copy"; t1=$(seconds)
+  cat_s=$(python3 -c "print($t1 - $t0)")
+  rm -f "$work/copy"; sync
+  down_s=$(curl -sS -o "$work/copy" -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key")
+  cmp -s "$file" "$work/copy" || { echo "downloaded bytes differ" >&2; exit 1; }
+  null_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key")
+  rm -f "$work/copy" "$stored"
+  psql -XAtq "$DATABASE_URL" -c "DELETE FROM storage.file_deletions; DELETE FROM storage.objects WHERE name = '$name'" >/dev/null
+  echo "$i $up_s $cp_s $down_s $cat_s $((peak - before)) $null_s" >>"$work/results"
+done
+
+python3 - "$work/results" "$size" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
+size = int(sys.argv[2]) / 1e6
+col = lambda i: [float(r[i]) for r in rows]
+up, cp, down, cat, rss, null = (statistics.median(col(i)) for i in range(1, 7))
+print(f"runs: {len(rows)}, file: {size:.1f} MB; medians")
+print(f"upload   {up*1000:7.1f} ms  {size/up:7.0f} MB/s   cp  {cp*1000:6.1f} ms  {size/cp:7.0f} MB/s   ratio (cp time / upload time) {cp/up:.2f}")
+print(f"download {down*1000:7.1f} ms  {size/down:7.0f} MB/s   cat {cat*1000:6.1f} ms  {size/cat:7.0f} MB/s   ratio (cat time / download time) {cat/down:.2f}")
+print(f"download to /dev/null (the server's side alone) {null*1000:7.1f} ms  {size/null:7.0f} MB/s")
+print(f"server peak RSS growth during upload: {rss/1024:.2f} MB (max {max(col(5))/1024:.2f} MB)")
+PY

@@ -1,0 +1,247 @@
+/*
+ * service: route table and shared helpers of /storage/v1.
+ */
+#include "storage/service.h"
+
+#include "http/router.h"
+#include "storage/buckets.h"
+#include "storage/drain.h"
+#include "storage/objects.h"
+#include "storage/path.h"
+#include "storage/sign.h"
+#include "storage/upload.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- errors ----------------------------------------------------------------------------- */
+
+void sb_storage_fail(struct sb_request *req, const char *status_code, const char *error, const char *message)
+{
+    int http = 400;
+    if (strcmp(status_code, "413") == 0 || strcmp(status_code, "500") == 0 || strcmp(status_code, "503") == 0)
+        http = atoi(status_code);
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"statusCode\":");
+    sb_buf_append_json_string(&b, status_code);
+    sb_buf_append(&b, ",\"error\":");
+    sb_buf_append_json_string(&b, error);
+    sb_buf_append(&b, ",\"message\":");
+    sb_buf_append_json_string(&b, message);
+    if (strcmp(error, "not_found") == 0 && strcmp(message, "Object not found") == 0)
+        sb_buf_append(&b, ",\"code\":\"NoSuchKey\"");
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, http, b.data);
+}
+
+static bool state_is(const struct sb_db_result *r, const char *sqlstate)
+{
+    return r->sqlstate && strcmp(r->sqlstate, sqlstate) == 0;
+}
+
+void sb_storage_fail_db(struct sb_request *req, const struct sb_db_result *r)
+{
+    if (r->status == SB_DB_UNAVAILABLE) {
+        sb_storage_fail(req, "503", "DatabaseUnavailable", "The database is not available");
+    } else if (state_is(r, "23505")) {
+        sb_storage_fail(req, "409", "Duplicate", "The resource already exists");
+    } else if (state_is(r, "42501")) {
+        sb_storage_fail(req, "403", "Unauthorized", "new row violates row-level security policy");
+    } else if (state_is(r, "23503")) {
+        if (r->table && strcmp(r->table, "objects") == 0 && r->message && strstr(r->message, "buckets"))
+            sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
+        else
+            sb_storage_fail(req, "409", "Conflict", "The resource is still referenced");
+    } else if (state_is(r, "55006")) {
+        sb_storage_fail(req, "409", "Conflict", r->message);
+    } else if (r->sqlstate && strncmp(r->sqlstate, "23", 2) == 0) {
+        sb_storage_fail(req, "400", "InvalidRequest", r->message);
+    } else {
+        sb_log(SB_LOG_ERROR, "storage statement failed", "id", req->id, "sqlstate", r->sqlstate ? r->sqlstate : "",
+               "error", r->message ? r->message : "", NULL);
+        sb_storage_fail(req, "500", "internal", "Internal Server Error");
+    }
+}
+
+/* ---- identity ------------------------------------------------------------------------------- */
+
+bool sb_storage_identify(struct sb_request *req, struct sb_db_call *call)
+{
+    memset(call, 0, sizeof *call);
+    if (req->auth == SB_AUTH_NONE) {
+        sb_storage_fail(req, "400", "Error", "headers must have required property 'authorization'");
+        return false;
+    }
+    if (req->auth == SB_AUTH_INVALID) {
+        sb_storage_fail(req, "403", "Unauthorized", sb_jwt_status_message(req->auth_error));
+        return false;
+    }
+    call->role = req->claims.role;
+    call->claims = req->claims.json;
+    call->sub = req->claims.sub;
+    return true;
+}
+
+void sb_storage_as_service(struct sb_db_call *call)
+{
+    memset(call, 0, sizeof *call);
+    call->role = "service_role";
+    call->claims = "{\"role\":\"service_role\"}";
+}
+
+/* ---- targets and bodies ---------------------------------------------------------------------- */
+
+bool sb_storage_target(struct sb_request *req, const char *rest, const char **bucket, const char **key)
+{
+    const char *slash = strchr(rest, '/');
+    const char *name = slash ? sb_arena_strndup(req->arena, rest, (size_t)(slash - rest)) : rest;
+    if (!sb_storage_bucket_name_ok(name)) {
+        sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
+        return false;
+    }
+    *bucket = name;
+    if (!key)
+        return true;
+    enum sb_key_status st = sb_storage_key_check(req->arena, slash ? slash + 1 : "", key);
+    if (st != SB_KEY_OK) {
+        sb_storage_fail(req, "400", "InvalidKey", sb_storage_key_message(st));
+        return false;
+    }
+    return true;
+}
+
+static void decref_json(void *json)
+{
+    json_decref(json);
+}
+
+json_t *sb_storage_json_in_arena(struct sb_arena *arena, json_t *json)
+{
+    if (json)
+        sb_arena_defer(arena, decref_json, json);
+    return json;
+}
+
+json_t *sb_storage_json_body(struct sb_request *req)
+{
+    json_error_t err;
+    json_t *body = sb_storage_json_in_arena(
+        req->arena, req->body_len ? json_loadb(req->body, req->body_len, 0, &err) : json_object());
+    if (!json_is_object(body)) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The request body must be a JSON object");
+        return NULL;
+    }
+    return body;
+}
+
+const char *sb_storage_json_string(json_t *obj, const char *name)
+{
+    return json_string_value(json_object_get(obj, name));
+}
+
+bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+                    const char *const *params, struct sb_db_result *r)
+{
+    who->sql = sql;
+    who->nparams = nparams;
+    who->params = params;
+    if (sb_db_run(req->arena, who, r) == SB_DB_OK)
+        return true;
+    sb_storage_fail_db(req, r);
+    return false;
+}
+
+void sb_storage_respond_key(struct sb_request *req, const char *id, const char *bucket, const char *key)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"Id\":");
+    sb_buf_append_json_string(&b, id);
+    sb_buf_append(&b, ",\"Key\":");
+    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%s/%s", bucket, key));
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, 200, b.data);
+}
+
+const char *sb_storage_first_value(const struct sb_db_result *r)
+{
+    if (!r->rows || PQntuples(r->rows) == 0 || PQgetisnull(r->rows, 0, 0))
+        return NULL;
+    return PQgetvalue(r->rows, 0, 0);
+}
+
+/* ---- the backend -------------------------------------------------------------------------------- */
+
+static pthread_mutex_t backend_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sb_storage_backend *backend;
+
+/* Opens the backend and starts the drainer, once; NULL while the folder cannot be used. */
+static struct sb_storage_backend *start_storage(const char *dir)
+{
+    pthread_mutex_lock(&backend_lock);
+    if (!backend) {
+        backend = sb_fs_backend_open(dir);
+        if (backend)
+            sb_storage_drain_start(backend);
+    }
+    struct sb_storage_backend *b = backend;
+    pthread_mutex_unlock(&backend_lock);
+    return b;
+}
+
+struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
+{
+    struct sb_storage_backend *b = start_storage(req->config->storage_dir);
+    if (!b)
+        sb_storage_fail(req, "500", "internal", "The storage folder cannot be used");
+    return b;
+}
+
+/* ---- routes -------------------------------------------------------------------------------------- */
+
+static void add(const char *method, const char *suffix, void (*handle)(struct sb_request *))
+{
+    char *prefix = NULL;
+    size_t n = strlen(SB_STORAGE_PREFIX) + strlen(suffix) + 1;
+    prefix = malloc(n); /* lives as long as the route table */
+    snprintf(prefix, n, "%s%s", SB_STORAGE_PREFIX, suffix);
+    sb_router_add(&(struct sb_route){ .method = method, .prefix = prefix, .handle = handle });
+}
+
+static void add_upload(const char *method)
+{
+    sb_router_add(&(struct sb_route){
+        .method = method, .prefix = SB_STORAGE_PREFIX "/object/",
+        .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
+        .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup,
+    });
+}
+
+void sb_storage_register(void)
+{
+    add_upload("POST");
+    add_upload("PUT");
+    add("GET", "/object/", sb_storage_handle_get);
+    add("HEAD", "/object/", sb_storage_handle_get);
+    add("DELETE", "/object/", sb_storage_handle_remove);
+    add("POST", "/object/list/", sb_storage_handle_list);
+    add("POST", "/object/move", sb_storage_handle_move);
+    add("POST", "/object/copy", sb_storage_handle_copy);
+    add("POST", "/object/sign/", sb_storage_handle_sign);
+    add("POST", "/object/upload/sign/", sb_storage_handle_upload_sign);
+    for (int i = 0; i < 4; i++) {
+        static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+        add(methods[i], "/bucket", sb_storage_handle_bucket);
+    }
+    /* Registration gets no configuration; the environment gives the same one main() loaded.
+     * Starting now lets deletions made elsewhere (/rest/v1, psql) be drained before the first
+     * storage request; if the folder cannot be used yet, the first request tries again. */
+    static struct sb_config config;
+    if (sb_config_load(&config) == 0)
+        start_storage(config.storage_dir);
+}

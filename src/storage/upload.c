@@ -1,0 +1,476 @@
+/*
+ * upload: one struct upload per request in route_state; the file's bytes go to the temporary
+ * file through one 512 KiB buffer, so memory stays flat whatever the size.
+ */
+#include "storage/upload.h"
+
+#include "storage/drain.h"
+#include "storage/mime.h"
+#include "storage/service.h"
+#include "storage/sign.h"
+#include "util/buf.h"
+
+#include <errno.h>
+#include <microhttpd.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define POST_BUFFER_BYTES (64 * 1024)
+#define WRITE_BUFFER_BYTES (512 * 1024)     /* file bytes gathered per write(): fewer system calls */
+#define MULTIPART_SLACK_BYTES (64 * 1024)   /* form fields and boundaries around the file */
+#define FIELD_MAX_BYTES (1024 * 1024)       /* user metadata may be up to 1 MB */
+#define OVERRUN_READ_BYTES (1024 * 1024)    /* read past the limit before cutting the client off */
+#define DECLARED_READ_BYTES (64LL * 1024 * 1024) /* a body declared at most this much too large is
+                                                    read and dropped rather than cut at once */
+
+/* A form field's value; only its first occurrence counts (supabase-js appends cacheControl
+ * after any the caller's own FormData holds). */
+struct form_field {
+    struct sb_buf text;
+    int parts;
+};
+
+struct upload {
+    struct sb_request *req;
+    struct sb_storage_backend *backend;
+    struct sb_storage_temp temp;
+    struct sb_db_call who;
+    const char *bucket, *key;
+    bool upsert;
+    long long limit;
+    json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
+    uint64_t size;
+    char *pending;                   /* WRITE_BUFFER_BYTES, allocated on the first file bytes */
+    size_t pending_len;
+    bool refused;                    /* answered already: the rest is read (up to read_cap) and dropped */
+    uint64_t read_cap;
+    struct MHD_PostProcessor *form;  /* NULL for a raw body */
+    bool file_seen, file_done;
+    const char *part_type;
+    struct form_field cache_field, type_field, metadata_field;
+};
+
+static const char insert_sql[] =
+    "INSERT INTO storage.objects AS o (bucket_id, name, owner, owner_id, version, metadata, user_metadata)"
+    " VALUES ($1, $2,"
+    "  CASE WHEN $3::text ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN $3::text::uuid END, $3::text, $4,"
+    "  jsonb_build_object('eTag', '\"' || $4 || '\"', 'size', $5::bigint, 'mimetype', $6::text,"
+    "   'cacheControl', $7::text, 'lastModified', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    "   'contentLength', $5::bigint, 'httpStatusCode', 200),"
+    "  $8::jsonb)";
+static const char upsert_clause[] =
+    " ON CONFLICT (bucket_id, name) DO UPDATE SET owner = EXCLUDED.owner, owner_id = EXCLUDED.owner_id,"
+    " version = EXCLUDED.version, metadata = EXCLUDED.metadata, user_metadata = EXCLUDED.user_metadata,"
+    " updated_at = now(), last_accessed_at = now()";
+
+char *sb_storage_new_uuid(struct sb_arena *arena)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    return sb_arena_printf(arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                           b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                           b[13], b[14], b[15]);
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        data += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Writes out the gathered file bytes; false when the disk refuses. */
+static bool flush_file_bytes(struct upload *up)
+{
+    bool ok = up->pending_len == 0 || write_all(up->temp.fd, up->pending, up->pending_len) == 0;
+    up->pending_len = 0;
+    return ok;
+}
+
+/* Takes file bytes (gathered, then written in WRITE_BUFFER_BYTES pieces); false when the disk
+ * refuses or the client goes on sending long after the limit. Passing the limit answers 413
+ * and drops the temporary file at once; the bytes still in flight (up to 1 MiB: a form's
+ * closing boundary, a body already on its way) are read and ignored so that the client is
+ * listening when the answer is sent at the end of the body. */
+static bool take_file_bytes(struct upload *up, const char *data, size_t len)
+{
+    up->size += len;
+    if (up->refused)
+        return up->size <= up->read_cap;
+    if ((long long)up->size > up->limit) {
+        sb_storage_fail(up->req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        up->refused = true;
+        up->read_cap = (uint64_t)up->limit + OVERRUN_READ_BYTES;
+        up->backend->discard(up->backend, &up->temp);
+        return true;
+    }
+    if (!up->pending)
+        up->pending = sb_arena_alloc(up->req->arena, WRITE_BUFFER_BYTES);
+    if (up->pending_len + len > WRITE_BUFFER_BYTES && !flush_file_bytes(up))
+        return false;
+    if (len >= WRITE_BUFFER_BYTES)
+        return write_all(up->temp.fd, data, len) == 0;
+    memcpy(up->pending + up->pending_len, data, len);
+    up->pending_len += len;
+    return true;
+}
+
+static void append_field(struct form_field *field, const char *data, uint64_t off, size_t len)
+{
+    if (off == 0)
+        field->parts++;
+    if (field->parts == 1 && field->text.len + len <= FIELD_MAX_BYTES)
+        sb_buf_append_n(&field->text, data, len);
+}
+
+static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                       const char *content_type, const char *transfer_encoding,
+                                       const char *data, uint64_t off, size_t size)
+{
+    struct upload *up = cls;
+    if (filename) {
+        if (off == 0) {
+            if (up->file_seen)
+                up->file_done = true; /* only the first file part is the object */
+            else {
+                up->file_seen = true;
+                up->part_type = content_type ? sb_arena_strdup(up->cache_field.text.arena, content_type) : NULL;
+            }
+        }
+        if (up->file_done)
+            return MHD_YES;
+        return take_file_bytes(up, data, size) ? MHD_YES : MHD_NO;
+    }
+    if (!key)
+        return MHD_YES;
+    if (strcmp(key, "cacheControl") == 0)
+        append_field(&up->cache_field, data, off, size);
+    else if (strcmp(key, "contentType") == 0)
+        append_field(&up->type_field, data, off, size);
+    else if (strcmp(key, "metadata") == 0)
+        append_field(&up->metadata_field, data, off, size);
+    return MHD_YES;
+}
+
+/* ---- begin ---------------------------------------------------------------------------------- */
+
+/* Reads the bucket's limits as the server; answers 404 when there is no such bucket. */
+static bool load_bucket(struct sb_request *req, struct upload *up)
+{
+    struct sb_db_call call;
+    sb_storage_as_service(&call);
+    call.sql = "SELECT file_size_limit, to_json(allowed_mime_types) FROM storage.buckets WHERE id = $1";
+    call.nparams = 1;
+    call.params = (const char *const[]){ up->bucket };
+    struct sb_db_result r;
+    if (sb_db_run(req->arena, &call, &r) != SB_DB_OK) {
+        sb_storage_fail_db(req, &r);
+        return false;
+    }
+    if (PQntuples(r.rows) == 0) {
+        sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
+        return false;
+    }
+    up->limit = req->config->storage_max_file_bytes;
+    if (!PQgetisnull(r.rows, 0, 0)) {
+        long long bucket_limit = atoll(PQgetvalue(r.rows, 0, 0));
+        if (bucket_limit < up->limit)
+            up->limit = bucket_limit;
+    }
+    if (!PQgetisnull(r.rows, 0, 1)) {
+        up->allowed = sb_storage_json_in_arena(req->arena, json_loads(PQgetvalue(r.rows, 0, 1), 0, NULL));
+    }
+    return true;
+}
+
+static long long declared_length(const struct sb_request *req)
+{
+    const char *length = sb_request_header(req, "Content-Length");
+    return length ? atoll(length) : 0;
+}
+
+/* After answering in begin_body: a body at most DECLARED_READ_BYTES past the limit is read
+ * and dropped, so the client is listening when the answer comes (cutting a client off while
+ * it sends can reset the connection before it reads the response); a larger one is cut at
+ * once. Returns begin_body's result. */
+static int refuse(struct sb_request *req, struct upload *up)
+{
+    long long declared = declared_length(req);
+    if (declared > up->limit + DECLARED_READ_BYTES)
+        return 400;
+    up->refused = true;
+    up->read_cap = declared > 0 ? (uint64_t)declared : (uint64_t)OVERRUN_READ_BYTES;
+    return 0;
+}
+
+bool sb_storage_may_create(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
+                           const char *key, bool upsert, struct sb_db_result *r)
+{
+    const char *sql = upsert ? "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+                             : "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2)";
+    bool allowed = sb_db_begin(req->arena, who, r) == SB_DB_OK &&
+                   sb_db_query(req->arena, sql, 2, (const char *const[]){ bucket, key }, r) == SB_DB_OK;
+    sb_db_rollback();
+    return allowed;
+}
+
+static bool is_form(const char *content_type)
+{
+    return content_type && strncasecmp(content_type, "multipart/form-data", 19) == 0;
+}
+
+int sb_storage_upload_begin(struct sb_request *req)
+{
+    struct upload *up = sb_arena_alloc(req->arena, sizeof *up);
+    up->req = req;
+    up->temp.fd = -1;
+    sb_buf_init(&up->cache_field.text, req->arena);
+    sb_buf_init(&up->type_field.text, req->arena);
+    sb_buf_init(&up->metadata_field.text, req->arena);
+    req->route_state = up;
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/");
+    bool by_token = strncmp(rest, "upload/sign/", 12) == 0;
+    if (by_token)
+        rest += 12;
+    bool known = by_token ? sb_storage_target(req, rest, &up->bucket, &up->key) &&
+                                sb_storage_signed_upload_identity(req, up->bucket, up->key, &up->who, &up->upsert)
+                          : sb_storage_identify(req, &up->who) && sb_storage_target(req, rest, &up->bucket, &up->key);
+    if (!known || !(up->backend = sb_storage_backend_for(req)) || !load_bucket(req, up))
+        return 400;
+    const char *x_upsert = sb_request_header(req, "x-upsert");
+    if (!by_token)
+        up->upsert = strcmp(req->method, "PUT") == 0 || (x_upsert && strcasecmp(x_upsert, "true") == 0);
+    const char *content_type = sb_request_header(req, "Content-Type");
+    if (is_form(content_type)) {
+        up->form = MHD_create_post_processor(req->connection, POST_BUFFER_BYTES, take_form_piece, up);
+        if (!up->form) {
+            sb_storage_fail(req, "400", "InvalidRequest", "The multipart form has no boundary");
+            return 400;
+        }
+    }
+    struct sb_db_result r;
+    if (declared_length(req) > up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0)) {
+        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+        return refuse(req, up);
+    }
+    if (!sb_storage_may_create(req, &up->who, up->bucket, up->key, up->upsert, &r)) {
+        sb_storage_fail_db(req, &r); /* before any byte is stored: not allowed, or taken */
+        return refuse(req, up);
+    }
+    if (up->backend->open_temp(up->backend, &up->temp) != 0) {
+        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+        return 500;
+    }
+    return 0;
+}
+
+int sb_storage_upload_chunk(struct sb_request *req, const char *data, size_t len)
+{
+    struct upload *up = req->route_state;
+    bool ok = up->form ? MHD_post_process(up->form, data, len) == MHD_YES : take_file_bytes(up, data, len);
+    if (ok)
+        return 0;
+    if (up->refused)
+        return 400; /* the answer is set; the client sent far more than announced */
+    if (up->form) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The multipart form is malformed");
+        return 400;
+    }
+    sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+    return 500;
+}
+
+/* ---- finish ---------------------------------------------------------------------------------- */
+
+/* Text that may go back out as a header value: printable ASCII only (form fields are any
+ * bytes; a CR or LF there would split the download's headers). */
+static bool fits_in_header(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+            return false;
+    return true;
+}
+
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+/* Cache-Control for downloads: the form's cacheControl (seconds) as max-age, else the raw
+ * body's header, else no-cache. NULL after answering 400. */
+static const char *cache_control(struct sb_request *req, const struct upload *up)
+{
+    if (up->form && up->cache_field.text.len) {
+        if (all_digits(up->cache_field.text.data))
+            return sb_arena_printf(req->arena, "max-age=%s", up->cache_field.text.data);
+        sb_storage_fail(req, "400", "InvalidRequest", "cacheControl must be a number of seconds");
+        return NULL;
+    }
+    const char *header = up->form ? NULL : sb_request_header(req, "Cache-Control");
+    return header && *header ? header : "no-cache";
+}
+
+/* The declared type: the form's contentType field, else the file part's, else the header. */
+static const char *declared_type(struct sb_request *req, const struct upload *up)
+{
+    if (up->form)
+        return up->type_field.text.len ? up->type_field.text.data : up->part_type;
+    return sb_request_header(req, "Content-Type");
+}
+
+/* The type stored: in a bucket that restricts types, what the bytes are (which must be
+ * allowed); elsewhere what the client declared. NULL after answering 415. */
+static const char *settle_type(struct sb_request *req, const struct upload *up)
+{
+    const char *declared = declared_type(req, up);
+    if (declared && !fits_in_header(declared)) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The content type is not a valid header value");
+        return NULL;
+    }
+    if (!up->allowed || !json_is_array(up->allowed))
+        return declared && *declared ? declared : sb_mime_sniff(req->arena, up->temp.fd);
+    const char *sniffed = sb_mime_sniff(req->arena, up->temp.fd);
+    size_t n = json_array_size(up->allowed);
+    const char **patterns = sb_arena_alloc(req->arena, sizeof *patterns * (n + 1));
+    for (size_t i = 0; i < n; i++)
+        patterns[i] = json_string_value(json_array_get(up->allowed, i));
+    if (sb_mime_allowed(sniffed, patterns, (int)n))
+        return sniffed;
+    sb_storage_fail(req, "415", "invalid_mime_type",
+                    sb_arena_printf(req->arena, "mime type %s is not supported", sniffed));
+    return NULL;
+}
+
+/* User metadata as JSON text ("null" when none); NULL after answering 400. */
+static const char *user_metadata(struct sb_request *req, const struct upload *up)
+{
+    const char *text = up->form && up->metadata_field.text.len ? up->metadata_field.text.data : NULL;
+    const char *header = up->form ? NULL : sb_request_header(req, "x-metadata");
+    if (header && *header) {
+        size_t n = strlen(header);
+        unsigned char *decoded = sb_arena_alloc(req->arena, n + 4);
+        int len = EVP_DecodeBlock(decoded, (const unsigned char *)header, (int)n);
+        while (len > 0 && n > 0 && header[--n] == '=')
+            len--;
+        text = len >= 0 ? sb_arena_strndup(req->arena, (const char *)decoded, (size_t)len) : "";
+    }
+    if (!text)
+        return "null";
+    json_t *parsed = json_loads(text, 0, NULL);
+    bool object = json_is_object(parsed);
+    json_decref(parsed);
+    if (!object) {
+        sb_storage_fail(req, "400", "InvalidRequest", "metadata must be a JSON object");
+        return NULL;
+    }
+    return text;
+}
+
+PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+                                     const char *const *params, const char *version,
+                                     sb_storage_place_file place, void *ctx)
+{
+    struct sb_storage_backend *backend = sb_storage_backend_for(req);
+    if (!backend)
+        return NULL;
+    if (!sb_storage_file_pending(req->arena, version)) {
+        sb_storage_fail(req, "503", "DatabaseUnavailable", "The database is not available");
+        return NULL;
+    }
+    struct sb_db_result r;
+    bool written = sb_db_begin(req->arena, who, &r) == SB_DB_OK &&
+                   sb_db_query(req->arena, sql, nparams, params, &r) == SB_DB_OK;
+    PGresult *rows = written ? r.rows : NULL;
+    if (!written || PQntuples(rows) == 0 || place(ctx, rows, version) != 0) {
+        sb_db_rollback();
+        sb_storage_file_settled(req->arena, version); /* no file was placed */
+        if (!written)
+            sb_storage_fail_db(req, &r);
+        else if (PQntuples(rows) == 0)
+            sb_storage_fail(req, "404", "not_found", "Object not found");
+        else
+            sb_storage_fail(req, "500", "internal", "The file cannot be stored");
+        return NULL;
+    }
+    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
+        backend->remove(backend, version);
+        sb_storage_file_settled(req->arena, version);
+        sb_storage_fail_db(req, &r);
+        return NULL;
+    }
+    sb_storage_file_settled(req->arena, version);
+    return rows;
+}
+
+static int put_temp(void *ctx, PGresult *row, const char *version)
+{
+    struct upload *up = ctx;
+    return up->backend->put(up->backend, &up->temp, version);
+}
+
+/* Writes the row as the caller and links the temporary file in under a new version. */
+static void store(struct sb_request *req, struct upload *up, const char *mime, const char *cache,
+                  const char *meta)
+{
+    const char *version = sb_storage_new_uuid(req->arena);
+    const char *size = sb_arena_printf(req->arena, "%llu", (unsigned long long)up->size);
+    const char *sql = up->upsert ? sb_arena_printf(req->arena, "%s%s RETURNING id", insert_sql, upsert_clause)
+                                 : sb_arena_printf(req->arena, "%s RETURNING id", insert_sql);
+    const char *params[] = { up->bucket, up->key, up->who.sub, version, size, mime, cache, meta };
+    PGresult *rows = sb_storage_write_with_file(req, &up->who, sql, 8, params, version, put_temp, up);
+    if (rows)
+        sb_storage_respond_key(req, PQgetvalue(rows, 0, 0), up->bucket, up->key);
+}
+
+void sb_storage_upload_finish(struct sb_request *req)
+{
+    struct upload *up = req->route_state;
+    if (up->refused)
+        return; /* answered in begin_body or while streaming */
+    if (up->form && !up->file_seen) {
+        sb_storage_fail(req, "400", "InvalidRequest", "The form has no file");
+        return;
+    }
+    if (!flush_file_bytes(up)) {
+        sb_storage_fail(req, "500", "internal", "The upload cannot be stored");
+        return;
+    }
+    const char *mime = settle_type(req, up);
+    const char *cache = mime ? cache_control(req, up) : NULL;
+    const char *meta = cache ? user_metadata(req, up) : NULL;
+    if (meta)
+        store(req, up, mime, cache, meta);
+}
+
+void sb_storage_upload_cleanup(struct sb_request *req, bool completed)
+{
+    struct upload *up = req->route_state;
+    if (!up)
+        return;
+    if (up->form)
+        MHD_destroy_post_processor(up->form);
+    up->form = NULL;
+    if (up->backend && (up->temp.fd >= 0 || up->temp.path))
+        up->backend->discard(up->backend, &up->temp);
+}
