@@ -4,6 +4,9 @@
  */
 #include "http/router.h"
 
+#include "auth/service.h"
+
 void sb_services_register(void)
 {
+    sb_auth_register();
 }

@@ -23,6 +23,23 @@ struct sb_config {
     long max_body_bytes;          /* SB_MAX_BODY_BYTES, 1048576: JSON request bodies */
     int statement_timeout_ms;     /* SB_STATEMENT_TIMEOUT_MS, 8000: per request, 0 = none */
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
+
+    /* Auth (/auth/v1) */
+    bool mailer_autoconfirm;      /* SB_MAILER_AUTOCONFIRM, true: sign-ups are confirmed at once */
+    bool disable_signup;          /* SB_DISABLE_SIGNUP, false: refuse new users on /signup */
+    int password_min_length;      /* SB_PASSWORD_MIN_LENGTH, 6 */
+    int refresh_reuse_interval_s; /* SB_REFRESH_TOKEN_REUSE_INTERVAL, 10: a rotated token still works this long */
+    int mailer_otp_exp;           /* SB_MAILER_OTP_EXP, 86400: seconds a mailed link stays valid */
+    const char *api_external_url; /* SB_API_EXTERNAL_URL, none: base of mailed links (else from Host) */
+    const char *smtp_host;        /* SB_SMTP_HOST, none: mail cannot be sent */
+    int smtp_port;                /* SB_SMTP_PORT, 587 */
+    const char *smtp_user;        /* SB_SMTP_USER, none */
+    const char *smtp_pass;        /* SB_SMTP_PASS, none */
+    const char *smtp_sender;      /* SB_SMTP_SENDER, noreply@studybase.local: the From address */
+    int rate_limit_token;         /* SB_RATE_LIMIT_TOKEN, 150: /token calls per IP per 5 minutes */
+    int rate_limit_verify;        /* SB_RATE_LIMIT_VERIFY, 30: signup/recover/verify per IP per 5 minutes */
+    int rate_limit_email;         /* SB_RATE_LIMIT_EMAIL, 30: signup/sign-in/recover/verify per address per 5 minutes */
+
     char secret_storage[256];     /* holds a secret read from data_dir */
 };
 
