@@ -61,12 +61,14 @@ describe('listing users', () => {
   test('listUsers pages through every user, newest first, with the total', async () => {
     for (let i = 0; i < 3; i++) await created();
     const total = Number(sql('SELECT count(*) FROM auth.users'));
-    const { data, error } = await admin.listUsers({ page: 1, perPage: 2 });
+    // auth-js reads one digit of the page numbers in Link: keep the last page under 10
+    const perPage = Math.max(2, Math.ceil(total / 3));
+    const { data, error } = await admin.listUsers({ page: 1, perPage });
     assert.equal(error, null);
-    assert.equal(data.users.length, 2);
+    assert.equal(data.users.length, perPage);
     assert.equal(data.total, total);
     assert.equal(data.nextPage, 2);
-    assert.equal(data.lastPage, Math.ceil(total / 2));
+    assert.equal(data.lastPage, Math.ceil(total / perPage));
     assert.ok(Date.parse(data.users[0].created_at) >= Date.parse(data.users[1].created_at));
   });
 
