@@ -47,7 +47,7 @@ static unsigned long request_id_prefix;
 
 static const char cors_expose[] =
     "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
-    "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition";
+    "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition, X-Total-Count, Link";
 static const char cors_allow_headers[] =
     "apikey, authorization, x-client-info, content-type, content-profile, accept-profile, prefer, "
     "range, x-upsert, x-supabase-api-version, cache-control, x-request-id";

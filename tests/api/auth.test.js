@@ -360,6 +360,23 @@ describe('the wire', () => {
     }
   });
 
+  test('browsers may read X-Supabase-Api-Version, X-Total-Count and Link (CORS)', async () => {
+    const res = await authFetch(server, '/settings', { headers: { Origin: 'http://localhost:3000' } });
+    const exposed = res.headers.get('access-control-expose-headers').toLowerCase().split(/,\s*/);
+    for (const h of ['x-supabase-api-version', 'x-total-count', 'link']) assert.ok(exposed.includes(h), h);
+  });
+
+  test('a header larger than the server accepts is refused, and the server stays up', async () => {
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request(`${server.url}/auth/v1/settings`, { headers: { apikey: server.anonKey, 'X-Big': 'x'.repeat(128 * 1024) } },
+        (res) => { res.resume(); resolve(res.statusCode); });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.ok(status === 431 || status === 413, `status ${status}`);
+    assert.equal((await fetch(`${server.url}/health`)).status, 200);
+  });
+
   test('errors carry code, error_code and msg', async () => {
     const res = await authFetch(server, '/token?grant_type=password', {
       method: 'POST', body: { email: uniqueEmail(), password: 'nope-nope' },
