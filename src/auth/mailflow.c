@@ -80,23 +80,44 @@ static bool mail_link(struct sb_request *req, const char *to, const char *type, 
     return false;
 }
 
+/* Sets a new code on the user with $1 unless the last mail of this kind went out less than $3
+ * seconds ago. Row: the updated user (NULL when held back or no user), seconds left to wait.
+ * The columns are recovery_token/_sent_at or confirmation_token/_sent_at (fixed names). */
+static const char *send_link_sql(struct sb_request *req, const char *type)
+{
+    const char *kind = strcmp(type, "recovery") == 0 ? "recovery" : "confirmation";
+    return sb_arena_printf(
+        req->arena,
+        "WITH target AS (SELECT id, %s_sent_at AS sent FROM auth.users WHERE email = $1),"
+        " updated AS (UPDATE auth.users u SET %s_token = $2, %s_sent_at = now() FROM target"
+        "   WHERE u.id = target.id AND (target.sent IS NULL OR target.sent <= now() - make_interval(secs => $3::int))"
+        "   RETURNING auth.sb_user_json(u) AS user_json)"
+        " SELECT (SELECT user_json FROM updated),"
+        "        (SELECT ceil($3::int - extract(epoch FROM now() - sent))::int FROM target)",
+        kind, kind, kind);
+}
+
 bool sb_auth_send_link(struct sb_request *req, const char *email, const char *type, const char *redirect_to,
                        const char **user_json)
 {
     char *otp = sb_tokens_new_otp(req->arena);
     char *token_hash = sb_tokens_otp_hash(req->arena, email, otp);
-    const char *sql = strcmp(type, "recovery") == 0
-                          ? "UPDATE auth.users SET recovery_token = $2, recovery_sent_at = now()"
-                            " WHERE email = $1 RETURNING auth.sb_user_json(users)"
-                          : "UPDATE auth.users SET confirmation_token = $2, confirmation_sent_at = now()"
-                            " WHERE email = $1 RETURNING auth.sb_user_json(users)";
-    const char *params[] = { email, token_hash };
+    char frequency[16];
+    snprintf(frequency, sizeof frequency, "%d", req->config->mailer_max_frequency_s);
+    const char *params[] = { email, token_hash, frequency };
     struct sb_db_result db;
-    if (sb_auth_sql(req, sql, 2, params, &db) != SB_DB_OK) {
+    if (sb_auth_sql(req, send_link_sql(req, type), 3, params, &db) != SB_DB_OK) {
         sb_auth_fail_db(req, &db);
         return false;
     }
     *user_json = sb_auth_value(&db, 0);
+    const char *wait = sb_auth_value(&db, 1);
+    if (!*user_json && wait) {
+        sb_auth_fail(req, 429, "over_email_send_rate_limit",
+                     sb_arena_printf(req->arena, "For security purposes, you can only request this after %s seconds.",
+                                     wait));
+        return false;
+    }
     if (!*user_json)
         return true;
     return mail_link(req, email, type, verify_link(req, token_hash, type, redirect_to), otp);

@@ -63,6 +63,10 @@ void sb_auth_handle_signup(struct sb_request *req)
         return;
     }
     const char *given_email = sb_auth_string(body, "email");
+    if ((!given_email || !*given_email) && sb_auth_string(body, "phone")) {
+        sb_auth_fail(req, 422, "phone_provider_disabled", "Phone signups are disabled");
+        return;
+    }
     if (!given_email || !*given_email) {
         sb_auth_fail(req, 400, "validation_failed", "To sign up, please provide your email");
         return;
@@ -124,6 +128,10 @@ static void grant_password(struct sb_request *req, json_t *body)
 {
     const char *given_email = sb_auth_string(body, "email");
     const char *password = sb_auth_string(body, "password");
+    if ((!given_email || !*given_email) && sb_auth_string(body, "phone")) {
+        sb_auth_fail(req, 400, "phone_provider_disabled", "Phone logins are disabled");
+        return;
+    }
     if (!given_email || !*given_email) {
         sb_auth_fail(req, 400, "validation_failed", "missing email or phone");
         return;

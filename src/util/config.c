@@ -107,12 +107,13 @@ static int env_bool(const char *name, bool fallback, bool *out)
 /* The auth service's settings (SB_MAILER_*, SB_SMTP_*, SB_RATE_LIMIT_*, ...). */
 static int load_auth_settings(struct sb_config *c)
 {
-    long min_len, reuse, otp_exp, smtp_port, rl_token, rl_verify, rl_email;
+    long min_len, reuse, otp_exp, frequency, smtp_port, rl_token, rl_verify, rl_email;
     if (env_bool("SB_MAILER_AUTOCONFIRM", true, &c->mailer_autoconfirm) ||
         env_bool("SB_DISABLE_SIGNUP", false, &c->disable_signup) ||
         env_int("SB_PASSWORD_MIN_LENGTH", 6, 1, 72, &min_len) ||
         env_int("SB_REFRESH_TOKEN_REUSE_INTERVAL", 10, 0, 3600, &reuse) ||
         env_int("SB_MAILER_OTP_EXP", 86400, 60, 604800, &otp_exp) ||
+        env_int("SB_MAILER_MAX_FREQUENCY", 60, 0, 86400, &frequency) ||
         env_int("SB_SMTP_PORT", 587, 1, 65535, &smtp_port) ||
         env_int("SB_RATE_LIMIT_TOKEN", 150, 1, 100000000, &rl_token) ||
         env_int("SB_RATE_LIMIT_VERIFY", 30, 1, 100000000, &rl_verify) ||
@@ -121,6 +122,7 @@ static int load_auth_settings(struct sb_config *c)
     c->password_min_length = (int)min_len;
     c->refresh_reuse_interval_s = (int)reuse;
     c->mailer_otp_exp = (int)otp_exp;
+    c->mailer_max_frequency_s = (int)frequency;
     c->smtp_port = (int)smtp_port;
     c->rate_limit_token = (int)rl_token;
     c->rate_limit_verify = (int)rl_verify;

@@ -30,6 +30,7 @@ struct sb_config {
     int password_min_length;      /* SB_PASSWORD_MIN_LENGTH, 6 */
     int refresh_reuse_interval_s; /* SB_REFRESH_TOKEN_REUSE_INTERVAL, 10: a rotated token still works this long */
     int mailer_otp_exp;           /* SB_MAILER_OTP_EXP, 86400: seconds a mailed link stays valid */
+    int mailer_max_frequency_s;   /* SB_MAILER_MAX_FREQUENCY, 60: seconds between two mails of a kind to one user */
     const char *api_external_url; /* SB_API_EXTERNAL_URL, none: base of mailed links (else from Host) */
     const char *smtp_host;        /* SB_SMTP_HOST, none: mail cannot be sent */
     int smtp_port;                /* SB_SMTP_PORT, 587 */

@@ -95,6 +95,11 @@ describe('sign-up', () => {
     assert.equal(error.code, 'validation_failed');
   });
 
+  test('a phone number instead of an address is phone_provider_disabled', async () => {
+    const { error } = await clientFor(server).auth.signUp({ phone: '+15555550100', password: 'secret123' });
+    assert.equal(error.code, 'phone_provider_disabled');
+  });
+
   test('a malformed address is refused with email_address_invalid', async () => {
     for (const email of ['not-an-address', 'a@b', 'two@@example.com', 'sp ace@example.com']) {
       const { error } = await clientFor(server).auth.signUp({ email, password: 'secret123' });

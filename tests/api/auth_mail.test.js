@@ -6,6 +6,7 @@ const assert = require('node:assert/strict');
 const { startServer, clientFor, uniqueEmail } = require('./lib/server');
 const { startMailSink, linkAndCode } = require('./lib/mailsink');
 const { jwtPayload } = require('./lib/auth');
+const { sql } = require('./lib/students');
 
 const SITE = 'http://localhost:3000';
 let server, sink;
@@ -86,6 +87,13 @@ describe('confirming a sign-up', () => {
     assert.equal(f.access_token, undefined);
   });
 
+  test('a link older than SB_MAILER_OTP_EXP (a day) is otp_expired', async () => {
+    const { email } = await signedUpUnconfirmed();
+    sql(`UPDATE auth.users SET confirmation_sent_at = now() - interval '86401 seconds' WHERE email = :'email'`, { email });
+    const f = fragment(await follow(linkAndCode(await sink.lastMailTo(email)).link));
+    assert.equal(f.error_code, 'otp_expired');
+  });
+
   test('the code in the mail confirms through verifyOtp', async () => {
     const { email, user } = await signedUpUnconfirmed();
     const { code } = linkAndCode(await sink.lastMailTo(email));
@@ -116,11 +124,24 @@ describe('confirming a sign-up', () => {
     assert.equal(target.origin, SITE);
   });
 
-  test('signing up again before confirming mails a new link', async () => {
+  test('signing up again within a minute of the mail is over_email_send_rate_limit, and sends nothing', async () => {
     const { email } = await signedUpUnconfirmed();
+    const { error } = await clientFor(server).auth.signUp({ email, password: 'secret123' });
+    assert.equal(error.status, 429);
+    assert.equal(error.code, 'over_email_send_rate_limit');
+    assert.match(error.message, /only request this after \d+ seconds/);
+    assert.equal(sink.mailsTo(email).length, 1);
+  });
+
+  test('signing up again a minute after the mail sends a new link; the old one no longer works', async () => {
+    const { email } = await signedUpUnconfirmed();
+    const first = linkAndCode(await sink.lastMailTo(email)).link;
+    sql(`UPDATE auth.users SET confirmation_sent_at = now() - interval '61 seconds' WHERE email = :'email'`, { email });
     const { error } = await clientFor(server).auth.signUp({ email, password: 'secret123' });
     assert.equal(error, null);
     assert.equal(sink.mailsTo(email).length, 2);
+    assert.equal(fragment(await follow(first)).error_code, 'otp_expired');
+    assert.ok(fragment(await follow(linkAndCode(await sink.lastMailTo(email)).link)).access_token);
   });
 
   test('signing up again with a confirmed address reveals nothing: another id, no identities, no mail', async () => {
