@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/auth/run.sh: auth throughput against baselines measured in the same run, on this machine.
 #   1. sign-in (POST /auth/v1/token?grant_type=password) vs raw bcrypt cost-10 verifications
-#      with as many threads as the server has workers (bench/auth/bcrypt_rate.c);
+#      with one thread per core (bench/auth/bcrypt_rate.c);
 #   2. GET /auth/v1/user with a valid token vs pgbench running the server's SQL for it (role
 #      set-up + the user/session query, pipelined, prepared) over as many connections;
 #   3. refresh (grant_type=refresh_token) vs pgbench running auth.sb_refresh the same way;
@@ -21,7 +21,8 @@ if [ -z "${BENCH_IN_CLUSTER:-}" ]; then
   BENCH_IN_CLUSTER=1 exec pg_virtualenv -t -v 15 "$0" "$RUNS" "$DURATION"
 fi
 
-THREADS=$(nproc)
+CORES=$(nproc)
+THREADS=${SB_THREADS:-4}   # the server's workers (its default), each with one database connection
 createdb bench_auth
 export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bench_auth"
 build/studybase migrate up >/dev/null
@@ -75,12 +76,12 @@ SQL
 
 wrk_rate() {  # script path → requests/s; fails on any non-2xx answer
   local out
-  out=$(wrk -t "$THREADS" -c "$((THREADS * 2))" -d "${DURATION}s" -s "bench/auth/$1" "$URL$2")
+  out=$(wrk -t "$CORES" -c "$((THREADS * 2))" -d "${DURATION}s" -s "bench/auth/$1" "$URL$2")
   if grep -q 'Non-2xx' <<<"$out"; then echo "wrk: non-2xx answers: $out" >&2; exit 1; fi
   awk '/^Requests\/sec:/ {print $2}' <<<"$out"
 }
 pgbench_rate() {
-  pgbench -n -M prepared -c "$THREADS" -j "$THREADS" -T "$DURATION" -D "sub=$SUB" -D "sid=$SID" -f "$1" "$DATABASE_URL" 2>"$work/pgbench.log" |
+  pgbench -n -M prepared -c "$THREADS" -j "$CORES" -T "$DURATION" -D "sub=$SUB" -D "sid=$SID" -f "$1" "$DATABASE_URL" 2>"$work/pgbench.log" |
     awk '/^tps = / {print $3}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
@@ -88,7 +89,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[
 : >"$work/signin" ; : >"$work/bcrypt"; : >"$work/user"; : >"$work/pg_user"; : >"$work/refresh"; : >"$work/pg_refresh"
 for r in $(seq 1 "$RUNS"); do
   wrk_rate signin.lua "/auth/v1/token?grant_type=password" >>"$work/signin"
-  build/bcrypt_rate "$THREADS" "$DURATION" >>"$work/bcrypt"
+  build/bcrypt_rate "$CORES" "$DURATION" >>"$work/bcrypt"
   wrk_rate user.lua /auth/v1/user >>"$work/user"
   pgbench_rate "$work/user.sql" >>"$work/pg_user"
   wrk_rate refresh.lua /auth/v1/token?grant_type=refresh_token >>"$work/refresh"
@@ -102,7 +103,7 @@ row() {
   s=$(median <"$work/$2"); b=$(median <"$work/$3")
   printf '| %s | %.1f/s | %s | %.1f/s | %.2f | %s |\n' "$1" "$s" "$4" "$b" "$(awk -v s="$s" -v b="$b" 'BEGIN {print s / b}')" "$5"
 }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg); runs: $RUNS x ${DURATION}s; server threads: $THREADS; wrk connections: $((THREADS * 2)); pgbench connections: $THREADS"
+echo "machine: $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg); runs: $RUNS x ${DURATION}s; server threads: $THREADS; wrk connections: $((THREADS * 2)); pgbench connections: $THREADS"
 echo
 echo '| measure | studybase | baseline | baseline rate | ratio | target |'
 echo '| --- | --- | --- | --- | --- | --- |'

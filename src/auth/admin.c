@@ -142,6 +142,18 @@ static void fail_write(struct sb_request *req, const struct sb_db_result *db)
         sb_auth_fail_db(req, db);
 }
 
+static bool is_uuid(const char *s)
+{
+    if (strlen(s) != 36)
+        return false;
+    for (int i = 0; i < 36; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+            return false;
+    }
+    return true;
+}
+
 static void create_user(struct sb_request *req)
 {
     json_t *body = sb_auth_body(req);
@@ -152,16 +164,31 @@ static void create_user(struct sb_request *req)
         sb_auth_fail(req, 400, "validation_failed", "Unable to validate email address: an email is required");
         return;
     }
+    const char *imported_hash = sb_auth_string(body, "password_hash");
+    if (imported_hash) {
+        if (f.password_hash || !sb_password_is_hash(imported_hash)) {
+            sb_auth_fail(req, 400, "validation_failed",
+                         "password_hash must be a bcrypt hash ($2a$/$2b$), and not given with password");
+            return;
+        }
+        f.password_hash = imported_hash;
+    }
+    const char *id = sb_auth_string(body, "id");
+    if (id && !is_uuid(id)) {
+        sb_auth_fail(req, 400, "validation_failed", "id must be an UUID");
+        return;
+    }
     const char *params[] = { req->config->jwt_aud, f.email, f.password_hash, f.email_confirm, provider_email,
-                             f.app_metadata, f.user_metadata };
+                             f.app_metadata, f.user_metadata, id };
     struct sb_db_result db;
     if (sb_auth_sql(req,
-                    "INSERT INTO auth.users (aud, role, email, encrypted_password, email_confirmed_at,"
+                    "INSERT INTO auth.users (id, aud, role, email, encrypted_password, email_confirmed_at,"
                     "                        raw_app_meta_data, raw_user_meta_data)"
-                    " VALUES ($1, 'authenticated', $2, coalesce($3, ''), CASE WHEN $4::boolean THEN now() END,"
+                    " VALUES (coalesce($8::uuid, gen_random_uuid()), $1, 'authenticated', $2, coalesce($3, ''),"
+                    "         CASE WHEN $4::boolean THEN now() END,"
                     "         auth.sb_merge_metadata($5::jsonb, $6::jsonb), auth.sb_merge_metadata('{}', $7::jsonb))"
                     " RETURNING auth.sb_user_json(users)",
-                    7, params, &db) != SB_DB_OK) {
+                    8, params, &db) != SB_DB_OK) {
         fail_write(req, &db);
         return;
     }
@@ -176,18 +203,6 @@ void sb_auth_handle_admin_users(struct sb_request *req)
         create_user(req);
     else
         list_users(req);
-}
-
-static bool is_uuid(const char *s)
-{
-    if (strlen(s) != 36)
-        return false;
-    for (int i = 0; i < 36; i++) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-            return false;
-    }
-    return true;
 }
 
 static void answer_user_row(struct sb_request *req, const struct sb_db_result *db, const char *found_json)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool is_bcrypt_hash(const char *hash)
+bool sb_password_is_hash(const char *hash)
 {
     return hash && strlen(hash) == 60 && hash[0] == '$' && hash[1] == '2' &&
            (hash[2] == 'a' || hash[2] == 'b' || hash[2] == 'y') && hash[3] == '$';
@@ -43,7 +43,7 @@ char *sb_password_hash(struct sb_arena *arena, const char *password)
 
 bool sb_password_matches(const char *password, const char *hash)
 {
-    if (!is_bcrypt_hash(hash))
+    if (!sb_password_is_hash(hash))
         return false;
     char out[CRYPT_OUTPUT_SIZE];
     if (!run_crypt(password, hash, out))

@@ -17,6 +17,9 @@
 /* A new "$2b$10$..." hash of password with a fresh random salt, or NULL on failure. */
 char *sb_password_hash(struct sb_arena *arena, const char *password);
 
+/* True for a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters), as imported users carry. */
+bool sb_password_is_hash(const char *hash);
+
 /* True when password matches hash (bcrypt hashes only; anything else never matches). */
 bool sb_password_matches(const char *password, const char *hash);
 

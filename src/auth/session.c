@@ -18,7 +18,8 @@ static enum sb_session_status finish(struct sb_request *req, const char *user_js
     out->refresh_token = refresh_token;
     out->user_json = user_json;
     out->expires_in = config->jwt_exp;
-    out->access_token = sb_tokens_access_token(req->arena, config->jwt_secret, claims, config->jwt_exp,
+    const char *issuer = sb_arena_printf(req->arena, "%s/auth/v1", sb_auth_external_url(req));
+    out->access_token = sb_tokens_access_token(req->arena, config->jwt_secret, issuer, claims, config->jwt_exp,
                                                &out->expires_at);
     return out->access_token ? SB_SESSION_OK : SB_SESSION_DB_FAILED;
 }

@@ -63,6 +63,10 @@ void sb_auth_handle_signup(struct sb_request *req)
         return;
     }
     const char *given_email = sb_auth_string(body, "email");
+    if (!given_email && !sb_auth_string(body, "phone") && !sb_auth_string(body, "password")) {
+        sb_auth_fail(req, 422, "anonymous_provider_disabled", "Anonymous sign-ins are disabled");
+        return;
+    }
     if ((!given_email || !*given_email) && sb_auth_string(body, "phone")) {
         sb_auth_fail(req, 422, "phone_provider_disabled", "Phone signups are disabled");
         return;

@@ -4,6 +4,7 @@
 #include "auth/tokens.h"
 
 #include "auth/jwt.h"
+#include "util/buf.h"
 #include "util/sha256.h"
 
 #include <openssl/evp.h>
@@ -12,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const char *claims_json, int lifetime_s,
-                             long long *expires_at)
+char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const char *issuer, const char *claims_json,
+                             int lifetime_s, long long *expires_at)
 {
     while (*claims_json == ' ')
         claims_json++;
@@ -24,8 +25,17 @@ char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const c
     const char *rest = claims_json + 1;
     while (*rest == ' ')
         rest++;
-    const char *sep = *rest == '}' ? "" : ",";
-    char *claims = sb_arena_printf(arena, "{\"iat\":%lld,\"exp\":%lld%s%s", now, *expires_at, sep, rest);
+    struct sb_buf b;
+    sb_buf_init(&b, arena);
+    sb_buf_printf(&b, "{\"iat\":%lld,\"exp\":%lld", now, *expires_at);
+    if (issuer) {
+        sb_buf_append(&b, ",\"iss\":");
+        sb_buf_append_json_string(&b, issuer);
+    }
+    if (*rest != '}')
+        sb_buf_append_char(&b, ',');
+    sb_buf_append(&b, rest);
+    const char *claims = b.data;
     return sb_jwt_sign(arena, secret, claims);
 }
 

@@ -14,10 +14,11 @@
 
 #define SB_REFRESH_TOKEN_LEN 32
 
-/* Signs claims_json (a JSON object without iat/exp) valid for lifetime_s seconds from now;
- * *expires_at receives exp. NULL if claims_json is not an object. */
-char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const char *claims_json, int lifetime_s,
-                             long long *expires_at);
+/* Signs claims_json (a JSON object without iat/exp/iss) valid for lifetime_s seconds from now,
+ * with iss = issuer unless it is NULL; *expires_at receives exp. NULL if claims_json is not an
+ * object. */
+char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const char *issuer, const char *claims_json,
+                             int lifetime_s, long long *expires_at);
 
 /* A new refresh token: SB_REFRESH_TOKEN_LEN characters of [a-z0-9]. */
 char *sb_tokens_new_refresh_token(struct sb_arena *arena);

@@ -44,6 +44,7 @@ describe('sign-up', () => {
     assert.match(claims.session_id, /^[0-9a-f-]{36}$/);
     assert.deepEqual(claims.app_metadata, { provider: 'email', providers: ['email'] });
     assert.equal(claims.is_anonymous, false);
+    assert.equal(claims.iss, `${server.url}/auth/v1`);
   });
 
   test('keeps the data given as user_metadata', async () => {
@@ -93,6 +94,12 @@ describe('sign-up', () => {
     const { error } = await clientFor(server).auth.signUp({ email: uniqueEmail(), password: 'x'.repeat(73) });
     assert.equal(error.status, 400);
     assert.equal(error.code, 'validation_failed');
+  });
+
+  test('anonymous sign-in is anonymous_provider_disabled', async () => {
+    const { error } = await clientFor(server).auth.signInAnonymously();
+    assert.equal(error.status, 422);
+    assert.equal(error.code, 'anonymous_provider_disabled');
   });
 
   test('a phone number instead of an address is phone_provider_disabled', async () => {

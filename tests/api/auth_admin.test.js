@@ -49,6 +49,27 @@ describe('creating users', () => {
     assert.deepEqual(user.app_metadata, { provider: 'email', providers: ['email'], plan: 'pro' });
   });
 
+  test('a user imported with a bcrypt password_hash signs in with that password', async () => {
+    const hash = sql(`SELECT crypt('imported pw', gen_salt('bf', 10))`);
+    const email = uniqueEmail('imported');
+    const { error } = await admin.createUser({ email, password_hash: hash, email_confirm: true });
+    assert.equal(error, null);
+    assert.equal((await clientFor(server).auth.signInWithPassword({ email, password: 'imported pw' })).error, null);
+  });
+
+  test('a password_hash that is not bcrypt is validation_failed', async () => {
+    const { error } = await admin.createUser({ email: uniqueEmail(), password_hash: 'plain text' });
+    assert.equal(error.status, 400);
+    assert.equal(error.code, 'validation_failed');
+  });
+
+  test('a user created with an id keeps it', async () => {
+    const id = crypto.randomUUID();
+    const { data, error } = await admin.createUser({ id, email: uniqueEmail(), password: 'secret123' });
+    assert.equal(error, null);
+    assert.equal(data.user.id, id);
+  });
+
   test('an address already taken is email_exists', async () => {
     const user = await created();
     const { error } = await admin.createUser({ email: user.email, password: 'secret123' });

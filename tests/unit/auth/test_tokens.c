@@ -16,7 +16,8 @@ static void an_access_token_gets_iat_and_exp_and_keeps_the_claims(void **state)
 {
     struct sb_arena *a = sb_arena_new();
     long long expires_at;
-    char *token = sb_tokens_access_token(a, secret, "{\"sub\": \"u1\", \"role\": \"authenticated\"}", 3600, &expires_at);
+    char *token = sb_tokens_access_token(a, secret, NULL, "{\"sub\": \"u1\", \"role\": \"authenticated\"}", 3600,
+                                         &expires_at);
     struct sb_jwt_claims c;
     assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
     assert_string_equal(c.sub, "u1");
@@ -30,10 +31,22 @@ static void an_empty_claims_object_still_makes_a_valid_token(void **state)
 {
     struct sb_arena *a = sb_arena_new();
     long long expires_at;
-    char *token = sb_tokens_access_token(a, secret, "{}", 60, &expires_at);
+    char *token = sb_tokens_access_token(a, secret, NULL, "{}", 60, &expires_at);
     struct sb_jwt_claims c;
     assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
     assert_int_equal(c.exp, expires_at);
+    sb_arena_free(a);
+}
+
+static void the_issuer_is_added_as_iss(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    long long expires_at;
+    char *token = sb_tokens_access_token(a, secret, "http://h/auth/v1", "{\"sub\":\"u1\"}", 60, &expires_at);
+    struct sb_jwt_claims c;
+    assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
+    assert_non_null(strstr(c.json, "\"iss\":\"http://h/auth/v1\""));
+    assert_non_null(strstr(c.json, "\"sub\":\"u1\""));
     sb_arena_free(a);
 }
 
@@ -41,8 +54,8 @@ static void claims_that_are_not_an_object_make_no_token(void **state)
 {
     struct sb_arena *a = sb_arena_new();
     long long expires_at;
-    assert_null(sb_tokens_access_token(a, secret, "[1]", 60, &expires_at));
-    assert_null(sb_tokens_access_token(a, secret, "", 60, &expires_at));
+    assert_null(sb_tokens_access_token(a, secret, NULL, "[1]", 60, &expires_at));
+    assert_null(sb_tokens_access_token(a, secret, NULL, "", 60, &expires_at));
     sb_arena_free(a);
 }
 
@@ -87,6 +100,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_access_token_gets_iat_and_exp_and_keeps_the_claims),
         cmocka_unit_test(an_empty_claims_object_still_makes_a_valid_token),
+        cmocka_unit_test(the_issuer_is_added_as_iss),
         cmocka_unit_test(claims_that_are_not_an_object_make_no_token),
         cmocka_unit_test(refresh_tokens_are_32_lowercase_letters_or_digits_and_differ),
         cmocka_unit_test(a_refresh_token_is_stored_as_its_sha256),
