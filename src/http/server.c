@@ -43,6 +43,9 @@ struct exchange {
 };
 
 static atomic_ulong request_counter;
+/* Requests begun and not yet completed: what a graceful stop waits for (idle keep-alive
+ * connections are not requests, and are simply closed). */
+static atomic_long requests_in_flight;
 static unsigned long request_id_prefix;
 
 static const char cors_expose[] =
@@ -125,6 +128,7 @@ static struct exchange *begin_exchange(const struct sb_server *server, struct MH
     struct sb_arena *arena = sb_arena_new();
     struct exchange *ex = sb_arena_alloc(arena, sizeof *ex);
     struct sb_request *req = &ex->req;
+    atomic_fetch_add(&requests_in_flight, 1);
     clock_gettime(CLOCK_MONOTONIC, &ex->started);
     req->arena = arena;
     req->config = server->config;
@@ -309,6 +313,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     log_exchange(ex, toe);
     *req_cls = NULL;
     sb_arena_free(ex->req.arena);
+    atomic_fetch_sub(&requests_in_flight, 1);
 }
 
 /* ---- built-in routes ------------------------------------------------------------------ */
@@ -362,18 +367,12 @@ int sb_server_port(const struct sb_server *server)
     return server->port;
 }
 
-static unsigned int open_connections(struct MHD_Daemon *daemon)
-{
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    return info ? info->num_connections : 0;
-}
-
 void sb_server_stop(struct sb_server *server)
 {
     if (!server)
         return;
-    MHD_quiesce_daemon(server->daemon); /* stop accepting; in-flight requests go on */
-    for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && open_connections(server->daemon) > 0; i++) {
+    MHD_quiesce_daemon(server->daemon); /* stop accepting; requests in flight go on */
+    for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && atomic_load(&requests_in_flight) > 0; i++) {
         struct timespec pause = { 0, 50 * 1000 * 1000 };
         nanosleep(&pause, NULL);
     }
