@@ -42,7 +42,9 @@ URL=$(sed -n 's/^API URL: //p' "$work/out")
 export ANON_KEY=$(build/studybase status -o env | sed -n 's/^ANON_KEY=//p' | tr -d '"')
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$server_pid/status; }
 hwm_kb() { awk '/^VmHWM/ {print $2}' /proc/$server_pid/status; }
+private_kb() { awk '/^Private_(Clean|Dirty)/ {n += $2} END {print n}' /proc/$server_pid/smaps_rollup; }
 idle_rss=$(rss_kb)
+idle_private=$(private_kb)
 
 export EMAIL=bench@example.com PASSWORD=bench-password
 api() { curl -sf -H "apikey: $ANON_KEY" -H 'Content-Type: application/json' "$@"; }
@@ -97,6 +99,7 @@ for r in $(seq 1 "$RUNS"); do
 done
 peak=$(hwm_kb)
 after_rss=$(rss_kb)
+after_private=$(private_kb)
 
 row() {
   local s b
@@ -111,4 +114,5 @@ row 'sign-in (password grant)' signin bcrypt 'bcrypt cost-10 verifications' '>= 
 row 'GET /auth/v1/user' user pg_user 'pgbench, same SQL' '>= 0.8'
 row 'refresh (refresh_token grant)' refresh pg_refresh 'pgbench, auth.sb_refresh' '-'
 echo
-echo "server resident memory: idle at start $((idle_rss)) kB; peak under load $((peak)) kB; idle after load $((after_rss)) kB"
+echo "server resident memory (VmRSS, shared library pages included): idle at start $idle_rss kB; peak under load $peak kB; idle after load $after_rss kB"
+echo "of which private to the process (smaps Private_*): idle at start $idle_private kB; idle after load $after_private kB"

@@ -202,7 +202,8 @@ describe('one user', () => {
     const student = await createStudent(server);
     await admin.deleteUser(student.id);
     const { error } = await student.client.auth.getUser();
-    assert.ok(error);
+    assert.equal(error.status, 403);
+    assert.equal(error.code, 'user_not_found');
   });
 });
 
