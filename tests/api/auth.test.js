@@ -351,6 +351,16 @@ describe('sign-out', () => {
     assert.equal(await refreshWorks(first.session.refresh_token), true);
   });
 
+  test('an unknown scope is validation_failed and ends nothing', async () => {
+    const { session } = await signedUp();
+    const res = await authFetch(server, '/logout?scope=everything', {
+      method: 'POST', headers: { Authorization: `Bearer ${session.access_token}` },
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).code, 'validation_failed');
+    assert.equal(await refreshWorks(session.refresh_token), true);
+  });
+
   test('an access token of an ended session no longer reaches /user (session_not_found)', async () => {
     const { session } = await signedUp();
     const res = await authFetch(server, '/logout?scope=local', {

@@ -144,6 +144,20 @@ describe('confirming a sign-up', () => {
     assert.ok(fragment(await follow(linkAndCode(await sink.lastMailTo(email)).link)).access_token);
   });
 
+  test('resend within a minute of the last mail is over_email_send_rate_limit', async () => {
+    const { email } = await signedUpUnconfirmed();
+    const { error } = await clientFor(server).auth.resend({ type: 'signup', email });
+    assert.equal(error.code, 'over_email_send_rate_limit');
+  });
+
+  test('resend later mails a new confirmation link', async () => {
+    const { email } = await signedUpUnconfirmed();
+    sql(`UPDATE auth.users SET confirmation_sent_at = now() - interval '61 seconds' WHERE email = :'email'`, { email });
+    const { error } = await clientFor(server).auth.resend({ type: 'signup', email });
+    assert.equal(error, null);
+    assert.equal(sink.mailsTo(email).length, 2);
+  });
+
   test('signing up again with a confirmed address reveals nothing: another id, no identities, no mail', async () => {
     const { email, user } = await signedUpUnconfirmed();
     await follow(linkAndCode(await sink.lastMailTo(email)).link);
