@@ -347,6 +347,7 @@ struct sb_server *sb_server_start(const struct sb_config *config)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {

@@ -137,7 +137,7 @@ static int load_auth_settings(struct sb_config *c)
 
 int sb_config_load(struct sb_config *c)
 {
-    long port, threads, exp, max_body, timeout, request_timeout;
+    long port, threads, exp, max_body, timeout, request_timeout, per_ip;
     memset(c, 0, sizeof *c);
     c->database_url = env_or("DATABASE_URL", NULL);
     c->host = env_or("SB_HOST", "127.0.0.1");
@@ -148,7 +148,8 @@ int sb_config_load(struct sb_config *c)
         env_int("SB_JWT_EXP", 3600, 30, 604800, &exp) ||
         env_int("SB_MAX_BODY_BYTES", 1048576, 1024, 1L << 30, &max_body) ||
         env_int("SB_STATEMENT_TIMEOUT_MS", 8000, 0, 3600000, &timeout) ||
-        env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout))
+        env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout) ||
+        env_int("SB_MAX_CONNECTIONS_PER_IP", 100, 1, 1000, &per_ip))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
@@ -156,6 +157,7 @@ int sb_config_load(struct sb_config *c)
     c->max_body_bytes = max_body;
     c->statement_timeout_ms = (int)timeout;
     c->request_timeout_s = (int)request_timeout;
+    c->max_connections_per_ip = (int)per_ip;
     if (load_auth_settings(c))
         return -1;
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);

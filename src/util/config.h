@@ -23,6 +23,7 @@ struct sb_config {
     long max_body_bytes;          /* SB_MAX_BODY_BYTES, 1048576: JSON request bodies */
     int statement_timeout_ms;     /* SB_STATEMENT_TIMEOUT_MS, 8000: per request, 0 = none */
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
+    int max_connections_per_ip;   /* SB_MAX_CONNECTIONS_PER_IP, 100: open connections one client address may hold */
 
     /* Auth (/auth/v1) */
     bool mailer_autoconfirm;      /* SB_MAILER_AUTOCONFIRM, true: sign-ups are confirmed at once */
