@@ -8,10 +8,15 @@
 #include "util/log.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
-void sb_mail_init(void)
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+/* libcurl's global set-up (TLS libraries included) waits for the first mail: a server that
+ * sends none skips it. */
+static void init_curl(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
 }
@@ -59,6 +64,7 @@ bool sb_mail_send(const struct sb_config *config, struct sb_arena *arena, const 
         sb_log(SB_LOG_ERROR, "mail: SB_SMTP_HOST is not set, cannot send", NULL);
         return false;
     }
+    pthread_once(&curl_once, init_curl);
     CURL *curl = curl_easy_init();
     if (!curl)
         return false;

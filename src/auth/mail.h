@@ -1,9 +1,8 @@
 /*
  * mail: sends one plain-text mail over SMTP (SB_SMTP_HOST:SB_SMTP_PORT, optional
  * SB_SMTP_USER/SB_SMTP_PASS, STARTTLS when the server offers it) with libcurl, blocking the
- * calling worker until the server accepted it or 10 seconds passed.
- *
- * Call sb_mail_init once at start-up, before worker threads exist (libcurl's global set-up).
+ * calling worker until the server accepted it or 10 seconds passed. libcurl is set up on the
+ * first mail, once (pthread_once), so a server that sends none does not carry its set-up.
  */
 #ifndef SB_AUTH_MAIL_H
 #define SB_AUTH_MAIL_H
@@ -12,8 +11,6 @@
 
 #include "util/arena.h"
 #include "util/config.h"
-
-void sb_mail_init(void);
 
 /* to must be a checked address (no spaces or line breaks). False when no SMTP server is
  * configured or the server did not accept the mail (the reason is logged). */

@@ -6,7 +6,6 @@
 #include "auth/service.h"
 
 #include "auth/jwt.h"
-#include "auth/mail.h"
 #include "http/router.h"
 
 #include <stdio.h>
@@ -92,7 +91,6 @@ static void dispatch(struct sb_request *req)
 
 void sb_auth_register(void)
 {
-    sb_mail_init();
     sb_router_add(&(struct sb_route){ .method = NULL, .prefix = PREFIX, .handle = dispatch });
 }
 
