@@ -17,8 +17,8 @@ SELECT col_is_pk('auth', 'users', 'id', 'auth.users is keyed by id');
 SELECT col_type_is('auth', 'users', 'raw_user_meta_data', 'jsonb', 'auth.users.raw_user_meta_data is jsonb');
 SELECT col_type_is('auth', 'users', 'last_sign_in_at', 'timestamp with time zone', 'auth.users timestamps carry a time zone');
 SELECT columns_are('auth', 'sessions', ARRAY[
-    'id', 'user_id', 'created_at', 'updated_at', 'aal', 'not_after', 'refreshed_at', 'user_agent', 'ip'],
-    'auth.sessions has its columns');
+    'id', 'user_id', 'created_at', 'updated_at', 'aal', 'not_after', 'refreshed_at', 'user_agent', 'ip',
+    'amr'], 'auth.sessions has its columns (amr from 004_auth_api.sql)');
 SELECT col_type_is('auth', 'sessions', 'ip', 'inet', 'auth.sessions.ip is inet');
 SELECT columns_are('auth', 'refresh_tokens', ARRAY[
     'id', 'token_hash', 'user_id', 'session_id', 'parent', 'revoked', 'created_at', 'updated_at'],

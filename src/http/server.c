@@ -50,7 +50,7 @@ static unsigned long request_id_prefix;
 
 static const char cors_expose[] =
     "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
-    "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition";
+    "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition, X-Total-Count, Link";
 static const char cors_allow_headers[] =
     "apikey, authorization, x-client-info, content-type, content-profile, accept-profile, prefer, "
     "range, x-upsert, x-supabase-api-version, cache-control, x-request-id";
@@ -347,6 +347,7 @@ struct sb_server *sb_server_start(const struct sb_config *config)
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {

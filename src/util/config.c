@@ -88,9 +88,56 @@ static const char *load_jwt_secret(const char *data_dir, char *storage)
     return secret;
 }
 
+static int env_bool(const char *name, bool fallback, bool *out)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        *out = fallback;
+    else if (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else {
+        fprintf(stderr, "studybase: %s=%s is not true or false\n", name, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The auth service's settings (SB_MAILER_*, SB_SMTP_*, SB_RATE_LIMIT_*, ...). */
+static int load_auth_settings(struct sb_config *c)
+{
+    long min_len, reuse, otp_exp, frequency, smtp_port, rl_token, rl_verify, rl_email;
+    if (env_bool("SB_MAILER_AUTOCONFIRM", true, &c->mailer_autoconfirm) ||
+        env_bool("SB_DISABLE_SIGNUP", false, &c->disable_signup) ||
+        env_int("SB_PASSWORD_MIN_LENGTH", 6, 1, 72, &min_len) ||
+        env_int("SB_REFRESH_TOKEN_REUSE_INTERVAL", 10, 0, 3600, &reuse) ||
+        env_int("SB_MAILER_OTP_EXP", 86400, 60, 604800, &otp_exp) ||
+        env_int("SB_MAILER_MAX_FREQUENCY", 60, 0, 86400, &frequency) ||
+        env_int("SB_SMTP_PORT", 587, 1, 65535, &smtp_port) ||
+        env_int("SB_RATE_LIMIT_TOKEN", 150, 1, 100000000, &rl_token) ||
+        env_int("SB_RATE_LIMIT_VERIFY", 30, 1, 100000000, &rl_verify) ||
+        env_int("SB_RATE_LIMIT_EMAIL", 30, 1, 100000000, &rl_email))
+        return -1;
+    c->password_min_length = (int)min_len;
+    c->refresh_reuse_interval_s = (int)reuse;
+    c->mailer_otp_exp = (int)otp_exp;
+    c->mailer_max_frequency_s = (int)frequency;
+    c->smtp_port = (int)smtp_port;
+    c->rate_limit_token = (int)rl_token;
+    c->rate_limit_verify = (int)rl_verify;
+    c->rate_limit_email = (int)rl_email;
+    c->api_external_url = env_or("SB_API_EXTERNAL_URL", NULL);
+    c->smtp_host = env_or("SB_SMTP_HOST", NULL);
+    c->smtp_user = env_or("SB_SMTP_USER", NULL);
+    c->smtp_pass = env_or("SB_SMTP_PASS", NULL);
+    c->smtp_sender = env_or("SB_SMTP_SENDER", "noreply@studybase.local");
+    return 0;
+}
+
 int sb_config_load(struct sb_config *c)
 {
-    long port, threads, exp, max_body, timeout, request_timeout, max_file;
+    long port, threads, exp, max_body, timeout, request_timeout, max_file, per_ip;
     memset(c, 0, sizeof *c);
     c->database_url = env_or("DATABASE_URL", NULL);
     c->host = env_or("SB_HOST", "127.0.0.1");
@@ -102,7 +149,8 @@ int sb_config_load(struct sb_config *c)
         env_int("SB_MAX_BODY_BYTES", 1048576, 1024, 1L << 30, &max_body) ||
         env_int("SB_STATEMENT_TIMEOUT_MS", 8000, 0, 3600000, &timeout) ||
         env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout) ||
-        env_int("SB_STORAGE_MAX_FILE_BYTES", 52428800, 1, 1L << 40, &max_file))
+        env_int("SB_STORAGE_MAX_FILE_BYTES", 52428800, 1, 1L << 40, &max_file) ||
+        env_int("SB_MAX_CONNECTIONS_PER_IP", 100, 1, 1000, &per_ip))
         return -1;
     c->port = (int)port;
     c->threads = (int)threads;
@@ -113,6 +161,9 @@ int sb_config_load(struct sb_config *c)
     c->storage_max_file_bytes = max_file;
     snprintf(c->storage_dir_storage, sizeof c->storage_dir_storage, "%s/storage", c->data_dir);
     c->storage_dir = env_or("SB_STORAGE_DIR", c->storage_dir_storage);
+    c->max_connections_per_ip = (int)per_ip;
+    if (load_auth_settings(c))
+        return -1;
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);
     return c->jwt_secret ? 0 : -1;
 }

@@ -25,6 +25,25 @@ struct sb_config {
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
     const char *storage_dir;      /* SB_STORAGE_DIR, data_dir/storage: stored files (uploads) */
     long storage_max_file_bytes;  /* SB_STORAGE_MAX_FILE_BYTES, 52428800: largest upload (any bucket) */
+    int max_connections_per_ip;   /* SB_MAX_CONNECTIONS_PER_IP, 100: open connections one client address may hold */
+
+    /* Auth (/auth/v1) */
+    bool mailer_autoconfirm;      /* SB_MAILER_AUTOCONFIRM, true: sign-ups are confirmed at once */
+    bool disable_signup;          /* SB_DISABLE_SIGNUP, false: refuse new users on /signup */
+    int password_min_length;      /* SB_PASSWORD_MIN_LENGTH, 6 */
+    int refresh_reuse_interval_s; /* SB_REFRESH_TOKEN_REUSE_INTERVAL, 10: a rotated token still works this long */
+    int mailer_otp_exp;           /* SB_MAILER_OTP_EXP, 86400: seconds a mailed link stays valid */
+    int mailer_max_frequency_s;   /* SB_MAILER_MAX_FREQUENCY, 60: seconds between two mails of a kind to one user */
+    const char *api_external_url; /* SB_API_EXTERNAL_URL, none: base of mailed links (else from Host) */
+    const char *smtp_host;        /* SB_SMTP_HOST, none: mail cannot be sent */
+    int smtp_port;                /* SB_SMTP_PORT, 587 */
+    const char *smtp_user;        /* SB_SMTP_USER, none */
+    const char *smtp_pass;        /* SB_SMTP_PASS, none */
+    const char *smtp_sender;      /* SB_SMTP_SENDER, noreply@studybase.local: the From address */
+    int rate_limit_token;         /* SB_RATE_LIMIT_TOKEN, 150: /token calls per IP per 5 minutes */
+    int rate_limit_verify;        /* SB_RATE_LIMIT_VERIFY, 30: signup/recover/verify per IP per 5 minutes */
+    int rate_limit_email;         /* SB_RATE_LIMIT_EMAIL, 30: signup/sign-in/recover/verify per address per 5 minutes */
+
     char secret_storage[256];     /* holds a secret read from data_dir */
     char storage_dir_storage[4096]; /* holds the default storage_dir */
 };

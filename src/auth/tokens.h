@@ -1,0 +1,35 @@
+/*
+ * tokens: the secrets the auth service hands out.
+ *   - access tokens: HS256 JWTs whose claims come from the database (auth.sb_claims) plus
+ *     iat and exp from this server's clock;
+ *   - refresh tokens: random strings, stored only as their SHA-256 hex;
+ *   - mailed one-time codes: six digits, stored as GoTrue's token hash (hex SHA-224 of
+ *     email + code), which is also what the mailed link carries.
+ * Everything returned is owned by the arena.
+ */
+#ifndef SB_AUTH_TOKENS_H
+#define SB_AUTH_TOKENS_H
+
+#include "util/arena.h"
+
+#define SB_REFRESH_TOKEN_LEN 32
+
+/* Signs claims_json (a JSON object without iat/exp/iss) valid for lifetime_s seconds from now,
+ * with iss = issuer unless it is NULL; *expires_at receives exp. NULL if claims_json is not an
+ * object. */
+char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const char *issuer, const char *claims_json,
+                             int lifetime_s, long long *expires_at);
+
+/* A new refresh token: SB_REFRESH_TOKEN_LEN characters of [a-z0-9]. */
+char *sb_tokens_new_refresh_token(struct sb_arena *arena);
+
+/* The stored form of a refresh token (hex SHA-256). */
+char *sb_tokens_refresh_hash(struct sb_arena *arena, const char *token);
+
+/* A new six-digit one-time code. */
+char *sb_tokens_new_otp(struct sb_arena *arena);
+
+/* hex SHA-224 of email followed by otp: the stored and mailed form of a one-time code. */
+char *sb_tokens_otp_hash(struct sb_arena *arena, const char *email, const char *otp);
+
+#endif

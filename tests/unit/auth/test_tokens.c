@@ -1,0 +1,111 @@
+/* auth/tokens: access tokens from database claims, refresh tokens, mailed codes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/jwt.h"
+#include "auth/tokens.h"
+
+static const char secret[] = "a-test-secret-of-at-least-32-characters!!";
+
+static void an_access_token_gets_iat_and_exp_and_keeps_the_claims(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    long long expires_at;
+    char *token = sb_tokens_access_token(a, secret, NULL, "{\"sub\": \"u1\", \"role\": \"authenticated\"}", 3600,
+                                         &expires_at);
+    struct sb_jwt_claims c;
+    assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
+    assert_string_equal(c.sub, "u1");
+    assert_int_equal(c.exp - c.iat, 3600);
+    assert_int_equal(c.exp, expires_at);
+    assert_true(c.iat <= (long long)time(NULL) && c.iat >= (long long)time(NULL) - 5);
+    sb_arena_free(a);
+}
+
+static void an_empty_claims_object_still_makes_a_valid_token(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    long long expires_at;
+    char *token = sb_tokens_access_token(a, secret, NULL, "{}", 60, &expires_at);
+    struct sb_jwt_claims c;
+    assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
+    assert_int_equal(c.exp, expires_at);
+    sb_arena_free(a);
+}
+
+static void the_issuer_is_added_as_iss(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    long long expires_at;
+    char *token = sb_tokens_access_token(a, secret, "http://h/auth/v1", "{\"sub\":\"u1\"}", 60, &expires_at);
+    struct sb_jwt_claims c;
+    assert_int_equal(sb_jwt_verify(a, secret, token, "authenticated", &c), SB_JWT_OK);
+    assert_non_null(strstr(c.json, "\"iss\":\"http://h/auth/v1\""));
+    assert_non_null(strstr(c.json, "\"sub\":\"u1\""));
+    sb_arena_free(a);
+}
+
+static void claims_that_are_not_an_object_make_no_token(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    long long expires_at;
+    assert_null(sb_tokens_access_token(a, secret, NULL, "[1]", 60, &expires_at));
+    assert_null(sb_tokens_access_token(a, secret, NULL, "", 60, &expires_at));
+    sb_arena_free(a);
+}
+
+static void refresh_tokens_are_32_lowercase_letters_or_digits_and_differ(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    char *t1 = sb_tokens_new_refresh_token(a), *t2 = sb_tokens_new_refresh_token(a);
+    assert_int_equal(strlen(t1), SB_REFRESH_TOKEN_LEN);
+    assert_int_equal(strspn(t1, "abcdefghijklmnopqrstuvwxyz0123456789"), SB_REFRESH_TOKEN_LEN);
+    assert_string_not_equal(t1, t2);
+    sb_arena_free(a);
+}
+
+static void a_refresh_token_is_stored_as_its_sha256(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    /* SHA-256("abc"), FIPS 180-2 */
+    assert_string_equal(sb_tokens_refresh_hash(a, "abc"),
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sb_arena_free(a);
+}
+
+static void a_code_is_six_digits(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    char *otp = sb_tokens_new_otp(a);
+    assert_int_equal(strlen(otp), 6);
+    assert_int_equal(strspn(otp, "0123456789"), 6);
+    sb_arena_free(a);
+}
+
+static void a_code_is_stored_as_sha224_of_email_then_code(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    /* SHA-224("abc"), FIPS 180-2: "ab" + "c" */
+    assert_string_equal(sb_tokens_otp_hash(a, "ab", "c"), "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7");
+    sb_arena_free(a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_access_token_gets_iat_and_exp_and_keeps_the_claims),
+        cmocka_unit_test(an_empty_claims_object_still_makes_a_valid_token),
+        cmocka_unit_test(the_issuer_is_added_as_iss),
+        cmocka_unit_test(claims_that_are_not_an_object_make_no_token),
+        cmocka_unit_test(refresh_tokens_are_32_lowercase_letters_or_digits_and_differ),
+        cmocka_unit_test(a_refresh_token_is_stored_as_its_sha256),
+        cmocka_unit_test(a_code_is_six_digits),
+        cmocka_unit_test(a_code_is_stored_as_sha224_of_email_then_code),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
