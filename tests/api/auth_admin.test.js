@@ -184,9 +184,9 @@ describe('one user', () => {
          INSERT INTO personalized (id, prefs) VALUES (:'id', '{}');
          INSERT INTO courses (user_id, name) VALUES (:'id', 'Algebra') RETURNING id;`, { id: student.id });
     sql(`INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-           VALUES (:'course', 'notes', 'a/b.pdf', 'application/pdf', 10);
+           VALUES (:'course', 'notes', :'id' || '/' || :'course' || '/b.pdf', 'application/pdf', 10);
          INSERT INTO chat_history (course_id, history)
-           VALUES (:'course', ARRAY['{"role":"user","content":"hi"}'::jsonb]);`, { course });
+           VALUES (:'course', ARRAY['{"role":"user","content":"hi"}'::jsonb]);`, { id: student.id, course });
     const count = () => sql(`SELECT (SELECT count(*) FROM academic WHERE id = :'id')
                                + (SELECT count(*) FROM personalized WHERE id = :'id')
                                + (SELECT count(*) FROM courses WHERE user_id = :'id')

@@ -25,9 +25,9 @@ before(async () => {
   ]).select();
   for (const c of courses) ids[c.name] = c.id;
   await db.from('materials').insert([
-    { course_id: ids.Biology, name: 'cells.pdf', file_path: 'b/cells.pdf', file_type: 'application/pdf', file_size: 300 },
-    { course_id: ids.Biology, name: 'plants.png', file_path: 'b/plants.png', file_type: 'image/png', file_size: 100 },
-    { course_id: ids.Chemistry, name: 'atoms.pdf', file_path: 'c/atoms.pdf', file_type: 'application/pdf', file_size: 200 },
+    { course_id: ids.Biology, name: 'cells.pdf', file_path: `${student.id}/${ids.Biology}/cells.pdf`, file_type: 'application/pdf', file_size: 300 },
+    { course_id: ids.Biology, name: 'plants.png', file_path: `${student.id}/${ids.Biology}/plants.png`, file_type: 'image/png', file_size: 100 },
+    { course_id: ids.Chemistry, name: 'atoms.pdf', file_path: `${student.id}/${ids.Chemistry}/atoms.pdf`, file_type: 'application/pdf', file_size: 200 },
   ]);
   await db.from('chat_history').insert([
     { course_id: ids.Biology, history: [{ role: 'user', content: 'Why are leaves green?' }] },

@@ -30,7 +30,7 @@ function raw(path, init = {}) {
 }
 
 function material(name, extra = {}) {
-  return { course_id: courseId, name, file_path: `p/${name}`, file_type: 'application/pdf', file_size: 1, ...extra };
+  return { course_id: courseId, name, file_path: `${student.id}/${courseId}/${name}`, file_type: 'application/pdf', file_size: 1, ...extra };
 }
 
 // ---- inserts -------------------------------------------------------------------------------------
