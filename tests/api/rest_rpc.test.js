@@ -88,6 +88,14 @@ test('GET on a function that writes is refused with 405 and writes nothing', asy
   assert.deepEqual(data.history, []);
 });
 
+test('head: true on a function gives its count without rows', async () => {
+  const { data, count, error } = await db.rpc('match_chat_history',
+    { query_embedding: JSON.stringify(vec(0)), match_threshold: 0, match_count: 10 }, { head: true, count: 'exact' });
+  assert.equal(error, null);
+  assert.equal(data, null);
+  assert.equal(count, 3);
+});
+
 test('an unknown function is 404 PGRST202', async () => {
   const { status, error } = await db.rpc('no_such_function', { a: 1 });
   assert.equal(status, 404);
