@@ -509,6 +509,18 @@ static bool has_arg(const struct sb_cache_function *f, const char *name)
 
 /* The function named name whose arguments fit the given names (every given name is an
  * argument, every argument without a default is given). */
+/* A function of one unnamed json/jsonb argument, which takes a POST body whole. */
+static const struct sb_cache_function *whole_body_function(const struct sb_schema_cache *cache, const char *name)
+{
+    for (int i = 0; i < cache->function_count; i++) {
+        const struct sb_cache_function *f = &cache->functions[i];
+        if (strcmp(f->name, name) == 0 && f->arg_count == 1 && f->args[0].name[0] == '\0' &&
+            (strcmp(f->args[0].type, "json") == 0 || strcmp(f->args[0].type, "jsonb") == 0))
+            return f;
+    }
+    return NULL;
+}
+
 static const struct sb_cache_function *choose_function(struct call *c, const char *name, const struct rpc_args *a)
 {
     const struct sb_cache_function *chosen = NULL;
@@ -653,11 +665,17 @@ static void serve_rpc(struct call *c, const char *name)
     json_t *body = NULL;
     if (is_read(req) ? !collect_get_args(c, name, &a) : !(body = collect_post_args(c, &a)))
         return answer_error(c);
-    const struct sb_cache_function *f = choose_function(c, name, &a);
+    const struct sb_cache_function *whole = body ? whole_body_function(c->cache, name) : NULL;
+    const struct sb_cache_function *f = whole ? whole : choose_function(c, name, &a);
     if (!f)
         return answer_error(c);
     struct sb_rest_rpc_arg *args = sb_arena_alloc(req->arena, sizeof *args * (size_t)(a.count + 1));
-    for (int i = 0; i < a.count; i++) {
+    if (whole) {
+        args[0].name = "";
+        args[0].value = req->body_len ? req->body : "{}";
+        a.count = 1;
+    }
+    for (int i = 0; !whole && i < a.count; i++) {
         args[i].name = a.names[i];
         args[i].value = body ? arg_text(req->arena, json_object_get(body, a.names[i]), arg_type(f, a.names[i]))
                              : a.values[i];

@@ -273,8 +273,10 @@ static void call_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_
                 a = &fn->args[j];
         if (i)
             sb_buf_append(b, ", ");
-        sb_plan_ident(b, a->name);
-        sb_buf_append(b, " := ");
+        if (a->name[0]) {                /* named notation; an unnamed argument goes by position */
+            sb_plan_ident(b, a->name);
+            sb_buf_append(b, " := ");
+        }
         sb_plan_param(g, b, args[i].value);
         sb_buf_printf(b, "::%s", a->type);
     }

@@ -167,3 +167,18 @@ test('SB_STATEMENT_TIMEOUT_MS cancels a statement that runs longer (500 57014)',
     sql('DROP FUNCTION bench_sleep(float)');
   }
 });
+
+test('a function of one unnamed json argument receives the whole body', async () => {
+  sql(`CREATE OR REPLACE FUNCTION echo_keys(json) RETURNS text[] LANGUAGE sql
+       AS 'SELECT array(SELECT json_object_keys($1) ORDER BY 1)'`);
+  const other = await startServer();
+  try {
+    const caller = await createStudent(other);
+    const { data, error } = await caller.client.rpc('echo_keys', { b: 1, a: [2] });
+    assert.equal(error, null);
+    assert.deepEqual(data, ['a', 'b']);
+  } finally {
+    await other.stop();
+    sql('DROP FUNCTION echo_keys(json)');
+  }
+});
