@@ -206,12 +206,71 @@ static bool unknown_relation(struct call *c, const char *name)
                         sb_arena_printf(c->req->arena, "relation \"public.%s\" does not exist", name), NULL, NULL);
 }
 
+#define ESTIMATE_EXACT_UP_TO 1000   /* count=estimated counts exactly below this (Supabase's db-max-rows) */
+
+/* The planner's estimate from an EXPLAIN (FORMAT JSON) result, or -1. */
+static long long plan_rows(const struct sb_db_result *res)
+{
+    if (!res->rows || PQntuples(res->rows) < 1)
+        return -1;
+    json_t *plan = json_loads(PQgetvalue(res->rows, 0, 0), 0, NULL);
+    json_t *rows = json_object_get(json_object_get(json_array_get(plan, 0), "Plan"), "Plan Rows");
+    long long n = json_is_number(rows) ? (long long)json_number_value(rows) : -1;
+    json_decref(plan);
+    return n;
+}
+
+/* count=planned|estimated: EXPLAIN the count, then read, in one transaction. planned gives the
+ * estimate; estimated counts exactly when the estimate is small. */
+static bool read_with_estimate(struct call *c, const struct sb_cache_table *t, struct sb_rest_outcome *o)
+{
+    struct sb_arena *arena = c->req->arena;
+    struct sb_rest_sql explain, sql;
+    struct sb_db_result res;
+    memset(&res, 0, sizeof res);
+    if (!sb_rest_sql_planned_count(arena, c->cache, t, &c->query, &explain, &c->err))
+        return false;
+    enum sb_db_status st = sb_db_begin(arena, &c->identity, &res);
+    if (st == SB_DB_OK)
+        st = sb_db_query(arena, explain.text, explain.nparams, explain.params, &res);
+    long long planned = st == SB_DB_OK ? plan_rows(&res) : -1;
+    bool exact = c->prefs.count == SB_COUNT_ESTIMATED && planned <= ESTIMATE_EXACT_UP_TO;
+    if (st == SB_DB_OK && !sb_rest_sql_read(arena, c->cache, t, &c->query, exact, &sql, &c->err)) {
+        sb_db_rollback();
+        return false;
+    }
+    if (st == SB_DB_OK)
+        st = sb_db_query(arena, sql.text, sql.nparams, sql.params, &res);
+    if (st == SB_DB_OK && !read_outcome(&res, o))
+        st = SB_DB_ERROR;
+    if (st != SB_DB_OK) {
+        sb_db_rollback();
+        return res.sqlstate || st == SB_DB_UNAVAILABLE
+                   ? db_failed(c, st, &res)
+                   : sb_rest_fail(&c->err, 500, "PGRST000", "unexpected result shape", NULL, NULL);
+    }
+    st = sb_db_commit(arena, &res);
+    if (st != SB_DB_OK)
+        return db_failed(c, st, &res);
+    if (!exact)
+        o->total = planned;
+    return true;
+}
+
+static bool read_rows(struct call *c, const struct sb_cache_table *t, struct sb_rest_outcome *o)
+{
+    if (c->prefs.count == SB_COUNT_PLANNED || c->prefs.count == SB_COUNT_ESTIMATED)
+        return read_with_estimate(c, t, o);
+    struct sb_rest_sql sql;
+    return sb_rest_sql_read(c->req->arena, c->cache, t, &c->query, wants_total(c), &sql, &c->err) &&
+           run(c, &sql, o);
+}
+
 static void table_read(struct call *c, const struct sb_cache_table *t)
 {
     apply_range_header(c);
-    struct sb_rest_sql sql;
     struct sb_rest_outcome o;
-    if (!sb_rest_sql_read(c->req->arena, c->cache, t, &c->query, wants_total(c), &sql, &c->err) || !run(c, &sql, &o))
+    if (!read_rows(c, t, &o))
         return answer_error(c);
     long offset = c->query.scopes[0].offset;
     if (o.total >= 0 && offset > 0 && offset >= o.total && o.count == 0) {
@@ -509,6 +568,18 @@ static bool has_arg(const struct sb_cache_function *f, const char *name)
 
 /* The function named name whose arguments fit the given names (every given name is an
  * argument, every argument without a default is given). */
+/* A function of one unnamed json/jsonb argument, which takes a POST body whole. */
+static const struct sb_cache_function *whole_body_function(const struct sb_schema_cache *cache, const char *name)
+{
+    for (int i = 0; i < cache->function_count; i++) {
+        const struct sb_cache_function *f = &cache->functions[i];
+        if (strcmp(f->name, name) == 0 && f->arg_count == 1 && f->args[0].name[0] == '\0' &&
+            (strcmp(f->args[0].type, "json") == 0 || strcmp(f->args[0].type, "jsonb") == 0))
+            return f;
+    }
+    return NULL;
+}
+
 static const struct sb_cache_function *choose_function(struct call *c, const char *name, const struct rpc_args *a)
 {
     const struct sb_cache_function *chosen = NULL;
@@ -653,11 +724,17 @@ static void serve_rpc(struct call *c, const char *name)
     json_t *body = NULL;
     if (is_read(req) ? !collect_get_args(c, name, &a) : !(body = collect_post_args(c, &a)))
         return answer_error(c);
-    const struct sb_cache_function *f = choose_function(c, name, &a);
+    const struct sb_cache_function *whole = body ? whole_body_function(c->cache, name) : NULL;
+    const struct sb_cache_function *f = whole ? whole : choose_function(c, name, &a);
     if (!f)
         return answer_error(c);
     struct sb_rest_rpc_arg *args = sb_arena_alloc(req->arena, sizeof *args * (size_t)(a.count + 1));
-    for (int i = 0; i < a.count; i++) {
+    if (whole) {
+        args[0].name = "";
+        args[0].value = req->body_len ? req->body : "{}";
+        a.count = 1;
+    }
+    for (int i = 0; !whole && i < a.count; i++) {
         args[i].name = a.names[i];
         args[i].value = body ? arg_text(req->arena, json_object_get(body, a.names[i]), arg_type(f, a.names[i]))
                              : a.values[i];

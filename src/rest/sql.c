@@ -82,6 +82,23 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
     return true;
 }
 
+bool sb_rest_sql_planned_count(struct sb_arena *arena, const struct sb_schema_cache *cache,
+                               const struct sb_cache_table *table, const struct sb_rest_query *q,
+                               struct sb_rest_sql *out, struct sb_rest_error *err)
+{
+    struct sb_plan g;
+    sb_plan_init(&g, arena, cache, q, err);
+    struct sb_buf b, where;
+    sb_buf_init(&b, arena);
+    sb_buf_init(&where, arena);
+    if (!sb_plan_where(&g, &where, table, 0, &q->select, ""))
+        return false;
+    sb_buf_printf(&b, "EXPLAIN (FORMAT JSON) SELECT 1 FROM %s AS pgrst_0%s%s", table_from(&g, table),
+                  where.len ? " WHERE " : "", where.data);
+    finish(&g, &b, out);
+    return true;
+}
+
 static bool check_columns(struct sb_plan *g, const struct sb_cache_table *t, const struct sb_rest_write *w)
 {
     for (int i = 0; i < w->column_count; i++)
@@ -273,8 +290,10 @@ static void call_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_
                 a = &fn->args[j];
         if (i)
             sb_buf_append(b, ", ");
-        sb_plan_ident(b, a->name);
-        sb_buf_append(b, " := ");
+        if (a->name[0]) {                /* named notation; an unnamed argument goes by position */
+            sb_plan_ident(b, a->name);
+            sb_buf_append(b, " := ");
+        }
         sb_plan_param(g, b, args[i].value);
         sb_buf_printf(b, "::%s", a->type);
     }

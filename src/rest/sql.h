@@ -45,6 +45,12 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
                       const struct sb_rest_query *q, bool want_total, struct sb_rest_sql *out,
                       struct sb_rest_error *err);
 
+/* EXPLAIN (FORMAT JSON) of counting the rows a read matches (for count=planned|estimated):
+ * one row, the plan as JSON, whose top "Plan Rows" is the planner's estimate. */
+bool sb_rest_sql_planned_count(struct sb_arena *arena, const struct sb_schema_cache *cache,
+                               const struct sb_cache_table *table, const struct sb_rest_query *q,
+                               struct sb_rest_sql *out, struct sb_rest_error *err);
+
 bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
                         const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err);

@@ -236,6 +236,19 @@ test('an Accept the API cannot produce is 406 PGRST107', async () => {
   assert.equal((await res.json()).code, 'PGRST107');
 });
 
+test('count=planned gives the planner\'s estimate', async () => {
+  const { data, count, error } = await db.from('materials').select('name', { count: 'planned' });
+  assert.equal(error, null);
+  assert.equal(data.length, 3);
+  assert.ok(Number.isInteger(count) && count >= 0, `count ${count}`);
+});
+
+test('count=estimated counts exactly when the estimate is small', async () => {
+  const { count, error } = await db.from('materials').select('name', { count: 'estimated' }).eq('file_type', 'application/pdf');
+  assert.equal(error, null);
+  assert.equal(count, 2);
+});
+
 test('head: true with a count returns only the count', async () => {
   const { data, count, error } = await db.from('courses').select('*', { count: 'exact', head: true });
   assert.equal(error, null);

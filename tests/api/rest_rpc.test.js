@@ -88,6 +88,14 @@ test('GET on a function that writes is refused with 405 and writes nothing', asy
   assert.deepEqual(data.history, []);
 });
 
+test('head: true on a function gives its count without rows', async () => {
+  const { data, count, error } = await db.rpc('match_chat_history',
+    { query_embedding: JSON.stringify(vec(0)), match_threshold: 0, match_count: 10 }, { head: true, count: 'exact' });
+  assert.equal(error, null);
+  assert.equal(data, null);
+  assert.equal(count, 3);
+});
+
 test('an unknown function is 404 PGRST202', async () => {
   const { status, error } = await db.rpc('no_such_function', { a: 1 });
   assert.equal(status, 404);
@@ -157,5 +165,20 @@ test('SB_STATEMENT_TIMEOUT_MS cancels a statement that runs longer (500 57014)',
   } finally {
     await slow.stop();
     sql('DROP FUNCTION bench_sleep(float)');
+  }
+});
+
+test('a function of one unnamed json argument receives the whole body', async () => {
+  sql(`CREATE OR REPLACE FUNCTION echo_keys(json) RETURNS text[] LANGUAGE sql
+       AS 'SELECT array(SELECT json_object_keys($1) ORDER BY 1)'`);
+  const other = await startServer();
+  try {
+    const caller = await createStudent(other);
+    const { data, error } = await caller.client.rpc('echo_keys', { b: 1, a: [2] });
+    assert.equal(error, null);
+    assert.deepEqual(data, ['a', 'b']);
+  } finally {
+    await other.stop();
+    sql('DROP FUNCTION echo_keys(json)');
   }
 });

@@ -110,6 +110,28 @@ test('a singular insert of two rows is refused with 406 and rolled back', async 
   assert.deepEqual(data, []);
 });
 
+test('handling=strict refuses a preference it does not know (400 PGRST122)', async () => {
+  const res = await raw('materials', { method: 'POST', headers: { Prefer: 'handling=strict, return=teleport' },
+    body: JSON.stringify(material('strict.pdf')) });
+  assert.equal(res.status, 400);
+  assert.equal((await res.json()).code, 'PGRST122');
+  const { data } = await db.from('materials').select('id').eq('name', 'strict.pdf');
+  assert.deepEqual(data, []);
+});
+
+test('without handling=strict an unknown preference is ignored', async () => {
+  const res = await raw('materials', { method: 'POST', headers: { Prefer: 'return=teleport' },
+    body: JSON.stringify(material('lenient.pdf')) });
+  assert.equal(res.status, 201);
+});
+
+test('a Content-Profile other than public is 406 PGRST106', async () => {
+  const res = await raw('materials', { method: 'POST', headers: { 'Content-Profile': 'auth' },
+    body: JSON.stringify(material('profile.pdf')) });
+  assert.equal(res.status, 406);
+  assert.equal((await res.json()).code, 'PGRST106');
+});
+
 // ---- upserts ------------------------------------------------------------------------------------
 
 test('upsert merges into an existing row on its primary key', async () => {
