@@ -316,6 +316,46 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     atomic_fetch_sub(&requests_in_flight, 1);
 }
 
+/* ---- percent-decoding ------------------------------------------------------------------ */
+
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX in place (the path and query values), like MHD_http_unescape, except that %00
+ * becomes the invalid UTF-8 pair C0 80 instead of a NUL: a NUL would silently cut the C
+ * string there ("a.pdf%00.png" read as "a.pdf"); C0 80 is refused wherever text is checked
+ * (storage keys, PostgreSQL text). Never longer than its input. */
+static size_t unescape_without_nul(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *out = s;
+    for (const char *in = s; *in;) {
+        int hi = in[0] == '%' ? hex_value(in[1]) : -1;
+        int lo = hi >= 0 ? hex_value(in[2]) : -1;
+        if (lo < 0) {
+            *out++ = *in++;
+            continue;
+        }
+        int byte = hi * 16 + lo;
+        if (byte == 0) {
+            *out++ = (char)0xc0;
+            *out++ = (char)0x80;
+        } else {
+            *out++ = (char)byte;
+        }
+        in += 3;
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 /* ---- built-in routes ------------------------------------------------------------------ */
 
 static void handle_health(struct sb_request *req)
@@ -349,6 +389,7 @@ struct sb_server *sb_server_start(const struct sb_config *config)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_without_nul, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {
         fprintf(stderr, "studybase: cannot listen on %s:%d (is the port in use?)\n", config->host, config->port);

@@ -61,6 +61,13 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
         return;
     if (PQntuples(r.rows) == 0 || PQgetisnull(r.rows, 0, 0))
         return not_found(req);
+    const char *etag = PQgetvalue(r.rows, 0, 3);
+    const char *if_none_match = sb_request_header(req, "If-None-Match");
+    if (*etag && if_none_match && strcmp(if_none_match, etag) == 0) {
+        sb_response_header(req, "ETag", etag); /* the client's copy is current */
+        sb_respond(req, 304, NULL, "", 0);
+        return;
+    }
     uint64_t size = 0;
     int fd = backend->open_read(backend, PQgetvalue(r.rows, 0, 0), &size);
     if (fd < 0)

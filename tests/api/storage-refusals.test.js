@@ -160,6 +160,7 @@ for (const [what, encoded] of [
   ['a ".." segment', '..%2F..%2Fescape.pdf'],
   ['a "." segment', '.%2Fx.pdf'],
   ['a backslash', '..%5C..%5Cescape.pdf'],
+  ['a NUL character', 'real.pdf%00.png'],
   ['a control character', 'bad%01name.pdf'],
   ['a DEL character', 'bad%7Fname.pdf'],
   ['an empty segment', 'a%2F%2Fb.pdf'],

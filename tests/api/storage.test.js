@@ -86,6 +86,18 @@ test('user metadata given at upload comes back from info()', async () => {
   assert.deepEqual(data.metadata, { chapter: 3, topic: 'Übung' });
 });
 
+test('a download whose ETag the client already holds is answered 304 without the bytes', async () => {
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, FILES.pdf, 'application/pdf');
+  const url = `${server.url}/storage/v1/object/materials/${name}`;
+  const headers = { apikey: server.anonKey, Authorization: `Bearer ${alice.token}` };
+  const etag = (await fetch(url, { headers })).headers.get('etag');
+  const again = await fetch(url, { headers: { ...headers, 'If-None-Match': etag } });
+  assert.equal(again.status, 304);
+  const other = await fetch(url, { headers: { ...headers, 'If-None-Match': '"something-else"' } });
+  assert.equal(other.status, 200);
+});
+
 test('a name in any script is kept, normalised to NFC', async () => {
   const decomposed = inCourse(`U\u0308bung ${counter++}.pdf`); // U + combining diaeresis
   await upload(alice, decomposed, FILES.pdf, 'application/pdf');
