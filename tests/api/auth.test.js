@@ -216,6 +216,14 @@ describe('the signed-in user', () => {
     assert.equal(error.code, 'bad_jwt');
   });
 
+  test('a signed token whose sub is not a uuid is user_not_found, not a server error', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign({ sub: '-'.repeat(36), role: 'authenticated', aud: 'authenticated', iat: now, exp: now + 600 });
+    const { error } = await clientFor(server).auth.getUser(token);
+    assert.equal(error.status, 403);
+    assert.equal(error.code, 'user_not_found');
+  });
+
   test('the anon key is not a user: bad_jwt', async () => {
     const { error } = await clientFor(server).auth.getUser(server.anonKey);
     assert.equal(error.status, 403);
