@@ -30,6 +30,7 @@ static const struct endpoint endpoints[] = {
     { "PUT", "/user", true, sb_auth_handle_put_user },
     { "POST", "/logout", true, sb_auth_handle_logout },
     { "GET", "/settings", true, sb_auth_handle_settings },
+    { "GET", "/health", true, sb_auth_handle_health },
     { "POST", "/recover", true, sb_auth_handle_recover },
     { "GET", "/verify", false, sb_auth_handle_verify_get },
     { "POST", "/verify", true, sb_auth_handle_verify_post },

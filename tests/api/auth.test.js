@@ -424,6 +424,12 @@ describe('the wire', () => {
     assert.equal(body.disable_signup, false);
   });
 
+  test('GET /auth/v1/health answers as GoTrue\'s health check', async () => {
+    const res = await authFetch(server, '/health');
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).name, 'GoTrue');
+  });
+
   test('malformed JSON is bad_json', async () => {
     const res = await authFetch(server, '/signup', { method: 'POST', body: '{"email": ' });
     assert.equal(res.status, 400);
