@@ -309,13 +309,24 @@ describe('refresh tokens', () => {
     assert.equal(second.error, null);
   });
 
-  test('a rotated token presented again within the reuse interval still gets a session', async () => {
+  test('a rotated token presented again within the reuse interval gets the same new token (two tabs)', async () => {
     const { session } = await signedUp();
     const a = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
     const b = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
     assert.equal(a.error, null);
     assert.equal(b.error, null);
+    assert.equal(b.data.session.refresh_token, a.data.session.refresh_token);
     assert.equal(jwtPayload(b.data.session.access_token).session_id, jwtPayload(session.access_token).session_id);
+  });
+
+  test('once that new token was rotated too, the old one presented within the interval gets another', async () => {
+    const { session } = await signedUp();
+    const a = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
+    const a2 = await clientFor(server).auth.refreshSession({ refresh_token: a.data.session.refresh_token });
+    const b = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
+    assert.equal(b.error, null);
+    assert.notEqual(b.data.session.refresh_token, a.data.session.refresh_token);
+    assert.notEqual(b.data.session.refresh_token, a2.data.session.refresh_token);
   });
 
   test('an unknown refresh token is refresh_token_not_found', async () => {
