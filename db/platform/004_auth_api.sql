@@ -1,11 +1,14 @@
 -- What the auth service (/auth/v1, src/auth/) keeps in the database beyond 002_auth.sql: the
--- authentication methods of a session (the JWT's `amr`), and the functions that turn rows into
+-- authentication methods of a session (the JWT's `amr`), a rotated refresh token's child sealed
+-- with a key derived from the rotated token (so only its holder can get the child again within
+-- the reuse interval; the database still holds no usable token), and the functions that turn rows into
 -- the JSON GoTrue answers with and that start and refresh sessions atomically.
 --
 -- Everything here is for service_role only (the auth service runs its SQL as service_role);
 -- anon and authenticated cannot call these functions.
 
 ALTER TABLE auth.sessions ADD COLUMN amr jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE auth.refresh_tokens ADD COLUMN child_sealed text;
 CREATE INDEX users_created_at_idx ON auth.users (created_at DESC, id);
 
 -- A timestamp as GoTrue writes it: RFC 3339 in UTC with microseconds; NULL stays NULL.
@@ -97,50 +100,66 @@ END
 $$;
 
 -- Exchanges a refresh token (by hash) for a new one in the same session (rotation). outcome:
---   'ok'            the old token is revoked, p_new_hash is its child; user_json and claims set
+--   'ok'            the old token is revoked, p_new_hash is its child; user_json and claims set;
+--                   the old row keeps p_new_sealed (the new token sealed with a key only the
+--                   old token gives, made by the server) in child_sealed
+--   'current'       the token was revoked less than p_reuse_seconds ago and its child is still
+--                   the session's live token (two tabs refreshing at once): nothing changes,
+--                   child_sealed lets the server hand the same child out again
 --   'not_found'     no such token (never issued, or its session ended)
 --   'already_used'  the token was revoked more than p_reuse_seconds ago: the session is ended
 --   'user_banned'   the user is banned
--- A token revoked less than p_reuse_seconds ago (two tabs refreshing at once) still gets a
--- child: the server keeps only hashes, so it cannot hand out the sibling again.
-CREATE FUNCTION auth.sb_refresh(p_token_hash text, p_new_hash text, p_reuse_seconds int)
-RETURNS TABLE (outcome text, user_json jsonb, claims jsonb)
+-- A token revoked within the interval whose child was rotated in turn gets a new child.
+CREATE FUNCTION auth.sb_refresh(p_token_hash text, p_new_hash text, p_reuse_seconds int, p_new_sealed text)
+RETURNS TABLE (outcome text, user_json jsonb, claims jsonb, child_sealed text)
 LANGUAGE plpgsql
 AS $$
 DECLARE
     t auth.refresh_tokens;
     s auth.sessions;
     u auth.users;
+    live_child boolean;
 BEGIN
-    SELECT * INTO t FROM auth.refresh_tokens WHERE token_hash = p_token_hash FOR UPDATE;
+    SELECT * INTO t FROM auth.refresh_tokens r WHERE r.token_hash = p_token_hash FOR UPDATE;
     IF NOT FOUND OR t.session_id IS NULL THEN
-        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::jsonb;
+        RETURN QUERY SELECT 'not_found', NULL::jsonb, NULL::jsonb, NULL::text;
         RETURN;
     END IF;
     IF t.revoked AND t.updated_at <= now() - make_interval(secs => p_reuse_seconds) THEN
         DELETE FROM auth.sessions WHERE id = t.session_id;
-        RETURN QUERY SELECT 'already_used', NULL::jsonb, NULL::jsonb;
+        RETURN QUERY SELECT 'already_used', NULL::jsonb, NULL::jsonb, NULL::text;
         RETURN;
     END IF;
     SELECT * INTO u FROM auth.users WHERE id = t.user_id;
     IF u.banned_until IS NOT NULL AND u.banned_until > now() THEN
-        RETURN QUERY SELECT 'user_banned', NULL::jsonb, NULL::jsonb;
+        RETURN QUERY SELECT 'user_banned', NULL::jsonb, NULL::jsonb, NULL::text;
         RETURN;
     END IF;
-    UPDATE auth.refresh_tokens SET revoked = true, updated_at = now() WHERE id = t.id AND NOT revoked;
+    IF t.revoked AND t.child_sealed IS NOT NULL THEN
+        SELECT EXISTS (SELECT 1 FROM auth.refresh_tokens r
+                        WHERE r.parent = t.token_hash AND r.session_id = t.session_id AND NOT r.revoked)
+          INTO live_child;
+        IF live_child THEN
+            SELECT * INTO s FROM auth.sessions WHERE id = t.session_id;
+            RETURN QUERY SELECT 'current', auth.sb_user_json(u), auth.sb_claims(u, s), t.child_sealed;
+            RETURN;
+        END IF;
+    END IF;
+    UPDATE auth.refresh_tokens r SET revoked = true, updated_at = now(), child_sealed = p_new_sealed
+     WHERE r.id = t.id AND NOT r.revoked;
     INSERT INTO auth.refresh_tokens (token_hash, user_id, session_id, parent)
     VALUES (p_new_hash, t.user_id, t.session_id, t.token_hash);
     UPDATE auth.sessions SET refreshed_at = now(), updated_at = now() WHERE id = t.session_id
     RETURNING * INTO s;
-    RETURN QUERY SELECT 'ok', auth.sb_user_json(u), auth.sb_claims(u, s);
+    RETURN QUERY SELECT 'ok', auth.sb_user_json(u), auth.sb_claims(u, s), NULL::text;
 END
 $$;
 
 REVOKE ALL ON FUNCTION auth.sb_time(timestamptz), auth.sb_user_json(auth.users),
     auth.sb_merge_metadata(jsonb, jsonb),
     auth.sb_claims(auth.users, auth.sessions), auth.sb_start_session(uuid, text, text, text, text),
-    auth.sb_refresh(text, text, int) FROM PUBLIC;
+    auth.sb_refresh(text, text, int, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.sb_time(timestamptz), auth.sb_user_json(auth.users),
     auth.sb_merge_metadata(jsonb, jsonb),
     auth.sb_claims(auth.users, auth.sessions), auth.sb_start_session(uuid, text, text, text, text),
-    auth.sb_refresh(text, text, int) TO service_role;
+    auth.sb_refresh(text, text, int, text) TO service_role;

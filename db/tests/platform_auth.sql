@@ -21,8 +21,8 @@ SELECT columns_are('auth', 'sessions', ARRAY[
     'amr'], 'auth.sessions has its columns (amr from 004_auth_api.sql)');
 SELECT col_type_is('auth', 'sessions', 'ip', 'inet', 'auth.sessions.ip is inet');
 SELECT columns_are('auth', 'refresh_tokens', ARRAY[
-    'id', 'token_hash', 'user_id', 'session_id', 'parent', 'revoked', 'created_at', 'updated_at'],
-    'auth.refresh_tokens has its columns');
+    'id', 'token_hash', 'user_id', 'session_id', 'parent', 'revoked', 'created_at', 'updated_at',
+    'child_sealed'], 'auth.refresh_tokens has its columns (child_sealed from 004_auth_api.sql)');
 SELECT col_type_is('auth', 'refresh_tokens', 'id', 'bigint', 'auth.refresh_tokens.id is a bigint');
 
 -- users --------------------------------------------------------------------------------

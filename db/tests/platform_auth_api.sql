@@ -2,7 +2,7 @@
 -- starting and refreshing sessions (rotation, reuse interval, reuse detection).
 BEGIN;
 \ir lib/helpers.sql
-SELECT plan(24);
+SELECT plan(28);
 
 INSERT INTO auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data)
 VALUES ('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'authenticated', 'authenticated', 'a@example.com',
@@ -41,27 +41,35 @@ SELECT is((SELECT session_id FROM auth.refresh_tokens WHERE token_hash = 'hash-1
     'the first refresh token belongs to the session');
 SELECT isnt((SELECT last_sign_in_at FROM auth.users), NULL, 'starting a session sets last_sign_in_at');
 
-SELECT is(outcome, 'ok', 'a fresh refresh token refreshes') FROM auth.sb_refresh('hash-1', 'hash-2', 10);
+SELECT is(outcome, 'ok', 'a fresh refresh token refreshes') FROM auth.sb_refresh('hash-1', 'hash-2', 10, 'sealed-2');
 SELECT is((SELECT revoked FROM auth.refresh_tokens WHERE token_hash = 'hash-1'), true, 'the refreshed token is revoked');
 SELECT is((SELECT parent FROM auth.refresh_tokens WHERE token_hash = 'hash-2'), 'hash-1', 'its child names it as parent');
-SELECT is(outcome, 'ok', 'a revoked token presented again within the reuse interval still refreshes')
-FROM auth.sb_refresh('hash-1', 'hash-3', 10);
-SELECT is(outcome, 'not_found', 'an unknown token is not found') FROM auth.sb_refresh('nobody', 'hash-x', 10);
+SELECT is((SELECT child_sealed FROM auth.refresh_tokens WHERE token_hash = 'hash-1'), 'sealed-2',
+    'the refreshed token keeps its child sealed');
+SELECT results_eq($$SELECT outcome, child_sealed FROM auth.sb_refresh('hash-1', 'hash-3', 10, 'sealed-3')$$,
+    $$VALUES ('current', 'sealed-2')$$,
+    'a revoked token presented again within the interval while its child is live gives that child again');
+SELECT is((SELECT count(*) FROM auth.refresh_tokens WHERE token_hash = 'hash-3'), 0::bigint,
+    'and issues no new token');
+SELECT is(outcome, 'ok', 'the child rotates in turn') FROM auth.sb_refresh('hash-2', 'hash-3', 10, 'sealed-3');
+SELECT is(outcome, 'ok', 'a token revoked within the interval whose child was rotated gets a new child')
+FROM auth.sb_refresh('hash-1', 'hash-4', 10, 'sealed-4');
+SELECT is(outcome, 'not_found', 'an unknown token is not found') FROM auth.sb_refresh('nobody', 'hash-x', 10, 'x');
 
 UPDATE auth.refresh_tokens SET updated_at = now() - interval '1 minute' WHERE token_hash = 'hash-1';
 SELECT is(outcome, 'already_used', 'a token revoked longer ago than the interval is already used')
-FROM auth.sb_refresh('hash-1', 'hash-4', 10);
+FROM auth.sb_refresh('hash-1', 'hash-5', 10, 'sealed-5');
 SELECT is_empty('SELECT * FROM auth.sessions', 'reuse after the interval ends the session');
-SELECT is(outcome, 'not_found', 'the session''s other tokens are gone with it') FROM auth.sb_refresh('hash-2', 'hash-5', 10);
+SELECT is(outcome, 'not_found', 'the session''s other tokens are gone with it') FROM auth.sb_refresh('hash-3', 'hash-5', 10, 'x');
 
 SELECT auth.sb_start_session('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'hash-6', 'password', '', NULL);
 UPDATE auth.users SET banned_until = now() + interval '1 day';
-SELECT is(outcome, 'user_banned', 'a banned user cannot refresh') FROM auth.sb_refresh('hash-6', 'hash-7', 10);
+SELECT is(outcome, 'user_banned', 'a banned user cannot refresh') FROM auth.sb_refresh('hash-6', 'hash-7', 10, 'x');
 
 -- privileges ---------------------------------------------------------------------------
 
 SET LOCAL ROLE authenticated;
-SELECT throws_ok($$SELECT * FROM auth.sb_refresh('hash-6', 'hash-8', 10)$$, '42501', NULL,
+SELECT throws_ok($$SELECT * FROM auth.sb_refresh('hash-6', 'hash-8', 10, 'x')$$, '42501', NULL,
     'authenticated cannot refresh tokens directly');
 RESET ROLE;
 SET LOCAL ROLE anon;

@@ -1,6 +1,6 @@
 /*
  * account: what a signed-in user does with their own account: GET and PUT /user, POST
- * /logout; and GET /settings, which tells clients how this instance is configured.
+ * /logout; GET /settings, which tells clients how this instance is configured, and GET /health.
  */
 #include "auth/password.h"
 #include "auth/service.h"
@@ -137,4 +137,10 @@ void sb_auth_handle_settings(struct sb_request *req)
                                   "\"disable_signup\":%s,\"mailer_autoconfirm\":%s,\"phone_autoconfirm\":false,"
                                   "\"sms_provider\":\"\",\"saml_enabled\":false}",
                                   c->disable_signup ? "true" : "false", c->mailer_autoconfirm ? "true" : "false"));
+}
+
+void sb_auth_handle_health(struct sb_request *req)
+{
+    sb_auth_reply(req, 200, "{\"version\":\"studybase\",\"name\":\"GoTrue\","
+                            "\"description\":\"studybase's auth service, GoTrue's API\"}");
 }

@@ -14,6 +14,7 @@
 
 #define PREFIX "/auth/v1"
 #define API_VERSION "2024-01-01"
+#define UUID_PATTERN "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 struct endpoint {
     const char *method;
@@ -29,6 +30,7 @@ static const struct endpoint endpoints[] = {
     { "PUT", "/user", true, sb_auth_handle_put_user },
     { "POST", "/logout", true, sb_auth_handle_logout },
     { "GET", "/settings", true, sb_auth_handle_settings },
+    { "GET", "/health", true, sb_auth_handle_health },
     { "POST", "/recover", true, sb_auth_handle_recover },
     { "GET", "/verify", false, sb_auth_handle_verify_get },
     { "POST", "/verify", true, sb_auth_handle_verify_post },
@@ -124,9 +126,9 @@ bool sb_auth_require_user(struct sb_request *req, struct sb_auth_user *user)
     struct sb_db_result db;
     if (sb_auth_sql(req,
                     "SELECT (SELECT auth.sb_user_json(u) FROM auth.users u"
-                    "         WHERE u.id = CASE WHEN $1 ~* '^[0-9a-f-]{36}$' THEN $1::uuid END),"
+                    "         WHERE u.id = CASE WHEN $1 ~* '" UUID_PATTERN "' THEN $1::uuid END),"
                     "       $2::text IS NULL OR EXISTS (SELECT 1 FROM auth.sessions s"
-                    "         WHERE s.id = CASE WHEN $2 ~* '^[0-9a-f-]{36}$' THEN $2::uuid END"
+                    "         WHERE s.id = CASE WHEN $2 ~* '" UUID_PATTERN "' THEN $2::uuid END"
                     "           AND s.user_id::text = $1)",
                     2, params, &db) != SB_DB_OK) {
         sb_auth_fail_db(req, &db);

@@ -93,6 +93,7 @@ void sb_auth_handle_get_user(struct sb_request *req);
 void sb_auth_handle_put_user(struct sb_request *req);
 void sb_auth_handle_logout(struct sb_request *req);
 void sb_auth_handle_settings(struct sb_request *req);
+void sb_auth_handle_health(struct sb_request *req);
 void sb_auth_handle_recover(struct sb_request *req);
 void sb_auth_handle_verify_get(struct sb_request *req);
 void sb_auth_handle_verify_post(struct sb_request *req);

@@ -40,12 +40,19 @@ enum sb_session_status sb_session_refresh(struct sb_request *req, const char *re
                                           struct sb_session *out, struct sb_db_result *db)
 {
     char *next = sb_tokens_new_refresh_token(req->arena);
+    char *sealed = sb_tokens_seal_child(req->arena, refresh_token, next);
     char interval[16];
     snprintf(interval, sizeof interval, "%d", req->config->refresh_reuse_interval_s);
     const char *params[] = { sb_tokens_refresh_hash(req->arena, refresh_token),
-                             sb_tokens_refresh_hash(req->arena, next), interval };
-    if (sb_auth_sql(req, "SELECT outcome, user_json, claims FROM auth.sb_refresh($1, $2, $3)", 3, params, db) !=
-            SB_DB_OK || PQntuples(db->rows) != 1)
+                             sb_tokens_refresh_hash(req->arena, next), interval, sealed };
+    if (!sealed) {
+        memset(db, 0, sizeof *db);
+        db->status = SB_DB_ERROR;
+        db->message = "could not seal the new refresh token";
+        return SB_SESSION_DB_FAILED;
+    }
+    if (sb_auth_sql(req, "SELECT outcome, user_json, claims, child_sealed FROM auth.sb_refresh($1, $2, $3, $4)", 4,
+                    params, db) != SB_DB_OK || PQntuples(db->rows) != 1)
         return SB_SESSION_DB_FAILED;
     const char *outcome = sb_auth_value(db, 0);
     if (strcmp(outcome, "not_found") == 0)
@@ -54,6 +61,12 @@ enum sb_session_status sb_session_refresh(struct sb_request *req, const char *re
         return SB_SESSION_ALREADY_USED;
     if (strcmp(outcome, "user_banned") == 0)
         return SB_SESSION_USER_BANNED;
+    if (strcmp(outcome, "current") == 0) {
+        /* presented again within the reuse interval: the same child as the first time */
+        next = sb_tokens_unseal_child(req->arena, refresh_token, sb_auth_value(db, 3));
+        if (!next)
+            return SB_SESSION_NOT_FOUND;
+    }
     return finish(req, sb_auth_value(db, 1), sb_auth_value(db, 2), next, out);
 }
 

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -71,6 +72,95 @@ char *sb_tokens_refresh_hash(struct sb_arena *arena, const char *token)
     return hex;
 }
 
+#define SEAL_IV 12
+#define SEAL_TAG 16
+
+static void child_key(const char *parent, unsigned char key[32])
+{
+    static const char label[] = "studybase refresh child:";
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int len = 0;
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    EVP_DigestUpdate(ctx, label, sizeof label - 1);
+    EVP_DigestUpdate(ctx, parent, strlen(parent));
+    EVP_DigestFinal_ex(ctx, key, &len);
+    EVP_MD_CTX_free(ctx);
+}
+
+static char *to_hex(struct sb_arena *arena, const unsigned char *data, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *hex = sb_arena_alloc(arena, 2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        hex[2 * i] = digits[data[i] >> 4];
+        hex[2 * i + 1] = digits[data[i] & 15];
+    }
+    return hex;
+}
+
+static int hex_value(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decodes lowercase hex into a new arena buffer; NULL when malformed. */
+static unsigned char *from_hex(struct sb_arena *arena, const char *hex, size_t *n)
+{
+    size_t len = strlen(hex);
+    if (len % 2)
+        return NULL;
+    unsigned char *out = sb_arena_alloc(arena, len / 2 + 1);
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return NULL;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    *n = len / 2;
+    return out;
+}
+
+char *sb_tokens_seal_child(struct sb_arena *arena, const char *parent, const char *child)
+{
+    unsigned char key[32];
+    size_t n = strlen(child);
+    unsigned char *out = sb_arena_alloc(arena, SEAL_IV + SEAL_TAG + n + 16);
+    int len = 0, final_len = 0;
+    child_key(parent, key);
+    if (RAND_bytes(out, SEAL_IV) != 1)
+        return NULL;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) == 1 &&
+              EVP_EncryptUpdate(ctx, out + SEAL_IV + SEAL_TAG, &len, (const unsigned char *)child, (int)n) == 1 &&
+              EVP_EncryptFinal_ex(ctx, out + SEAL_IV + SEAL_TAG + len, &final_len) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG, out + SEAL_IV) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    return ok ? to_hex(arena, out, SEAL_IV + SEAL_TAG + (size_t)(len + final_len)) : NULL;
+}
+
+char *sb_tokens_unseal_child(struct sb_arena *arena, const char *parent, const char *sealed)
+{
+    size_t n;
+    unsigned char *raw = sealed ? from_hex(arena, sealed, &n) : NULL;
+    if (!raw || n <= SEAL_IV + SEAL_TAG)
+        return NULL;
+    unsigned char key[32];
+    child_key(parent, key);
+    size_t text_len = n - SEAL_IV - SEAL_TAG;
+    char *child = sb_arena_alloc(arena, text_len + 16);
+    int len = 0, final_len = 0;
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
+              EVP_DecryptUpdate(ctx, (unsigned char *)child, &len, raw + SEAL_IV + SEAL_TAG, (int)text_len) == 1 &&
+              EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG, raw + SEAL_IV) == 1 &&
+              EVP_DecryptFinal_ex(ctx, (unsigned char *)child + len, &final_len) == 1;
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok)
+        return NULL;
+    child[len + final_len] = '\0';
+    return child;
+}
+
 char *sb_tokens_new_otp(struct sb_arena *arena)
 {
     return random_string(arena, 6, "0123456789");
@@ -86,11 +176,5 @@ char *sb_tokens_otp_hash(struct sb_arena *arena, const char *email, const char *
     EVP_DigestUpdate(ctx, otp, strlen(otp));
     EVP_DigestFinal_ex(ctx, digest, &len);
     EVP_MD_CTX_free(ctx);
-    char *hex = sb_arena_alloc(arena, 2 * len + 1);
-    static const char digits[] = "0123456789abcdef";
-    for (unsigned int i = 0; i < len; i++) {
-        hex[2 * i] = digits[digest[i] >> 4];
-        hex[2 * i + 1] = digits[digest[i] & 15];
-    }
-    return hex;
+    return to_hex(arena, digest, len);
 }

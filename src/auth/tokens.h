@@ -26,6 +26,14 @@ char *sb_tokens_new_refresh_token(struct sb_arena *arena);
 /* The stored form of a refresh token (hex SHA-256). */
 char *sb_tokens_refresh_hash(struct sb_arena *arena, const char *token);
 
+/* child sealed for its parent refresh token (AES-256-GCM under SHA-256 of a label and the
+ * parent), as hex: what the database keeps so that the parent's holder, and only they, can be
+ * handed the same child again within the reuse interval. NULL on failure. */
+char *sb_tokens_seal_child(struct sb_arena *arena, const char *parent, const char *child);
+
+/* The child back from sealed, or NULL when sealed was not made for parent or is damaged. */
+char *sb_tokens_unseal_child(struct sb_arena *arena, const char *parent, const char *sealed);
+
 /* A new six-digit one-time code. */
 char *sb_tokens_new_otp(struct sb_arena *arena);
 

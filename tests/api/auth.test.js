@@ -216,6 +216,14 @@ describe('the signed-in user', () => {
     assert.equal(error.code, 'bad_jwt');
   });
 
+  test('a signed token whose sub is not a uuid is user_not_found, not a server error', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = sign({ sub: '-'.repeat(36), role: 'authenticated', aud: 'authenticated', iat: now, exp: now + 600 });
+    const { error } = await clientFor(server).auth.getUser(token);
+    assert.equal(error.status, 403);
+    assert.equal(error.code, 'user_not_found');
+  });
+
   test('the anon key is not a user: bad_jwt', async () => {
     const { error } = await clientFor(server).auth.getUser(server.anonKey);
     assert.equal(error.status, 403);
@@ -301,13 +309,24 @@ describe('refresh tokens', () => {
     assert.equal(second.error, null);
   });
 
-  test('a rotated token presented again within the reuse interval still gets a session', async () => {
+  test('a rotated token presented again within the reuse interval gets the same new token (two tabs)', async () => {
     const { session } = await signedUp();
     const a = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
     const b = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
     assert.equal(a.error, null);
     assert.equal(b.error, null);
+    assert.equal(b.data.session.refresh_token, a.data.session.refresh_token);
     assert.equal(jwtPayload(b.data.session.access_token).session_id, jwtPayload(session.access_token).session_id);
+  });
+
+  test('once that new token was rotated too, the old one presented within the interval gets another', async () => {
+    const { session } = await signedUp();
+    const a = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
+    const a2 = await clientFor(server).auth.refreshSession({ refresh_token: a.data.session.refresh_token });
+    const b = await clientFor(server).auth.refreshSession({ refresh_token: session.refresh_token });
+    assert.equal(b.error, null);
+    assert.notEqual(b.data.session.refresh_token, a.data.session.refresh_token);
+    assert.notEqual(b.data.session.refresh_token, a2.data.session.refresh_token);
   });
 
   test('an unknown refresh token is refresh_token_not_found', async () => {
@@ -414,6 +433,12 @@ describe('the wire', () => {
     assert.equal(body.external.email, true);
     assert.equal(body.mailer_autoconfirm, true);
     assert.equal(body.disable_signup, false);
+  });
+
+  test('GET /auth/v1/health answers as GoTrue\'s health check', async () => {
+    const res = await authFetch(server, '/health');
+    assert.equal(res.status, 200);
+    assert.equal((await res.json()).name, 'GoTrue');
   });
 
   test('malformed JSON is bad_json', async () => {

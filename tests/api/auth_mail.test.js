@@ -118,6 +118,15 @@ describe('confirming a sign-up', () => {
     assert.equal(target.pathname, '/welcome');
   });
 
+  test('redirect_to keeps its own query string through the link', async () => {
+    const { email } = await signedUpUnconfirmed({ emailRedirectTo: `${SITE}/welcome?next=/courses&x=1` });
+    const target = await follow(linkAndCode(await sink.lastMailTo(email)).link);
+    assert.equal(target.pathname, '/welcome');
+    assert.equal(target.searchParams.get('next'), '/courses');
+    assert.equal(target.searchParams.get('x'), '1');
+    assert.ok(fragment(target).access_token);
+  });
+
   test('redirect_to on another origin is replaced by the site URL', async () => {
     const { email } = await signedUpUnconfirmed({ emailRedirectTo: 'https://evil.example/steal' });
     const target = await follow(linkAndCode(await sink.lastMailTo(email)).link);

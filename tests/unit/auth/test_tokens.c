@@ -78,6 +78,37 @@ static void a_refresh_token_is_stored_as_its_sha256(void **state)
     sb_arena_free(a);
 }
 
+static void a_sealed_child_opens_with_its_parent(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    char *sealed = sb_tokens_seal_child(a, "parent-token", "child-token");
+    assert_non_null(sealed);
+    assert_null(strstr(sealed, "child"));
+    assert_string_equal(sb_tokens_unseal_child(a, "parent-token", sealed), "child-token");
+    sb_arena_free(a);
+}
+
+static void a_sealed_child_does_not_open_with_another_token(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    char *sealed = sb_tokens_seal_child(a, "parent-token", "child-token");
+    assert_null(sb_tokens_unseal_child(a, "other-token", sealed));
+    sb_arena_free(a);
+}
+
+static void a_damaged_seal_does_not_open(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    char *sealed = sb_tokens_seal_child(a, "parent-token", "child-token");
+    size_t last = strlen(sealed) - 1;
+    sealed[last] = sealed[last] == '0' ? '1' : '0';
+    assert_null(sb_tokens_unseal_child(a, "parent-token", sealed));
+    assert_null(sb_tokens_unseal_child(a, "parent-token", "not hex"));
+    assert_null(sb_tokens_unseal_child(a, "parent-token", "abcd"));
+    assert_null(sb_tokens_unseal_child(a, "parent-token", NULL));
+    sb_arena_free(a);
+}
+
 static void a_code_is_six_digits(void **state)
 {
     struct sb_arena *a = sb_arena_new();
@@ -104,6 +135,9 @@ int main(void)
         cmocka_unit_test(claims_that_are_not_an_object_make_no_token),
         cmocka_unit_test(refresh_tokens_are_32_lowercase_letters_or_digits_and_differ),
         cmocka_unit_test(a_refresh_token_is_stored_as_its_sha256),
+        cmocka_unit_test(a_sealed_child_opens_with_its_parent),
+        cmocka_unit_test(a_sealed_child_does_not_open_with_another_token),
+        cmocka_unit_test(a_damaged_seal_does_not_open),
         cmocka_unit_test(a_code_is_six_digits),
         cmocka_unit_test(a_code_is_stored_as_sha224_of_email_then_code),
     };
