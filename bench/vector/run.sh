@@ -51,6 +51,8 @@ echo "## baselines"
 "$work/faiss_hnsw" "$work" "$N" "$Q" "$D" "$M" "$EFC" $EFS
 
 echo "## postgresql"
+# this checkout's extension (another checkout's build may have replaced it system-wide)
+make -s -C ../../ext/vector PG_CONFIG="$bindir/pg_config" install >/dev/null
 port=$((20000 + RANDOM % 20000))
 chown postgres "$work" 2>/dev/null || true
 as_pg "$bindir/initdb" -D "$data" -A trust -U postgres >/dev/null
