@@ -4,7 +4,8 @@
 #      with one thread per core (bench/auth/bcrypt_rate.c);
 #   2. GET /auth/v1/user with a valid token vs pgbench running the server's SQL for it (role
 #      set-up + the user/session query, pipelined, prepared) over as many connections;
-#   3. refresh (grant_type=refresh_token) vs pgbench running auth.sb_refresh the same way;
+#   3. refresh (grant_type=refresh_token, each request rotating a live token) vs pgbench
+#      running auth.sb_refresh on a chain of token hashes kept in a table, the same way;
 #   4. the server's resident memory at idle and its peak under this load.
 # Runs are interleaved (server, baseline, server, ...), RUNS times DURATION seconds each;
 # prints a Markdown table of the medians. Needs root (installs wrk if missing).
@@ -30,11 +31,10 @@ trap '[ -s "$work/pgbench.log" ] && tail -3 "$work/pgbench.log" >&2' ERR
 work=$(mktemp -d)
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -rf "$work"' EXIT
 export SB_DATA_DIR=$work SB_HOST=127.0.0.1 SB_PORT=0 SB_THREADS=$THREADS \
-  SB_RATE_LIMIT_TOKEN=100000000 SB_RATE_LIMIT_VERIFY=100000000 SB_RATE_LIMIT_EMAIL=100000000 \
-  SB_REFRESH_TOKEN_REUSE_INTERVAL=3600
+  SB_RATE_LIMIT_TOKEN=100000000 SB_RATE_LIMIT_VERIFY=100000000 SB_RATE_LIMIT_EMAIL=100000000
 build/studybase serve >"$work/out" 2>"$work/log" &
 server_pid=$!
-until grep -q '^API URL: ' "$work/out"; do
+until grep -qs '^API URL: ' "$work/out"; do
   kill -0 $server_pid 2>/dev/null || { echo "studybase serve exited:" >&2; tail -5 "$work/log" >&2; exit 1; }
   sleep 0.1
 done
@@ -52,13 +52,16 @@ api -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$URL/auth/v1/signup"
 export ACCESS_TOKEN=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])' <"$work/signup.json")
 claims=$(python3 -c 'import json,sys,base64; p=sys.argv[1].split(".")[1]; c=json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4))); print(c["sub"], c["session_id"])' "$ACCESS_TOKEN")
 read -r SUB SID <<<"$claims"
-export TOKENS_FILE=$work/tokens
-for i in $(seq 1 32); do
-  api -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$URL/auth/v1/token?grant_type=password" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])'
-done >"$TOKENS_FILE"
-psql -q -X "$DATABASE_URL" -c 'CREATE TABLE bench_tokens (i int PRIMARY KEY, h text)' -c 'GRANT SELECT ON bench_tokens TO service_role'
-n=0; while read -r t; do n=$((n + 1)); echo "$n,$(printf %s "$t" | sha256sum | cut -d' ' -f1)"; done <"$TOKENS_FILE" |
+export TOKENS_FILE=$work/tokens WRK_THREADS=$CORES
+new_refresh_tokens() {  # 32 new sessions' refresh tokens, one per line
+  for i in $(seq 1 32); do
+    api -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" "$URL/auth/v1/token?grant_type=password" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["refresh_token"])'
+  done
+}
+# pgbench's chains: 32 sessions of their own, their tokens' hashes in a table it rotates
+psql -q -X "$DATABASE_URL" -c 'CREATE TABLE bench_tokens (i int PRIMARY KEY, h text)' -c 'GRANT SELECT, UPDATE ON bench_tokens TO service_role'
+n=0; new_refresh_tokens | while read -r t; do n=$((n + 1)); echo "$n,$(printf %s "$t" | sha256sum | cut -d' ' -f1)"; done |
   psql -q -X "$DATABASE_URL" -c '\copy bench_tokens FROM STDIN WITH (FORMAT csv)'
 
 setup="SELECT set_config('role', 'service_role', true), set_config('request.jwt.claims', '', true), set_config('request.jwt.claim.sub', '', true), set_config('request.jwt.claim.role', 'service_role', true), set_config('statement_timeout', '8000', true);"
@@ -72,7 +75,7 @@ cat >"$work/refresh.sql" <<SQL
 \\set i random(1, 32)
 \\startpipeline
 $setup
-SELECT outcome, user_json, claims FROM auth.sb_refresh((SELECT h FROM bench_tokens WHERE i = :i), md5(random()::text || clock_timestamp()::text), 3600);
+WITH old AS (SELECT h FROM bench_tokens WHERE i = :i FOR UPDATE), new AS (SELECT md5(random()::text || clock_timestamp()::text) AS h), r AS (SELECT f.* FROM old, new, auth.sb_refresh(old.h, new.h, 10, repeat('0', 152)) f), moved AS (UPDATE bench_tokens SET h = (SELECT h FROM new) WHERE i = :i) SELECT * FROM r;
 \\endpipeline
 SQL
 
@@ -94,6 +97,7 @@ for r in $(seq 1 "$RUNS"); do
   build/bcrypt_rate "$CORES" "$DURATION" >>"$work/bcrypt"
   wrk_rate user.lua /auth/v1/user >>"$work/user"
   pgbench_rate "$work/user.sql" >>"$work/pg_user"
+  new_refresh_tokens >"$TOKENS_FILE"   # wrk's chains start afresh each run
   wrk_rate refresh.lua /auth/v1/token?grant_type=refresh_token >>"$work/refresh"
   pgbench_rate "$work/refresh.sql" >>"$work/pg_refresh"
 done
