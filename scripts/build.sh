@@ -19,24 +19,13 @@ if [ -f ext/vector/Makefile ]; then
   make -s -C ext/vector PG_CONFIG=$pg_config
   installed="$($pg_config --pkglibdir)/vector.so"
   # Several checkouts on one machine share the system's extension folder: a build that lacks
-  # functions the installed one has (an older checkout, say without the hnsw index) does not
-  # replace it; one with functions the installed one lacks does; between builds with the same
-  # functions the newer file wins (make -C ext/vector install forces it).
+  # C functions the installed one has (an older checkout, say one without the hnsw index) does
+  # not replace it. Anything else is installed, SQL script included (make -C ext/vector
+  # install forces it).
   functions() { nm -D --defined-only "$1" | awk '{ print $3 }' | sort; }
-  if [ ! -f "$installed" ] || cmp -s ext/vector/vector.so "$installed"; then
-    keep_installed=$([ -f "$installed" ] && echo yes || echo no)
-  elif [ -n "$(comm -13 <(functions ext/vector/vector.so) <(functions "$installed"))" ]; then
-    keep_installed=yes
+  if [ -f "$installed" ] && [ -n "$(comm -13 <(functions ext/vector/vector.so) <(functions "$installed"))" ]; then
     echo "note: the installed vector extension has functions this checkout's build lacks; left in place"
-  elif [ -n "$(comm -23 <(functions ext/vector/vector.so) <(functions "$installed"))" ]; then
-    keep_installed=no
-  elif [ "$installed" -nt ext/vector/vector.so ]; then
-    keep_installed=yes
-    echo "note: the installed vector extension is newer than this checkout's build; left in place"
   else
-    keep_installed=no
-  fi
-  if [ "$keep_installed" = no ]; then
     $sudo make -s -C ext/vector PG_CONFIG=$pg_config install >/dev/null
   fi
 fi
