@@ -41,7 +41,7 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); N=$N Q=$Q D=$D clusters=$C m=$M ef_construction=$EFC"
 
 gcc -O2 -o "$work/gen" gen.c -lm
-gcc -O2 -o "$work/bruteforce" bruteforce.c
+gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
 g++ -O2 -fopenmp -o "$work/faiss_hnsw" faiss_hnsw.cpp -lfaiss -lblas -llapack
 "$work/gen" "$N" "$Q" "$D" "$C" "$work"
 

@@ -208,6 +208,7 @@ typedef struct HnswSearch
 	pairingheap *discarded;		/* nearest first; NULL unless an iterative scan needs it */
 	HnswIdMap	visited;		/* nodes already met */
 	int64		nvisited;
+	HnswCandidate *spare;		/* a candidate not kept, for the next node met to reuse */
 } HnswSearch;
 
 /* The neighbours chosen for a new node, per layer. */
