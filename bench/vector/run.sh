@@ -123,3 +123,9 @@ SQL
   done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# other checkouts on this machine install their own build of the extension system-wide
+if cmp -s ../../ext/vector/vector.so "$($bindir/pg_config --pkglibdir)/vector.so"; then
+  echo "installed vector.so at end: this checkout's build"
+else
+  echo "installed vector.so at end: NOT this checkout's build (replaced during the run; figures suspect)"
+fi

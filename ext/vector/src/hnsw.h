@@ -193,6 +193,8 @@ struct HnswGraph
 	int			(*neighbours) (HnswGraph *g, uint64 id, int layer, uint64 *out);
 	/* node id's vector (valid until the caller's memory context resets); NULL if gone */
 	const float *(*vector) (HnswGraph *g, uint64 id);
+	/* optional: a hint that these nodes are about to be visited (start loading them) */
+	void		(*prefetch) (HnswGraph *g, const uint64 *ids, int n);
 };
 
 /* A best-first search on one layer (hnswutils.c). */

@@ -330,6 +330,50 @@ disk_vector(HnswGraph *g, uint64 id)
 	return vec;
 }
 
+/*
+ * Starts loading the nodes a search is about to visit into the CPU cache, so the misses on
+ * their pages overlap instead of stalling one after another: first the line pointers of all
+ * of them, then the tuples those point at. Only the recent-buffer hints are used, and only
+ * to compute addresses inside shared buffers; nothing read here is trusted (a wrong address
+ * costs a useless prefetch; the visit itself pins, locks and checks the page).
+ */
+static void
+disk_prefetch(HnswGraph *g, const uint64 *ids, int n)
+{
+	Relation	index = (Relation) g->ctx;
+	char	   *pages[64];
+
+	if (recent_buffers == NULL || !RelFileNodeEquals(recent_node, index->rd_node))
+		return;
+	n = Min(n, 64);
+	for (int i = 0; i < n; i++)
+	{
+		BlockNumber blkno = (BlockNumber) (ids[i] >> 16);
+		OffsetNumber off = (OffsetNumber) (ids[i] & 0xFFFF);
+
+		pages[i] = NULL;
+		if (blkno >= recent_count || recent_buffers[blkno] <= 0 || off < FirstOffsetNumber ||
+			off > MaxOffsetNumber)
+			continue;
+		pages[i] = BufferGetPage(recent_buffers[blkno]);
+		__builtin_prefetch(PageGetItemId(pages[i], off));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		volatile ItemIdData *item;
+		unsigned	lp_off;
+
+		if (pages[i] == NULL)
+			continue;
+		item = (volatile ItemIdData *) PageGetItemId(pages[i], (OffsetNumber) (ids[i] & 0xFFFF));
+		lp_off = item->lp_off;
+		if (lp_off == 0 || lp_off >= BLCKSZ - 256)
+			continue;
+		for (int line = 0; line < 4; line++)
+			__builtin_prefetch(pages[i] + lp_off + 64 * line);
+	}
+}
+
 void
 HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 {
@@ -338,6 +382,7 @@ HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 	g->visit = disk_visit;
 	g->neighbours = disk_neighbours;
 	g->vector = disk_vector;
+	g->prefetch = disk_prefetch;
 	g->vectors = NULL;
 }
 
@@ -538,6 +583,19 @@ HnswSearchSeed(HnswSearch *s, uint64 id)
 	search_meet(s, id);
 }
 
+static void
+prefetch_unvisited(HnswSearch *s, const uint64 *links, int n)
+{
+	uint64		todo[64];
+	int			count = 0;
+
+	for (int i = 0; i < n && count < 64; i++)
+		if (s->visited.keys[idmap_slot(&s->visited, links[i])] == 0)
+			todo[count++] = links[i];
+	if (count > 0)
+		s->g->prefetch(s->g, todo, count);
+}
+
 void
 HnswSearchRun(HnswSearch *s)
 {
@@ -554,6 +612,8 @@ HnswSearchRun(HnswSearch *s)
 		c->in_todo = false;
 		c->expanded = true;
 		n = s->g->neighbours(s->g, c->id, s->layer, links);
+		if (s->g->prefetch != NULL)
+			prefetch_unvisited(s, links, n);
 		for (int i = 0; i < n; i++)
 			search_meet(s, links[i]);
 		CHECK_FOR_INTERRUPTS();
