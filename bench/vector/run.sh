@@ -41,7 +41,7 @@ echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); N=$N Q=$Q D=$D clusters=$C m=$M ef_construction=$EFC"
 
 gcc -O2 -o "$work/gen" gen.c -lm
-gcc -O2 -o "$work/bruteforce" bruteforce.c
+gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
 g++ -O2 -fopenmp -o "$work/faiss_hnsw" faiss_hnsw.cpp -lfaiss -lblas -llapack
 "$work/gen" "$N" "$Q" "$D" "$C" "$work"
 
@@ -123,3 +123,9 @@ SQL
   done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# other checkouts on this machine install their own build of the extension system-wide
+if cmp -s ../../ext/vector/vector.so "$($bindir/pg_config --pkglibdir)/vector.so"; then
+  echo "installed vector.so at end: this checkout's build"
+else
+  echo "installed vector.so at end: NOT this checkout's build (replaced during the run; figures suspect)"
+fi

@@ -193,6 +193,8 @@ struct HnswGraph
 	int			(*neighbours) (HnswGraph *g, uint64 id, int layer, uint64 *out);
 	/* node id's vector (valid until the caller's memory context resets); NULL if gone */
 	const float *(*vector) (HnswGraph *g, uint64 id);
+	/* optional: a hint that these nodes are about to be visited (start loading them) */
+	void		(*prefetch) (HnswGraph *g, const uint64 *ids, int n);
 };
 
 /* A best-first search on one layer (hnswutils.c). */
@@ -208,6 +210,7 @@ typedef struct HnswSearch
 	pairingheap *discarded;		/* nearest first; NULL unless an iterative scan needs it */
 	HnswIdMap	visited;		/* nodes already met */
 	int64		nvisited;
+	HnswCandidate *spare;		/* a candidate not kept, for the next node met to reuse */
 } HnswSearch;
 
 /* The neighbours chosen for a new node, per layer. */

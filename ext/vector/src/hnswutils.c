@@ -15,6 +15,7 @@
 #include "miscadmin.h"
 #include "common/pg_prng.h"
 #include "storage/bufpage.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "hnsw.h"
@@ -178,6 +179,61 @@ HnswNodeOnPage(Page page, uint64 id)
 	return (HnswNodeTuple) PageGetItem(page, item);
 }
 
+/*
+ * Where each block of the last hnsw index this backend read was found in shared buffers, so
+ * the next read of that block can pin it with ReadRecentBuffer (which checks the buffer still
+ * holds the block) and skip the buffer mapping table. A hint only: a wrong entry costs one
+ * failed check. Kept in TopMemoryContext for the backend's life, for one index at a time.
+ */
+#define RECENT_MAX_BLOCKS	(1 << 20)
+
+static RelFileNode recent_node;
+static Buffer *recent_buffers;
+static BlockNumber recent_count;
+
+static Buffer *
+recent_slot(Relation index, BlockNumber blkno)
+{
+	if (blkno >= RECENT_MAX_BLOCKS)
+		return NULL;
+	if (recent_buffers == NULL || !RelFileNodeEquals(recent_node, index->rd_node))
+	{
+		if (recent_buffers != NULL)
+			memset(recent_buffers, 0, sizeof(Buffer) * recent_count);
+		recent_node = index->rd_node;
+	}
+	if (blkno >= recent_count)
+	{
+		BlockNumber count = Max(Max(recent_count * 2, blkno + 1), 1024);
+		Buffer	   *bigger = MemoryContextAllocZero(TopMemoryContext, sizeof(Buffer) * count);
+
+		if (recent_buffers != NULL)
+		{
+			memcpy(bigger, recent_buffers, sizeof(Buffer) * recent_count);
+			pfree(recent_buffers);
+		}
+		recent_buffers = bigger;
+		recent_count = count;
+	}
+	return &recent_buffers[blkno];
+}
+
+/* Pins block blkno of the index, through the recent-buffer hint when it is right. */
+static Buffer
+pin_node_page(Relation index, BlockNumber blkno)
+{
+	Buffer	   *slot = recent_slot(index, blkno);
+	Buffer		buf;
+
+	if (slot != NULL && *slot != InvalidBuffer &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, *slot))
+		return *slot;
+	buf = ReadBuffer(index, blkno);
+	if (slot != NULL && !BufferIsLocal(buf))
+		*slot = buf;
+	return buf;
+}
+
 static Buffer
 lock_node_page(Relation index, uint64 id)
 {
@@ -186,7 +242,7 @@ lock_node_page(Relation index, uint64 id)
 
 	if (blkno == HNSW_METAPAGE_BLKNO || blkno == InvalidBlockNumber)
 		return InvalidBuffer;
-	buf = ReadBuffer(index, blkno);
+	buf = pin_node_page(index, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	return buf;
 }
@@ -274,6 +330,50 @@ disk_vector(HnswGraph *g, uint64 id)
 	return vec;
 }
 
+/*
+ * Starts loading the nodes a search is about to visit into the CPU cache, so the misses on
+ * their pages overlap instead of stalling one after another: first the line pointers of all
+ * of them, then the tuples those point at. Only the recent-buffer hints are used, and only
+ * to compute addresses inside shared buffers; nothing read here is trusted (a wrong address
+ * costs a useless prefetch; the visit itself pins, locks and checks the page).
+ */
+static void
+disk_prefetch(HnswGraph *g, const uint64 *ids, int n)
+{
+	Relation	index = (Relation) g->ctx;
+	char	   *pages[64];
+
+	if (recent_buffers == NULL || !RelFileNodeEquals(recent_node, index->rd_node))
+		return;
+	n = Min(n, 64);
+	for (int i = 0; i < n; i++)
+	{
+		BlockNumber blkno = (BlockNumber) (ids[i] >> 16);
+		OffsetNumber off = (OffsetNumber) (ids[i] & 0xFFFF);
+
+		pages[i] = NULL;
+		if (blkno >= recent_count || recent_buffers[blkno] <= 0 || off < FirstOffsetNumber ||
+			off > MaxOffsetNumber)
+			continue;
+		pages[i] = BufferGetPage(recent_buffers[blkno]);
+		__builtin_prefetch(PageGetItemId(pages[i], off));
+	}
+	for (int i = 0; i < n; i++)
+	{
+		volatile ItemIdData *item;
+		unsigned	lp_off;
+
+		if (pages[i] == NULL)
+			continue;
+		item = (volatile ItemIdData *) PageGetItemId(pages[i], (OffsetNumber) (ids[i] & 0xFFFF));
+		lp_off = item->lp_off;
+		if (lp_off == 0 || lp_off >= BLCKSZ - 256)
+			continue;
+		for (int line = 0; line < 4; line++)
+			__builtin_prefetch(pages[i] + lp_off + 64 * line);
+	}
+}
+
 void
 HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 {
@@ -282,6 +382,7 @@ HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 	g->visit = disk_visit;
 	g->neighbours = disk_neighbours;
 	g->vector = disk_vector;
+	g->prefetch = disk_prefetch;
 	g->vectors = NULL;
 }
 
@@ -358,12 +459,6 @@ idmap_add(HnswIdMap *map, uint64 id, void *value)
 	return true;
 }
 
-static bool
-idmap_contains(const HnswIdMap *map, uint64 id)
-{
-	return map->keys[idmap_slot(map, id)] != 0;
-}
-
 static void *
 idmap_get(const HnswIdMap *map, uint64 id)
 {
@@ -401,6 +496,17 @@ farthest_first_kept(const pairingheap_node *a, const pairingheap_node *b, void *
 #define TODO_OF(node)	pairingheap_container(HnswCandidate, todo_node, node)
 #define KEPT_OF(node)	pairingheap_container(HnswCandidate, kept_node, node)
 
+/* A visited map big enough for a layer-0 search with this ef not to grow, most of the time. */
+static uint32
+visited_map_size(int ef)
+{
+	uint32		size = 256;
+
+	while (size < (uint32) ef * 32 && size < (1 << 20))
+		size *= 2;
+	return size;
+}
+
 void
 HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded)
 {
@@ -412,8 +518,9 @@ HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int e
 	s->results = pairingheap_allocate(farthest_first_kept, NULL);
 	s->nresults = 0;
 	s->discarded = keep_discarded ? pairingheap_allocate(nearest_first_kept, NULL) : NULL;
-	idmap_init(&s->visited, 256);
+	idmap_init(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
 	s->nvisited = 0;
+	s->spare = NULL;
 }
 
 static void
@@ -446,19 +553,18 @@ search_meet(HnswSearch *s, uint64 id)
 {
 	HnswCandidate *c;
 
-	if (idmap_contains(&s->visited, id))
+	if (!idmap_add(&s->visited, id, NULL))
 		return;
-	c = palloc(sizeof(HnswCandidate));
+	c = s->spare != NULL ? s->spare : palloc(sizeof(HnswCandidate));
+	s->spare = NULL;
 	c->id = id;
 	c->expanded = false;
 	c->in_todo = false;
 	if (!s->g->visit(s->g, id, s->query, c))
 	{
-		idmap_add(&s->visited, id, NULL);
-		pfree(c);
+		s->spare = c;
 		return;
 	}
-	idmap_add(&s->visited, id, c);
 	s->nvisited++;
 	if (s->nresults < s->ef || c->dist < KEPT_OF(pairingheap_first(s->results))->dist)
 	{
@@ -468,13 +574,26 @@ search_meet(HnswSearch *s, uint64 id)
 	else if (s->discarded != NULL)
 		pairingheap_add(s->discarded, &c->kept_node);
 	else
-		pfree(c);
+		s->spare = c;			/* not kept: the next node met reuses it */
 }
 
 void
 HnswSearchSeed(HnswSearch *s, uint64 id)
 {
 	search_meet(s, id);
+}
+
+static void
+prefetch_unvisited(HnswSearch *s, const uint64 *links, int n)
+{
+	uint64		todo[64];
+	int			count = 0;
+
+	for (int i = 0; i < n && count < 64; i++)
+		if (s->visited.keys[idmap_slot(&s->visited, links[i])] == 0)
+			todo[count++] = links[i];
+	if (count > 0)
+		s->g->prefetch(s->g, todo, count);
 }
 
 void
@@ -493,6 +612,8 @@ HnswSearchRun(HnswSearch *s)
 		c->in_todo = false;
 		c->expanded = true;
 		n = s->g->neighbours(s->g, c->id, s->layer, links);
+		if (s->g->prefetch != NULL)
+			prefetch_unvisited(s, links, n);
 		for (int i = 0; i < n; i++)
 			search_meet(s, links[i]);
 		CHECK_FOR_INTERRUPTS();

@@ -13,6 +13,30 @@
 #include "vector.h"
 #include "vector_kernels.h"
 
+/*
+ * A sequential scan hands the distance functions rows straight from heap pages, where the
+ * next row read usually sits just below this one (a page fills from its end down), and the
+ * hardware prefetcher does not follow that order across 1.5 kB rows. So each call asks for
+ * the memory of about one row below each argument: a hint with no effect on results (a
+ * prefetch of an address that holds nothing useful costs a cache line and never faults).
+ */
+static inline void
+prefetch_row_below(const Vector *v)
+{
+	const char *end = (const char *) v;
+	Size		size = VARSIZE(v) + 64;
+
+	for (Size off = 64; off <= size; off += 64)
+		__builtin_prefetch(end - off);
+}
+
+static inline void
+prefetch_next_rows(const Vector *a, const Vector *b)
+{
+	prefetch_row_below(a);
+	prefetch_row_below(b);
+}
+
 void
 CheckSameDims(const Vector *a, const Vector *b)
 {
@@ -107,6 +131,7 @@ cosine_distance(PG_FUNCTION_ARGS)
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 
 	CheckSameDims(a, b);
+	prefetch_next_rows(a, b);
 	PG_RETURN_FLOAT8(1.0 - VectorCosineSimilarity(a->dim, a->x, b->x));
 }
 

@@ -4,7 +4,7 @@
  *
  * The AVX2 functions are compiled with target attributes, so the file builds for any x86-64
  * (or non-x86) target and only calls them once __builtin_cpu_supports says the CPU has both
- * AVX2 and FMA. Both versions sum in float4; the AVX2 one in 8 lanes x 2 accumulators, so
+ * AVX2 and FMA. Both versions sum in float4; the AVX2 ones in 8 lanes x 2 accumulators, so
  * results differ from the scalar ones only by rounding.
  */
 #include "vector_kernels.h"
@@ -157,10 +157,31 @@ cosine_parts_avx2(int dim, const float *a, const float *b)
 	__m256		dot = _mm256_setzero_ps();
 	__m256		na = _mm256_setzero_ps();
 	__m256		nb = _mm256_setzero_ps();
+	__m256		dot1 = _mm256_setzero_ps();
+	__m256		na1 = _mm256_setzero_ps();
+	__m256		nb1 = _mm256_setzero_ps();
 	VkCosineParts p;
 	VkCosineParts tail;
 	int			i = 0;
 
+	/* two sets of accumulators, so the FMA latency chains overlap */
+	for (; i + 16 <= dim; i += 16)
+	{
+		__m256		va = _mm256_loadu_ps(a + i);
+		__m256		vb = _mm256_loadu_ps(b + i);
+		__m256		va1 = _mm256_loadu_ps(a + i + 8);
+		__m256		vb1 = _mm256_loadu_ps(b + i + 8);
+
+		dot = _mm256_fmadd_ps(va, vb, dot);
+		na = _mm256_fmadd_ps(va, va, na);
+		nb = _mm256_fmadd_ps(vb, vb, nb);
+		dot1 = _mm256_fmadd_ps(va1, vb1, dot1);
+		na1 = _mm256_fmadd_ps(va1, va1, na1);
+		nb1 = _mm256_fmadd_ps(vb1, vb1, nb1);
+	}
+	dot = _mm256_add_ps(dot, dot1);
+	na = _mm256_add_ps(na, na1);
+	nb = _mm256_add_ps(nb, nb1);
 	for (; i + 8 <= dim; i += 8)
 	{
 		__m256		va = _mm256_loadu_ps(a + i);
