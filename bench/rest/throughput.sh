@@ -18,7 +18,7 @@ if [ -z "${PGHOST:-}" ]; then
 fi
 STUDYBASE=$PWD/build/studybase
 work=$(mktemp -d)
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill ${server_pid:-}  2>/dev/null || true; rm -rf "$work"' EXIT
 createdb bench_rest
 export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bench_rest"
 "$STUDYBASE" migrate up >/dev/null
@@ -29,7 +29,7 @@ secret=$(openssl rand -hex 32)
 uid=$(q "INSERT INTO auth.users (email) VALUES ('bench@example.com') RETURNING id")
 q "INSERT INTO courses (user_id, name) SELECT '$uid', 'course ' || i FROM generate_series(1, 50) i" >/dev/null
 q "INSERT INTO materials (course_id, name, file_path, file_type, file_size)
-   SELECT c.id, 'm' || i || '.pdf', 'p/' || i, 'application/pdf', 1000 * i FROM courses c, generate_series(1, 2) i" >/dev/null
+   SELECT c.id, 'm' || i || '.pdf', c.user_id || '/' || c.id || '/m' || i || '.pdf', 'application/pdf', 1000 * i FROM courses c, generate_series(1, 2) i" >/dev/null
 course=$(q "SELECT id FROM courses ORDER BY name LIMIT 1")
 b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
 now=$(date +%s)
@@ -66,7 +66,7 @@ start_server 1
 apikey=$(anon_key)
 for s in "${scenarios[@]}"; do
   request "$s"
-  q "SELECT query FROM pg_stat_activity WHERE application_name = 'studybase' AND backend_type = 'client backend'" \
+  q "SELECT query FROM pg_stat_activity WHERE application_name = 'studybase' AND backend_type = 'client backend' AND query LIKE '%pgrst%' ORDER BY state_change DESC LIMIT 1" \
     >"$work/$s.sql"
 done
 stop_server
