@@ -5,6 +5,7 @@
 
 #include "auth/jwt.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/sha256.h"
 
 #include <openssl/evp.h>
@@ -89,12 +90,8 @@ static void child_key(const char *parent, unsigned char key[32])
 
 static char *to_hex(struct sb_arena *arena, const unsigned char *data, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     char *hex = sb_arena_alloc(arena, 2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        hex[2 * i] = digits[data[i] >> 4];
-        hex[2 * i + 1] = digits[data[i] & 15];
-    }
+    sb_hex_encode(data, n, hex);
     return hex;
 }
 

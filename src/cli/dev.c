@@ -5,6 +5,8 @@
  */
 #include "cli/dev.h"
 
+#include "util/hex.h"
+
 #include <errno.h>
 #include <libpq-fe.h>
 #include <openssl/rand.h>
@@ -207,8 +209,7 @@ static int authenticator_password(const struct sb_dev_cluster *c, char out[65])
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1)
         return -1;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+    sb_hex_encode(raw, sizeof raw, out);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         return -1;

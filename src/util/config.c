@@ -4,6 +4,8 @@
  */
 #include "util/config.h"
 
+#include "util/hex.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -57,8 +59,7 @@ static char *create_secret_file(const char *dir, const char *path, char *hex)
     unsigned char raw[32];
     if (RAND_bytes(raw, sizeof raw) != 1)
         return NULL;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+    sb_hex_encode(raw, sizeof raw, hex);
     mkdir(dir, 0755);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)

@@ -3,15 +3,14 @@
  */
 #include "util/sha256.h"
 
+#include "util/hex.h"
+
 #include <openssl/evp.h>
-#include <stdio.h>
 
 void sb_sha256_hex(const void *data, size_t len, char out[SB_SHA256_HEX_LEN + 1])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_len = 0;
     EVP_Digest(data, len, digest, &digest_len, EVP_sha256(), NULL);
-    for (unsigned int i = 0; i < digest_len && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    out[SB_SHA256_HEX_LEN] = '\0';
+    sb_hex_encode(digest, digest_len < 32 ? digest_len : 32, out);
 }
