@@ -25,6 +25,12 @@
 #include <unistd.h>
 
 #define SHUTDOWN_GRACE_SECONDS 10
+/* libmicrohttpd's memory per connection. It reads a body into half of it, so this sets how
+ * much one recv() takes: 256 KiB gives 128 KiB reads (a 50 MB upload in ~400 reads instead
+ * of ~1,600 at 64 KiB). It also bounds the request line and headers, which are held to
+ * HEADERS_MAX_BYTES separately (too_much_header) so that limit does not grow with it. */
+#define CONNECTION_MEMORY_BYTES (256 * 1024)
+#define HEADERS_MAX_BYTES (64 * 1024)
 
 struct sb_server {
     struct MHD_Daemon *daemon;
@@ -206,9 +212,30 @@ static bool declared_length_exceeds(const struct sb_request *req, long limit)
     return length && strtoll(length, NULL, 10) > limit;
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    size_t *total = cls;
+    *total += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    return MHD_YES;
+}
+
+/* True when the request line and headers together pass HEADERS_MAX_BYTES. */
+static bool too_much_header(const struct sb_request *req)
+{
+    size_t total = strlen(req->method) + strlen(req->path) + 11; /* " HTTP/1.1\r\n" */
+    for (int i = 0; i < req->query_count; i++)
+        total += strlen(req->query[i].key) + strlen(req->query[i].value) + 2; /* "?" or "&", "=" */
+    MHD_get_connection_values((struct MHD_Connection *)req->connection, MHD_HEADER_KIND, add_header_size, &total);
+    return total > HEADERS_MAX_BYTES;
+}
+
 static enum MHD_Result on_headers(struct exchange *ex)
 {
     struct sb_request *req = &ex->req;
+    if (too_much_header(req)) {
+        respond_error(req, 431, "request_header_fields_too_large", "the request headers are larger than the server accepts");
+        return queue(ex, false);
+    }
     if (strcmp(req->method, "OPTIONS") == 0) {
         sb_respond(req, 200, NULL, "", 0);
         return queue(ex, true);
@@ -385,7 +412,7 @@ struct sb_server *sb_server_start(const struct sb_config *config)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config->threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
         MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,

@@ -1,6 +1,8 @@
 /*
  * upload: one struct upload per request in route_state; the file's bytes go to the temporary
- * file through one 512 KiB buffer, so memory stays flat whatever the size.
+ * file as they arrive: pieces of at least 64 KiB straight from libmicrohttpd's buffer, smaller
+ * ones (multipart pieces, short reads) gathered first in one 64 KiB buffer, so memory stays
+ * flat whatever the size and every write() but the last is at least 64 KiB.
  */
 #include "storage/upload.h"
 
@@ -18,10 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #define POST_BUFFER_BYTES (64 * 1024)
-#define WRITE_BUFFER_BYTES (512 * 1024)     /* file bytes gathered per write(): fewer system calls */
+#define WRITE_MIN_BYTES (64 * 1024)         /* file bytes per write() at least (but the last) */
 #define MULTIPART_SLACK_BYTES (64 * 1024)   /* form fields and boundaries around the file */
 #define FIELD_MAX_BYTES (1024 * 1024)       /* user metadata may be up to 1 MB */
 #define OVERRUN_READ_BYTES (1024 * 1024)    /* read past the limit before cutting the client off */
@@ -45,7 +48,7 @@ struct upload {
     long long limit;
     json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
     uint64_t size;
-    char *pending;                   /* WRITE_BUFFER_BYTES, allocated on the first file bytes */
+    char *pending;                   /* WRITE_MIN_BYTES, allocated on the first small piece */
     size_t pending_len;
     bool refused;                    /* answered already: the rest is read (up to read_cap) and dropped */
     uint64_t read_cap;
@@ -80,16 +83,28 @@ char *sb_storage_new_uuid(struct sb_arena *arena)
                            b[13], b[14], b[15]);
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* Writes a then b (either may be empty) with writev, resuming after short writes; -1 when
+ * the disk refuses. */
+static int write_two(int fd, const char *a, size_t a_len, const char *b, size_t b_len)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
+    struct iovec iov[2] = { { (void *)a, a_len }, { (void *)b, b_len } };
+    struct iovec *next = a_len ? iov : iov + 1;
+    int count = a_len ? 2 : 1;
+    while (count > 0) {
+        ssize_t n = writev(fd, next, count);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             return -1;
-        data += n;
-        len -= (size_t)n;
+        while (count > 0 && (size_t)n >= next->iov_len) {
+            n -= (ssize_t)next->iov_len;
+            next++;
+            count--;
+        }
+        if (count > 0) {
+            next->iov_base = (char *)next->iov_base + n;
+            next->iov_len -= (size_t)n;
+        }
     }
     return 0;
 }
@@ -97,16 +112,31 @@ static int write_all(int fd, const char *data, size_t len)
 /* Writes out the gathered file bytes; false when the disk refuses. */
 static bool flush_file_bytes(struct upload *up)
 {
-    bool ok = up->pending_len == 0 || write_all(up->temp.fd, up->pending, up->pending_len) == 0;
+    bool ok = up->pending_len == 0 || write_two(up->temp.fd, up->pending, up->pending_len, NULL, 0) == 0;
     up->pending_len = 0;
     return ok;
 }
 
-/* Takes file bytes (gathered, then written in WRITE_BUFFER_BYTES pieces); false when the disk
- * refuses or the client goes on sending long after the limit. Passing the limit answers 413
- * and drops the temporary file at once; the bytes still in flight (up to 1 MiB: a form's
- * closing boundary, a body already on its way) are read and ignored so that the client is
- * listening when the answer is sent at the end of the body. */
+/* Stores a piece of the file: with the gathered bytes before it in one writev once together
+ * they reach WRITE_MIN_BYTES (so a large piece is never copied), else gathered. */
+static bool store_file_bytes(struct upload *up, const char *data, size_t len)
+{
+    if (up->pending_len + len >= WRITE_MIN_BYTES) {
+        bool ok = write_two(up->temp.fd, up->pending, up->pending_len, data, len) == 0;
+        up->pending_len = 0;
+        return ok;
+    }
+    if (!up->pending)
+        up->pending = sb_arena_alloc(up->req->arena, WRITE_MIN_BYTES);
+    memcpy(up->pending + up->pending_len, data, len);
+    up->pending_len += len;
+    return true;
+}
+
+/* Takes file bytes; false when the disk refuses or the client goes on sending long after the
+ * limit. Passing the limit answers 413 and drops the temporary file at once; the bytes still
+ * in flight (up to 1 MiB: a form's closing boundary, a body already on its way) are read and
+ * ignored so that the client is listening when the answer is sent at the end of the body. */
 static bool take_file_bytes(struct upload *up, const char *data, size_t len)
 {
     up->size += len;
@@ -119,15 +149,7 @@ static bool take_file_bytes(struct upload *up, const char *data, size_t len)
         up->backend->discard(up->backend, &up->temp);
         return true;
     }
-    if (!up->pending)
-        up->pending = sb_arena_alloc(up->req->arena, WRITE_BUFFER_BYTES);
-    if (up->pending_len + len > WRITE_BUFFER_BYTES && !flush_file_bytes(up))
-        return false;
-    if (len >= WRITE_BUFFER_BYTES)
-        return write_all(up->temp.fd, data, len) == 0;
-    memcpy(up->pending + up->pending_len, data, len);
-    up->pending_len += len;
-    return true;
+    return store_file_bytes(up, data, len);
 }
 
 static void append_field(struct form_field *field, const char *data, uint64_t off, size_t len)

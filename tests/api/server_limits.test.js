@@ -1,9 +1,10 @@
-// The server core's limits on clients that hold connections: a client that stops sending is
-// cut off after SB_REQUEST_TIMEOUT_S, and one address cannot hold more than
-// SB_MAX_CONNECTIONS_PER_IP connections.
+// The server core's limits on clients: a client that stops sending is cut off after
+// SB_REQUEST_TIMEOUT_S, one address cannot hold more than SB_MAX_CONNECTIONS_PER_IP
+// connections, and the request line and headers are held to 64 KiB.
 'use strict';
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
+const http = require('node:http');
 const net = require('node:net');
 const { startServer } = require('./lib/server');
 
@@ -49,4 +50,29 @@ test('a third connection from one address is closed at once while two are open',
   assert.ok(Date.now() - started < 900, 'closed before any timeout could have closed it');
   first.destroy();
   second.destroy();
+});
+
+/* Sends GET /health with headers of about `bytes` in all; resolves with status and body. */
+function healthWithHeaders(bytes) {
+  const headers = {};
+  for (let i = 0; i * 1024 < bytes; i++) headers[`X-Filler-${i}`] = 'x'.repeat(1000);
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${server.url}/health`, { agent: false, headers }, (res) => {
+      let body = '';
+      res.on('data', (d) => { body += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('headers of 60 KiB in all are accepted', async () => {
+  assert.equal((await healthWithHeaders(60 * 1024)).status, 200);
+});
+
+test('headers past 64 KiB are refused with 431, though the connection buffer is larger', async () => {
+  const { status, body } = await healthWithHeaders(80 * 1024);
+  assert.equal(status, 431);
+  assert.equal(JSON.parse(body).error_code, 'request_header_fields_too_large');
 });
