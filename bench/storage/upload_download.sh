@@ -3,7 +3,14 @@
 # /storage/v1 (curl on loopback, service_role key, bucket `materials`) against the same bytes
 # copied with cp (upload baseline) and cat into a file (download baseline), on the same disk,
 # in the same run. Also the peak RSS growth of the server during each upload (VmHWM after the
-# upload minus VmRSS before it, with the peak reset through /proc/PID/clear_refs).
+# upload minus VmRSS before it, with the peak reset through /proc/PID/clear_refs), and the CPU
+# time each side spends per transfer (server: all its threads, /proc/PID/task/*/schedstat;
+# client: curl's user+system time), which depend far less on other load than wall times do.
+#
+# The upload is `curl -T file -X POST`: -T streams the file from disk as it sends, which is how
+# curl's maintainers say to upload a large file (curl/curl#14521); `--data-binary @file` first
+# reads the whole file into curl's memory (4 KiB reads, ~0.3 s of CPU for 50 MB here, before
+# curl's clock starts) and then sends from there more slowly than -T does.
 #
 #   bench/storage/upload_download.sh [RUNS]      (default 7; needs root or a pg_virtualenv user)
 #
@@ -37,6 +44,19 @@ storage=$SB_DATA_DIR/storage
 
 rss_kb() { awk -v f="$1" '$1 == f":" {print $2}' "/proc/$server_pid/status"; }
 seconds() { date +%s.%N; }
+server_cpu_ns() { cat /proc/"$server_pid"/task/*/schedstat | awk '{ns += $1} END {print ns}'; }
+# timed_curl CURL-ARGS...: runs curl; prints "wall_s server_cpu_ms client_cpu_ms"
+timed_curl() {
+  local before after cpu TIMEFORMAT='%U %S'
+  before=$(server_cpu_ns)
+  if ! cpu=$( { time curl -sS --fail -w '%{time_total}' "$@" >"$work/wall" 2>"$work/curl_err"; } 2>&1 ); then
+    cat "$work/curl_err" >&2
+    return 1
+  fi
+  after=$(server_cpu_ns)
+  python3 -c "import sys; u, s = map(float, sys.argv[3:5]); print(sys.argv[1], int(sys.argv[2]) / 1e6, (u + s) * 1e3)" \
+    "$(cat "$work/wall")" "$((after - before))" $cpu
+}
 
 # warm-up: each worker thread loads libmagic's database on its first upload
 for i in $(seq 8); do
@@ -44,7 +64,7 @@ for i in $(seq 8); do
     -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary '%PDF-1.4'
 done
 
-echo "run upload_s cp_s download_s cat_s rss_growth_kb download_null_s" >"$work/results"
+echo "run upload_s cp_s download_s cat_s rss_growth_kb download_null_s up_server_ms up_client_ms down_server_ms down_client_ms null_server_ms null_client_ms" >"$work/results"
 for i in $(seq "$runs"); do
   name="bench/run-$i.pdf"
   # baselines: the same bytes copied on the same disk
@@ -55,22 +75,25 @@ for i in $(seq "$runs"); do
   rm -f "$work/copy"; sync
   echo 5 >"/proc/$server_pid/clear_refs"
   before=$(rss_kb VmRSS)
-  up_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail -X POST "$url/storage/v1/object/materials/$name" \
-    -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' --data-binary @"$file")
+  timed_curl -o /dev/null -X POST "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" -H 'Content-Type: application/pdf' -T "$file" >"$work/t"
+  read -r up_s up_server up_client <"$work/t"
   peak=$(rss_kb VmHWM)
   stored=$(find "$storage/objects" -type f -newer "$file" | head -1)
   sync
   t0=$(seconds); cat "$stored" >"$work/copy"; t1=$(seconds)
   cat_s=$(python3 -c "print($t1 - $t0)")
   rm -f "$work/copy"; sync
-  down_s=$(curl -sS -o "$work/copy" -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
-    -H "apikey: $key" -H "Authorization: Bearer $key")
+  timed_curl -o "$work/copy" "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" >"$work/t"
+  read -r down_s down_server down_client <"$work/t"
   cmp -s "$file" "$work/copy" || { echo "downloaded bytes differ" >&2; exit 1; }
-  null_s=$(curl -sS -o /dev/null -w '%{time_total}' --fail "$url/storage/v1/object/materials/$name" \
-    -H "apikey: $key" -H "Authorization: Bearer $key")
+  timed_curl -o /dev/null "$url/storage/v1/object/materials/$name" \
+    -H "apikey: $key" -H "Authorization: Bearer $key" >"$work/t"
+  read -r null_s null_server null_client <"$work/t"
   rm -f "$work/copy" "$stored"
   psql -XAtq "$DATABASE_URL" -c "DELETE FROM storage.file_deletions; DELETE FROM storage.objects WHERE name = '$name'" >/dev/null
-  echo "$i $up_s $cp_s $down_s $cat_s $((peak - before)) $null_s" >>"$work/results"
+  echo "$i $up_s $cp_s $down_s $cat_s $((peak - before)) $null_s $up_server $up_client $down_server $down_client $null_server $null_client" >>"$work/results"
 done
 
 python3 - "$work/results" "$size" <<'PY'
@@ -78,10 +101,12 @@ import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]).read().splitlines()[1:]]
 size = int(sys.argv[2]) / 1e6
 col = lambda i: [float(r[i]) for r in rows]
-up, cp, down, cat, rss, null = (statistics.median(col(i)) for i in range(1, 7))
+up, cp, down, cat, rss, null, *cpu = (statistics.median(col(i)) for i in range(1, 13))
 print(f"runs: {len(rows)}, file: {size:.1f} MB; medians")
 print(f"upload   {up*1000:7.1f} ms  {size/up:7.0f} MB/s   cp  {cp*1000:6.1f} ms  {size/cp:7.0f} MB/s   ratio (cp time / upload time) {cp/up:.2f}")
 print(f"download {down*1000:7.1f} ms  {size/down:7.0f} MB/s   cat {cat*1000:6.1f} ms  {size/cat:7.0f} MB/s   ratio (cat time / download time) {cat/down:.2f}")
-print(f"download to /dev/null (the server's side alone) {null*1000:7.1f} ms  {size/null:7.0f} MB/s")
+print(f"download to /dev/null (no client disk writes) {null*1000:7.1f} ms  {size/null:7.0f} MB/s")
 print(f"server peak RSS growth during upload: {rss/1024:.2f} MB (max {max(col(5))/1024:.2f} MB)")
+print(f"CPU per transfer (ms, server / curl): upload {cpu[0]:.1f} / {cpu[1]:.1f}, download {cpu[2]:.1f} / {cpu[3]:.1f},"
+      f" download to /dev/null {cpu[4]:.1f} / {cpu[5]:.1f}")
 PY
