@@ -41,6 +41,26 @@ async function versionOf(student, name) {
 
 // ---- uploads and downloads ------------------------------------------------------------------
 
+// Several MiB arrive in many pieces of different sizes (large reads written as they are, short
+// ones gathered first), raw and through the form parser.
+const bigPdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(3 * 1024 * 1024 + 12345)]);
+
+test('a 3 MiB PDF uploaded as a raw body downloads byte for byte', async () => {
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, bigPdf, 'application/pdf');
+  const { data: blob, error } = await materials(alice).download(name);
+  assert.equal(error, null);
+  assert.ok((await bytesOf(blob)).equals(bigPdf), 'same bytes');
+});
+
+test('a 3 MiB PDF uploaded as a form (Blob) downloads byte for byte', async () => {
+  const name = inCourse(unique('pdf'));
+  await upload(alice, name, new Blob([bigPdf], { type: 'application/pdf' }));
+  const { data: blob, error } = await materials(alice).download(name);
+  assert.equal(error, null);
+  assert.ok((await bytesOf(blob)).equals(bigPdf), 'same bytes');
+});
+
 test('a student uploads a PDF into their course folder and downloads the same bytes', async () => {
   const name = inCourse(unique('pdf'));
   const data = await upload(alice, name, FILES.pdf, 'application/pdf');
