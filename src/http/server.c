@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@
  * HEADERS_MAX_BYTES separately (too_much_header) so that limit does not grow with it. */
 #define CONNECTION_MEMORY_BYTES (256 * 1024)
 #define HEADERS_MAX_BYTES (64 * 1024)
+#define UNSENT_MAX_BYTES (128 * 1024)
 
 struct sb_server {
     struct MHD_Daemon *daemon;
@@ -178,12 +180,26 @@ static void add_cors_headers(struct MHD_Response *res, const struct sb_request *
     MHD_add_response_header(res, "Access-Control-Max-Age", "86400");
 }
 
+/* For a response sent from a file: at most UNSENT_MAX_BYTES wait unsent in the socket
+ * (TCP_NOTSENT_LOWAT; bytes in flight are not counted, so a long fat network is not slowed).
+ * The kernel's default lets the whole send buffer fill with unsent bytes, and on loopback
+ * those are then pushed through TCP from the receiver's side as it acknowledges: the client
+ * does the server's work too. With the limit, the server pushes its own bytes. */
+static void limit_unsent_bytes(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int lowat = UNSENT_MAX_BYTES;
+    if (info)
+        setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+}
+
 static enum MHD_Result queue(struct exchange *ex, bool preflight)
 {
     struct sb_request *req = &ex->req;
     struct sb_response *r = &req->response;
     struct MHD_Response *res;
     if (r->fd >= 0) {
+        limit_unsent_bytes((struct MHD_Connection *)req->connection);
         res = MHD_create_response_from_fd64(r->fd_size, r->fd);
         r->fd = -1; /* MHD owns it now */
     } else {
