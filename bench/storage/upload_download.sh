@@ -25,6 +25,7 @@ fi
 
 bin=$PWD/build-bench/studybase
 work=$(mktemp -d "${BENCH_DIR:-$PWD/build-bench}/storage-bench.XXXXXX")
+server_pid=
 trap 'kill $server_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 createdb bench
 export DATABASE_URL="postgresql://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/bench"
