@@ -8,6 +8,7 @@
  */
 #include "http/server.h"
 
+#include "auth/jwt_cache.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/buf.h"
@@ -117,8 +118,8 @@ static void authenticate(struct sb_request *req)
         req->auth = SB_AUTH_NONE;
         return;
     }
-    req->auth_error = sb_jwt_verify(req->arena, req->config->jwt_secret, token, req->config->jwt_aud,
-                                    &req->claims);
+    req->auth_error = sb_jwt_verify_cached(req->arena, req->config->jwt_secret, token, req->config->jwt_aud,
+                                           &req->claims);
     req->auth = req->auth_error == SB_JWT_OK ? SB_AUTH_VALID : SB_AUTH_INVALID;
 }
 
