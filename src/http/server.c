@@ -4,7 +4,8 @@
  *     authenticate, refuse early what is too large;
  *   - further calls with body pieces: buffer them, or hand them to a streaming route;
  *   - the last call (body done): run the handler and queue its response.
- * The completion callback logs one JSON line and frees the request's arena.
+ * The completion callback logs one JSON line (batched: see sb_log_batched) and frees the
+ * request's arena.
  */
 #include "http/server.h"
 
@@ -291,13 +292,14 @@ static void log_exchange(const struct exchange *ex, enum MHD_RequestTerminationC
     const struct sb_request *req = &ex->req;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double ms = (double)(now.tv_sec - ex->started.tv_sec) * 1e3 + (double)(now.tv_nsec - ex->started.tv_nsec) / 1e6;
+    long us = (long)(now.tv_sec - ex->started.tv_sec) * 1000000L + (now.tv_nsec - ex->started.tv_nsec) / 1000;
+    long hundredths = (us + 5) / 10;
     char status[16], duration[32];
     snprintf(status, sizeof status, "%d", req->response.status);
-    snprintf(duration, sizeof duration, "%.2f", ms);
-    sb_log(SB_LOG_INFO, "request", "id", req->id, "method", req->method, "path", req->path,
-           "status", status, "duration_ms", duration, "ip", req->client_ip,
-           "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", NULL);
+    snprintf(duration, sizeof duration, "%ld.%02ld", hundredths / 100, hundredths % 100);
+    sb_log_batched(SB_LOG_INFO, "request", "id", req->id, "method", req->method, "path", req->path,
+                   "status", status, "duration_ms", duration, "ip", req->client_ip,
+                   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", NULL);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -314,7 +316,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     log_exchange(ex, toe);
     *req_cls = NULL;
     sb_arena_free(ex->req.arena);
-    atomic_fetch_sub(&requests_in_flight, 1);
+    if (atomic_fetch_sub(&requests_in_flight, 1) == 1)
+        sb_log_flush();      /* nothing else in flight: the request lines go out now */
 }
 
 /* ---- percent-decoding ------------------------------------------------------------------ */
@@ -420,5 +423,6 @@ void sb_server_stop(struct sb_server *server)
         nanosleep(&pause, NULL);
     }
     MHD_stop_daemon(server->daemon);
+    sb_log_flush();
     free(server);
 }
