@@ -1,7 +1,7 @@
 # Shared by bench/rest/throughput.sh and bench/rest/cost.sh (sourced inside pg_virtualenv, from
 # the repository root): the bench database, a student with 50 courses of 2 materials and a
 # token for them, the three scenarios, and starting/stopping a server.
-STUDYBASE=$PWD/build/studybase
+STUDYBASE=${SB_BENCH_BINARY:-$PWD/build/studybase}   # SB_BENCH_BINARY: another build to measure
 work=$(mktemp -d)
 trap 'kill ${server_pid:-}  2>/dev/null || true; rm -rf "$work"' EXIT
 createdb bench_rest
@@ -53,3 +53,36 @@ run_wrk() {   # $1 = scenario, $2 = seconds, $3 = connections; output in $work/$
     "$url/rest/v1/${path[$1]}" >"$work/$1.wrk"
 }
 wrk_requests() { awk '/requests in/ { print $1 }' "$work/$1.wrk"; }
+
+request() {   # one request of scenario $1 with curl
+  local data=()
+  [ "${method[$1]}" = POST ] && data=(--data-binary "$insert_body")
+  curl -s -o /dev/null -X "${method[$1]}" -H "apikey: $apikey" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -H 'Prefer: return=representation' "${data[@]}" "$url/rest/v1/${path[$1]}"
+}
+
+# The baseline: each scenario's statement, captured from a single worker's connection, in a
+# pgbench script that pipelines it after the role/claims set-up with one Sync, as studybase
+# sends them ($work/<scenario>.pgbench).
+capture_pgbench_scripts() {
+  start_server 1
+  apikey=$(anon_key)
+  for s in "${scenarios[@]}"; do
+    request "$s"
+    q "SELECT query FROM pg_stat_activity WHERE application_name = 'studybase' AND backend_type = 'client backend' AND query LIKE '%pgrst%' ORDER BY state_change DESC LIMIT 1" \
+      >"$work/$s.sql"
+  done
+  stop_server
+  local setup="SELECT set_config('role', :role, true), set_config('request.jwt.claims', :claims, true), set_config('request.jwt.claim.sub', :sub, true), set_config('request.jwt.claim.role', :role, true), set_config('statement_timeout', :timeout, true);"
+  for s in "${scenarios[@]}"; do
+    { echo '\startpipeline'; echo "$setup"; sed -E 's/\$([0-9]+)/:p\1/g' "$work/$s.sql" | tr '\n' ' '; echo ';';
+      echo '\endpipeline'; } >"$work/$s.pgbench"
+  done
+}
+
+run_pgbench() {   # $1 = scenario, $2 = seconds, $3 = connections, then extra pgbench options; output in $work/$1.pgbench.out
+  local s=$1 seconds=$2 conns=$3; shift 3
+  pgbench -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$work/$s.pgbench" "$@" \
+    -D role=authenticated -D "claims=$claims" -D "sub=$uid" -D timeout=8000 -D "${params[$s]}" \
+    "$DATABASE_URL" >"$work/$s.pgbench.out" 2>&1
+}

@@ -18,28 +18,7 @@ if [ -z "${PGHOST:-}" ]; then
 fi
 . bench/rest/lib.sh
 
-request() {   # one request of scenario $1 with curl (for capturing the SQL)
-  local data=()
-  [ "${method[$1]}" = POST ] && data=(--data-binary "$insert_body")
-  curl -s -o /dev/null -X "${method[$1]}" -H "apikey: $apikey" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' -H 'Prefer: return=representation' "${data[@]}" "$url/rest/v1/${path[$1]}"
-}
-
-# Capture each scenario's statement from the single worker's connection.
-start_server 1
-apikey=$(anon_key)
-for s in "${scenarios[@]}"; do
-  request "$s"
-  q "SELECT query FROM pg_stat_activity WHERE application_name = 'studybase' AND backend_type = 'client backend' AND query LIKE '%pgrst%' ORDER BY state_change DESC LIMIT 1" \
-    >"$work/$s.sql"
-done
-stop_server
-
-setup="SELECT set_config('role', :role, true), set_config('request.jwt.claims', :claims, true), set_config('request.jwt.claim.sub', :sub, true), set_config('request.jwt.claim.role', :role, true), set_config('statement_timeout', :timeout, true);"
-for s in "${scenarios[@]}"; do
-  { echo '\startpipeline'; echo "$setup"; sed -E 's/\$([0-9]+)/:p\1/g' "$work/$s.sql" | tr '\n' ' '; echo ';';
-    echo '\endpipeline'; } >"$work/$s.pgbench"
-done
+capture_pgbench_scripts
 
 percentile() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { i = int(NR * p / 100); if (i < 1) i = 1; print a[i] }'; }
 to_ms() { awk '{ v = $1; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } printf "%.2f", v }'; }
@@ -55,9 +34,7 @@ for s in "${scenarios[@]}"; do
   p99=$(awk '$1 == "99%" { print $2 }' "$work/$s.wrk" | to_ms)
   errors=$(awk '/Non-2xx/ { print " (non-2xx: " $4 ")" }' "$work/$s.wrk")
   rm -f "$work"/pgbench_log*
-  pgbench -n -M prepared -c "$conns" -j 2 -T "$seconds" -f "$work/$s.pgbench" -l --log-prefix="$work/pgbench_log" \
-    -D role=authenticated -D "claims=$claims" -D "sub=$uid" -D timeout=8000 -D "${params[$s]}" \
-    "$DATABASE_URL" >"$work/$s.pgbench.out" 2>&1
+  run_pgbench "$s" "$seconds" "$conns" -l --log-prefix="$work/pgbench_log"
   tps=$(awk '/^tps/ { printf "%.0f", $3 }' "$work/$s.pgbench.out")
   cat "$work"/pgbench_log* | awk '{ print $3 / 1000 }' >"$work/lat"
   pp50=$(percentile 50 <"$work/lat"); pp99=$(percentile 99 <"$work/lat")
