@@ -10,6 +10,7 @@
 #include "http/server.h"
 
 #include "auth/jwt_cache.h"
+#include "http/listener.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/buf.h"
@@ -27,9 +28,18 @@
 #include <unistd.h>
 
 #define SHUTDOWN_GRACE_SECONDS 10
+#define MAX_CONNECTIONS 1000        /* open connections in all */
+
+struct worker {
+    struct sb_server *server;
+    int index;
+};
 
 struct sb_server {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon **daemons;     /* one per worker thread (SB_THREADS) */
+    struct worker *workers;
+    int worker_count;
+    struct sb_listener *listener;
     const struct sb_config *config;
     int port;
 };
@@ -369,6 +379,55 @@ static void handle_health(struct sb_request *req)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
+/* A connection closed: the listener counts it against its worker and address no more. */
+static void connection_notified(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                enum MHD_ConnectionNotificationCode code)
+{
+    struct worker *w = cls;
+    if (code != MHD_CONNECTION_NOTIFY_CLOSED || !w->server->listener)
+        return;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    sb_listener_closed(w->server->listener, w->index, info ? info->client_addr : NULL);
+}
+
+/* One libmicrohttpd daemon per worker thread, each with its own epoll loop and no listening
+ * socket: the listener hands them connections (listener.h says why). */
+static bool start_workers(struct sb_server *server)
+{
+    const struct sb_config *config = server->config;
+    server->worker_count = config->threads;
+    server->daemons = calloc((size_t)server->worker_count, sizeof *server->daemons);
+    server->workers = calloc((size_t)server->worker_count, sizeof *server->workers);
+    for (int i = 0; i < server->worker_count; i++) {
+        server->workers[i] = (struct worker){ server, i };
+        server->daemons[i] = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+            access_handler, server,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, connection_notified, &server->workers[i],
+            MHD_OPTION_UNESCAPE_CALLBACK, unescape_without_nul, NULL,
+            MHD_OPTION_END);
+        if (!server->daemons[i])
+            return false;
+    }
+    return true;
+}
+
+/* Stops every worker (closing its connections), then frees the listener and the server. */
+static void stop_workers(struct sb_server *server)
+{
+    for (int i = 0; server->daemons && i < server->worker_count; i++)
+        if (server->daemons[i])
+            MHD_stop_daemon(server->daemons[i]);
+    sb_listener_free(server->listener);
+    free(server->daemons);
+    free(server->workers);
+    free(server);
+}
+
 struct sb_server *sb_server_start(const struct sb_config *config)
 {
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)config->port) };
@@ -383,25 +442,14 @@ struct sb_server *sb_server_start(const struct sb_config *config)
 
     struct sb_server *server = calloc(1, sizeof *server);
     server->config = config;
-    server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)config->port, NULL, NULL,
-        access_handler, server,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape_without_nul, NULL,
-        MHD_OPTION_END);
-    if (!server->daemon) {
+    if (!start_workers(server) ||
+        sb_listener_start(&addr, server->daemons, server->worker_count, MAX_CONNECTIONS,
+                          config->max_connections_per_ip, &server->listener) != 0) {
         fprintf(stderr, "studybase: cannot listen on %s:%d (is the port in use?)\n", config->host, config->port);
-        free(server);
+        stop_workers(server);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    server->port = info ? info->port : config->port;
+    server->port = sb_listener_port(server->listener);
     char port[16];
     snprintf(port, sizeof port, "%d", server->port);
     sb_log(SB_LOG_INFO, "listening", "host", config->host, "port", port, NULL);
@@ -417,12 +465,11 @@ void sb_server_stop(struct sb_server *server)
 {
     if (!server)
         return;
-    MHD_quiesce_daemon(server->daemon); /* stop accepting; requests in flight go on */
+    sb_listener_stop(server->listener); /* stop accepting; requests in flight go on */
     for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && atomic_load(&requests_in_flight) > 0; i++) {
         struct timespec pause = { 0, 50 * 1000 * 1000 };
         nanosleep(&pause, NULL);
     }
-    MHD_stop_daemon(server->daemon);
+    stop_workers(server);
     sb_log_flush();
-    free(server);
 }
