@@ -134,6 +134,21 @@ static void authenticate(struct sb_request *req)
     req->auth = req->auth_error == SB_JWT_OK ? SB_AUTH_VALID : SB_AUTH_INVALID;
 }
 
+/* "<8 hex digits of the process>-<6 of the counter>", as "%08lx-%06lx" would print it. */
+static const char *new_request_id(struct sb_arena *arena)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned long counter = (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff;
+    char *id = sb_arena_alloc(arena, 16);
+    for (int i = 0; i < 8; i++)
+        id[i] = digits[(request_id_prefix >> (28 - 4 * i)) & 0xf];
+    id[8] = '-';
+    for (int i = 0; i < 6; i++)
+        id[9 + i] = digits[(counter >> (20 - 4 * i)) & 0xf];
+    id[15] = '\0';
+    return id;
+}
+
 static struct exchange *begin_exchange(const struct sb_server *server, struct MHD_Connection *conn,
                                        const char *url, const char *method)
 {
@@ -148,8 +163,7 @@ static struct exchange *begin_exchange(const struct sb_server *server, struct MH
     req->method = sb_arena_strdup(arena, method);
     req->path = sb_arena_strdup(arena, url);
     req->response.fd = -1;
-    req->id = sb_arena_printf(arena, "%08lx-%06lx", request_id_prefix,
-                              (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff);
+    req->id = new_request_id(arena);
     req->client_ip = client_address(arena, conn);
     struct query_collector collector = { req, 0 };
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, &collector);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -28,10 +29,25 @@ static const char *level_name(enum sb_log_level level)
     }
 }
 
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 size_t sb_json_escape(char *buf, size_t cap, const char *s)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        const unsigned char *run = p;          /* copy a run of plain characters at once */
+        while (*p && !needs_escape(*p))
+            p++;
+        if (p > run) {
+            size_t len = (size_t)(p - run);
+            if (n < cap)
+                memcpy(buf + n, run, n + len < cap ? len : cap - n);
+            n += len;
+            continue;
+        }
         char tmp[8];
         const char *piece = tmp;
         size_t len;
@@ -41,17 +57,12 @@ size_t sb_json_escape(char *buf, size_t cap, const char *s)
         case '\n': piece = "\\n"; len = 2; break;
         case '\r': piece = "\\r"; len = 2; break;
         case '\t': piece = "\\t"; len = 2; break;
-        default:
-            if (*p < 0x20) {
-                len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-            } else {
-                tmp[0] = (char)*p;
-                len = 1;
-            }
+        default: len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
         }
         if (n + len < cap)
             memcpy(buf + n, piece, len);
         n += len;
+        p++;
     }
     if (cap > 0)
         buf[n < cap ? n : cap - 1] = '\0';

@@ -26,6 +26,13 @@ static void quotes_backslashes_and_controls_are_escaped(void **state)
     assert_string_equal(buf, "a\\\"b\\\\c\\nd\\u0001");
 }
 
+static void plain_runs_between_escapes_are_kept_in_order(void **state)
+{
+    char buf[64];
+    assert_int_equal(sb_json_escape(buf, sizeof buf, "ab\"cd\\ef\tg"), 13);
+    assert_string_equal(buf, "ab\\\"cd\\\\ef\\tg");
+}
+
 static void a_short_buffer_is_truncated_and_the_needed_length_returned(void **state)
 {
     char buf[4];
@@ -128,6 +135,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plain_text_is_copied_unchanged),
         cmocka_unit_test(quotes_backslashes_and_controls_are_escaped),
+        cmocka_unit_test(plain_runs_between_escapes_are_kept_in_order),
         cmocka_unit_test(a_short_buffer_is_truncated_and_the_needed_length_returned),
         cmocka_unit_test_setup_teardown(a_line_is_one_json_object_with_a_utc_timestamp, capture_stderr, restore_stderr),
         cmocka_unit_test_setup_teardown(a_batched_line_is_written_by_a_flush, capture_stderr, restore_stderr),
