@@ -12,6 +12,23 @@
 #include <string.h>
 #include <time.h>
 
+static long long system_clock(void)
+{
+    return (long long)time(NULL);
+}
+
+static long long (*clock_now)(void) = system_clock;
+
+long long sb_jwt_now(void)
+{
+    return clock_now();
+}
+
+void sb_jwt_use_clock(long long (*now)(void))
+{
+    clock_now = now ? now : system_clock;
+}
+
 static const char header_json[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
 static char *signature_of(struct sb_arena *arena, const char *secret, const char *signed_part, size_t len)
@@ -85,7 +102,7 @@ static enum sb_jwt_status check_claims(struct sb_arena *arena, json_t *payload, 
     out->exp = exp ? (long long)json_number_value(exp) : 0;
     json_t *iat = json_object_get(payload, "iat");
     out->iat = json_is_number(iat) ? (long long)json_number_value(iat) : 0;
-    if (exp && out->exp <= (long long)time(NULL))
+    if (exp && out->exp <= sb_jwt_now())
         return SB_JWT_EXPIRED;
     if (!audience_matches(json_object_get(payload, "aud"), audience))
         return SB_JWT_BAD_AUDIENCE;

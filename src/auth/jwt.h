@@ -37,6 +37,11 @@ char *sb_jwt_sign(struct sb_arena *arena, const char *secret, const char *claims
 enum sb_jwt_status sb_jwt_verify(struct sb_arena *arena, const char *secret, const char *token,
                                  const char *audience, struct sb_jwt_claims *out);
 
+/* The clock exp is checked against (seconds since the epoch). sb_jwt_use_clock replaces it,
+ * for tests; NULL restores the system clock. */
+long long sb_jwt_now(void);
+void sb_jwt_use_clock(long long (*now)(void));
+
 /* A sentence for the status ("JWT expired", "invalid JWT signature", ...). */
 const char *sb_jwt_status_message(enum sb_jwt_status status);
 

@@ -17,7 +17,7 @@
 struct prepared {
     char *sql;               /* owned; NULL = empty slot */
     unsigned long hash;
-    int number;              /* name is "sb_<number>" */
+    char name[16];           /* "sb_<number>" */
 };
 
 struct connection {
@@ -182,18 +182,15 @@ static bool send_statement(struct connection *c, const char *sql, int nparams, c
     struct prepared *slot = c->prepared_count < PREPARED_SLOTS * 3 / 4 ? find_slot(c, sql, hash) : NULL;
     if (!slot)
         return PQsendQueryParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0) == 1;
-    char name[32];
     if (!slot->sql) {
-        slot->number = c->prepared_count++;
-        snprintf(name, sizeof name, "sb_%d", slot->number);
-        if (PQsendPrepare(c->pg, name, sql, nparams, NULL) != 1)
+        snprintf(slot->name, sizeof slot->name, "sb_%d", c->prepared_count++);
+        if (PQsendPrepare(c->pg, slot->name, sql, nparams, NULL) != 1)
             return false;
         slot->sql = strdup(sql);
         slot->hash = hash;
         *newly_prepared = slot;
     }
-    snprintf(name, sizeof name, "sb_%d", slot->number);
-    return PQsendQueryPrepared(c->pg, name, nparams, params, NULL, NULL, 0) == 1;
+    return PQsendQueryPrepared(c->pg, slot->name, nparams, params, NULL, NULL, 0) == 1;
 }
 
 /* Reads one command's results up to its terminating NULL; keeps the first error or the rows. */

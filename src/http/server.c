@@ -4,10 +4,13 @@
  *     authenticate, refuse early what is too large;
  *   - further calls with body pieces: buffer them, or hand them to a streaming route;
  *   - the last call (body done): run the handler and queue its response.
- * The completion callback logs one JSON line and frees the request's arena.
+ * The completion callback logs one JSON line (batched: see sb_log_batched) and frees the
+ * request's arena.
  */
 #include "http/server.h"
 
+#include "auth/jwt_cache.h"
+#include "http/listener.h"
 #include "http/request.h"
 #include "http/router.h"
 #include "util/buf.h"
@@ -33,9 +36,18 @@
 #define CONNECTION_MEMORY_BYTES (256 * 1024)
 #define HEADERS_MAX_BYTES (64 * 1024)
 #define UNSENT_MAX_BYTES (128 * 1024)
+#define MAX_CONNECTIONS 1000        /* open connections in all */
+
+struct worker {
+    struct sb_server *server;
+    int index;
+};
 
 struct sb_server {
-    struct MHD_Daemon *daemon;
+    struct MHD_Daemon **daemons;     /* one per worker thread (SB_THREADS) */
+    struct worker *workers;
+    int worker_count;
+    struct sb_listener *listener;
     const struct sb_config *config;
     int port;
 };
@@ -125,9 +137,24 @@ static void authenticate(struct sb_request *req)
         req->auth = SB_AUTH_NONE;
         return;
     }
-    req->auth_error = sb_jwt_verify(req->arena, req->config->jwt_secret, token, req->config->jwt_aud,
-                                    &req->claims);
+    req->auth_error = sb_jwt_verify_cached(req->arena, req->config->jwt_secret, token, req->config->jwt_aud,
+                                           &req->claims);
     req->auth = req->auth_error == SB_JWT_OK ? SB_AUTH_VALID : SB_AUTH_INVALID;
+}
+
+/* "<8 hex digits of the process>-<6 of the counter>", as "%08lx-%06lx" would print it. */
+static const char *new_request_id(struct sb_arena *arena)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned long counter = (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff;
+    char *id = sb_arena_alloc(arena, 16);
+    for (int i = 0; i < 8; i++)
+        id[i] = digits[(request_id_prefix >> (28 - 4 * i)) & 0xf];
+    id[8] = '-';
+    for (int i = 0; i < 6; i++)
+        id[9 + i] = digits[(counter >> (20 - 4 * i)) & 0xf];
+    id[15] = '\0';
+    return id;
 }
 
 static struct exchange *begin_exchange(const struct sb_server *server, struct MHD_Connection *conn,
@@ -144,8 +171,7 @@ static struct exchange *begin_exchange(const struct sb_server *server, struct MH
     req->method = sb_arena_strdup(arena, method);
     req->path = sb_arena_strdup(arena, url);
     req->response.fd = -1;
-    req->id = sb_arena_printf(arena, "%08lx-%06lx", request_id_prefix,
-                              (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff);
+    req->id = new_request_id(arena);
     req->client_ip = client_address(arena, conn);
     struct query_collector collector = { req, 0 };
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, &collector);
@@ -333,13 +359,14 @@ static void log_exchange(const struct exchange *ex, enum MHD_RequestTerminationC
     const struct sb_request *req = &ex->req;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    double ms = (double)(now.tv_sec - ex->started.tv_sec) * 1e3 + (double)(now.tv_nsec - ex->started.tv_nsec) / 1e6;
+    long us = (long)(now.tv_sec - ex->started.tv_sec) * 1000000L + (now.tv_nsec - ex->started.tv_nsec) / 1000;
+    long hundredths = (us + 5) / 10;
     char status[16], duration[32];
     snprintf(status, sizeof status, "%d", req->response.status);
-    snprintf(duration, sizeof duration, "%.2f", ms);
-    sb_log(SB_LOG_INFO, "request", "id", req->id, "method", req->method, "path", req->path,
-           "status", status, "duration_ms", duration, "ip", req->client_ip,
-           "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", NULL);
+    snprintf(duration, sizeof duration, "%ld.%02ld", hundredths / 100, hundredths % 100);
+    sb_log_batched(SB_LOG_INFO, "request", "id", req->id, "method", req->method, "path", req->path,
+                   "status", status, "duration_ms", duration, "ip", req->client_ip,
+                   "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false", NULL);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -356,7 +383,8 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **req
     log_exchange(ex, toe);
     *req_cls = NULL;
     sb_arena_free(ex->req.arena);
-    atomic_fetch_sub(&requests_in_flight, 1);
+    if (atomic_fetch_sub(&requests_in_flight, 1) == 1)
+        sb_log_flush();      /* nothing else in flight: the request lines go out now */
 }
 
 /* ---- percent-decoding ------------------------------------------------------------------ */
@@ -408,6 +436,55 @@ static void handle_health(struct sb_request *req)
 
 /* ---- life cycle -------------------------------------------------------------------------- */
 
+/* A connection closed: the listener counts it against its worker and address no more. */
+static void connection_notified(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                enum MHD_ConnectionNotificationCode code)
+{
+    struct worker *w = cls;
+    if (code != MHD_CONNECTION_NOTIFY_CLOSED || !w->server->listener)
+        return;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    sb_listener_closed(w->server->listener, w->index, info ? info->client_addr : NULL);
+}
+
+/* One libmicrohttpd daemon per worker thread, each with its own epoll loop and no listening
+ * socket: the listener hands them connections (listener.h says why). */
+static bool start_workers(struct sb_server *server)
+{
+    const struct sb_config *config = server->config;
+    server->worker_count = config->threads;
+    server->daemons = calloc((size_t)server->worker_count, sizeof *server->daemons);
+    server->workers = calloc((size_t)server->worker_count, sizeof *server->workers);
+    for (int i = 0; i < server->worker_count; i++) {
+        server->workers[i] = (struct worker){ server, i };
+        server->daemons[i] = MHD_start_daemon(
+            MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+            access_handler, server,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned int)MAX_CONNECTIONS,
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, connection_notified, &server->workers[i],
+            MHD_OPTION_UNESCAPE_CALLBACK, unescape_without_nul, NULL,
+            MHD_OPTION_END);
+        if (!server->daemons[i])
+            return false;
+    }
+    return true;
+}
+
+/* Stops every worker (closing its connections), then frees the listener and the server. */
+static void stop_workers(struct sb_server *server)
+{
+    for (int i = 0; server->daemons && i < server->worker_count; i++)
+        if (server->daemons[i])
+            MHD_stop_daemon(server->daemons[i]);
+    sb_listener_free(server->listener);
+    free(server->daemons);
+    free(server->workers);
+    free(server);
+}
+
 struct sb_server *sb_server_start(const struct sb_config *config)
 {
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)config->port) };
@@ -422,25 +499,14 @@ struct sb_server *sb_server_start(const struct sb_config *config)
 
     struct sb_server *server = calloc(1, sizeof *server);
     server->config = config;
-    server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, (uint16_t)config->port, NULL, NULL,
-        access_handler, server,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)config->threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->request_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_BYTES,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)1000,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)config->max_connections_per_ip,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape_without_nul, NULL,
-        MHD_OPTION_END);
-    if (!server->daemon) {
+    if (!start_workers(server) ||
+        sb_listener_start(&addr, server->daemons, server->worker_count, MAX_CONNECTIONS,
+                          config->max_connections_per_ip, &server->listener) != 0) {
         fprintf(stderr, "studybase: cannot listen on %s:%d (is the port in use?)\n", config->host, config->port);
-        free(server);
+        stop_workers(server);
         return NULL;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(server->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    server->port = info ? info->port : config->port;
+    server->port = sb_listener_port(server->listener);
     char port[16];
     snprintf(port, sizeof port, "%d", server->port);
     sb_log(SB_LOG_INFO, "listening", "host", config->host, "port", port, NULL);
@@ -456,11 +522,11 @@ void sb_server_stop(struct sb_server *server)
 {
     if (!server)
         return;
-    MHD_quiesce_daemon(server->daemon); /* stop accepting; requests in flight go on */
+    sb_listener_stop(server->listener); /* stop accepting; requests in flight go on */
     for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && atomic_load(&requests_in_flight) > 0; i++) {
         struct timespec pause = { 0, 50 * 1000 * 1000 };
         nanosleep(&pause, NULL);
     }
-    MHD_stop_daemon(server->daemon);
-    free(server);
+    stop_workers(server);
+    sb_log_flush();
 }

@@ -1,5 +1,6 @@
 /*
- * server: the HTTP front door (libmicrohttpd: epoll, a pool of worker threads).
+ * server: the HTTP front door (libmicrohttpd: one epoll daemon per worker thread, fed by the
+ * listener thread, listener.h).
  *
  * sb_server_start returns a running server that owns its threads and sockets until
  * sb_server_stop, which stops accepting, lets in-flight requests finish (up to a grace

@@ -1,14 +1,23 @@
 /*
- * log: JSON lines on stderr. A line is built in a stack buffer and written with one
- * write() so that lines from different threads never interleave.
+ * log: JSON lines on stderr. A line is built in a stack buffer and written whole under one
+ * lock, so lines from different threads never interleave. Request lines (sb_log_batched)
+ * may wait in one process-wide buffer and go out several to a write (see log.h).
  */
 #include "util/log.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#define LINE_MAX_BYTES 4096
 
 static const char *level_name(enum sb_log_level level)
 {
@@ -20,10 +29,25 @@ static const char *level_name(enum sb_log_level level)
     }
 }
 
+static bool needs_escape(unsigned char c)
+{
+    return c < 0x20 || c == '"' || c == '\\';
+}
+
 size_t sb_json_escape(char *buf, size_t cap, const char *s)
 {
     size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        const unsigned char *run = p;          /* copy a run of plain characters at once */
+        while (*p && !needs_escape(*p))
+            p++;
+        if (p > run) {
+            size_t len = (size_t)(p - run);
+            if (n < cap)
+                memcpy(buf + n, run, n + len < cap ? len : cap - n);
+            n += len;
+            continue;
+        }
         char tmp[8];
         const char *piece = tmp;
         size_t len;
@@ -33,17 +57,12 @@ size_t sb_json_escape(char *buf, size_t cap, const char *s)
         case '\n': piece = "\\n"; len = 2; break;
         case '\r': piece = "\\r"; len = 2; break;
         case '\t': piece = "\\t"; len = 2; break;
-        default:
-            if (*p < 0x20) {
-                len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
-            } else {
-                tmp[0] = (char)*p;
-                len = 1;
-            }
+        default: len = (size_t)snprintf(tmp, sizeof tmp, "\\u%04x", *p);
         }
         if (n + len < cap)
             memcpy(buf + n, piece, len);
         n += len;
+        p++;
     }
     if (cap > 0)
         buf[n < cap ? n : cap - 1] = '\0';
@@ -68,35 +87,166 @@ static size_t append_json_string(char *line, size_t used, size_t cap, const char
     return append(line, used, cap, "\"");
 }
 
-void sb_log(enum sb_log_level level, const char *msg, ...)
+/* "2026-11-25T14:32:02.", recomputed once a second per thread (gmtime_r and snprintf were a
+ * visible part of a short request's CPU time). */
+static const char *timestamp(char *ms_out)
 {
-    char line[4096], stamp[64];
+    static __thread time_t stamp_second = -1;
+    static __thread char stamp[32];
     struct timespec now;
-    struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", (tm.tm_year + 1900) % 10000,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long)(now.tv_nsec / 1000000) % 1000);
+    if (now.tv_sec != stamp_second) {
+        struct tm tm;
+        gmtime_r(&now.tv_sec, &tm);
+        snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.", (tm.tm_year + 1900) % 10000, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        stamp_second = now.tv_sec;
+    }
+    int ms = (int)(now.tv_nsec / 1000000) % 1000;
+    ms_out[0] = (char)('0' + ms / 100);
+    ms_out[1] = (char)('0' + ms / 10 % 10);
+    ms_out[2] = (char)('0' + ms % 10);
+    ms_out[3] = '\0';
+    return stamp;
+}
 
-    size_t used = append(line, 0, sizeof line, "{\"ts\":\"");
-    used = append(line, used, sizeof line, stamp);
-    used = append(line, used, sizeof line, "\",\"level\":\"");
-    used = append(line, used, sizeof line, level_name(level));
-    used = append(line, used, sizeof line, "\",\"msg\":");
-    used = append_json_string(line, used, sizeof line, msg);
-
-    va_list ap;
-    va_start(ap, msg);
+/* Formats one line, newline included, into line (LINE_MAX_BYTES); returns its length. */
+static size_t format_line(char *line, enum sb_log_level level, const char *msg, va_list ap)
+{
+    const size_t cap = LINE_MAX_BYTES;
+    char ms[4];
+    const char *stamp = timestamp(ms);
+    size_t used = append(line, 0, cap, "{\"ts\":\"");
+    used = append(line, used, cap, stamp);
+    used = append(line, used, cap, ms);
+    used = append(line, used, cap, "Z\",\"level\":\"");
+    used = append(line, used, cap, level_name(level));
+    used = append(line, used, cap, "\",\"msg\":");
+    used = append_json_string(line, used, cap, msg);
     for (const char *key; (key = va_arg(ap, const char *)) != NULL;) {
         const char *value = va_arg(ap, const char *);
-        used = append(line, used, sizeof line, ",");
-        used = append_json_string(line, used, sizeof line, key);
-        used = append(line, used, sizeof line, ":");
-        used = append_json_string(line, used, sizeof line, value);
+        used = append(line, used, cap, ",");
+        used = append_json_string(line, used, cap, key);
+        used = append(line, used, cap, ":");
+        used = append_json_string(line, used, cap, value);
     }
-    va_end(ap);
-    used = append(line, used, sizeof line - 1, "}");
+    used = append(line, used, cap - 1, "}");
     line[used++] = '\n';
-    ssize_t ignored = write(STDERR_FILENO, line, used);
-    (void)ignored;
+    return used;
+}
+
+/* ---- the batch of request lines ------------------------------------------------------------ */
+
+static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+static char batch[SB_LOG_BATCH_BYTES + LINE_MAX_BYTES];
+static size_t batch_used;
+static struct timespec batch_since;      /* when the oldest waiting line was added */
+static pthread_once_t flusher_once = PTHREAD_ONCE_INIT;
+
+static void write_all(const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(STDERR_FILENO, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+/* With batch_lock held: writes the waiting lines and, after them, extra (may be empty) in one
+ * write where possible. */
+static void write_batch_then(const char *extra, size_t extra_len)
+{
+    if (batch_used == 0) {
+        write_all(extra, extra_len);
+        return;
+    }
+    struct iovec iov[2] = { { batch, batch_used }, { (void *)extra, extra_len } };
+    size_t total = batch_used + extra_len;
+    ssize_t n;
+    do
+        n = writev(STDERR_FILENO, iov, extra_len ? 2 : 1);
+    while (n < 0 && errno == EINTR);
+    if (n >= 0 && (size_t)n < total) {       /* a short write (a full pipe): finish it plainly */
+        size_t done = (size_t)n;
+        if (done < batch_used) {
+            write_all(batch + done, batch_used - done);
+            done = batch_used;
+        }
+        write_all(extra + (done - batch_used), total - done);
+    }
+    batch_used = 0;
+}
+
+static long long elapsed_ms(const struct timespec *since)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)(now.tv_sec - since->tv_sec) * 1000 + (now.tv_nsec - since->tv_nsec) / 1000000;
+}
+
+/* Writes lines that have waited SB_LOG_MAX_DELAY_MS, so a quiet moment never leaves one behind. */
+static void *flush_late_lines(void *unused)
+{
+    for (;;) {
+        struct timespec pause = { 0, SB_LOG_MAX_DELAY_MS * 1000000L };
+        nanosleep(&pause, NULL);
+        pthread_mutex_lock(&batch_lock);
+        if (batch_used > 0 && elapsed_ms(&batch_since) >= SB_LOG_MAX_DELAY_MS)
+            write_batch_then("", 0);
+        pthread_mutex_unlock(&batch_lock);
+    }
+    return NULL;
+}
+
+static void start_flusher(void)
+{
+    pthread_t thread;
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);   /* signals stay with the threads that wait for them */
+    if (pthread_create(&thread, NULL, flush_late_lines, NULL) == 0)
+        pthread_detach(thread);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    atexit(sb_log_flush);
+}
+
+void sb_log_flush(void)
+{
+    pthread_mutex_lock(&batch_lock);
+    write_batch_then("", 0);
+    pthread_mutex_unlock(&batch_lock);
+}
+
+void sb_log_batched(enum sb_log_level level, const char *msg, ...)
+{
+    char line[LINE_MAX_BYTES];
+    va_list ap;
+    va_start(ap, msg);
+    size_t len = format_line(line, level, msg, ap);
+    va_end(ap);
+    pthread_once(&flusher_once, start_flusher);
+    pthread_mutex_lock(&batch_lock);
+    if (batch_used == 0)
+        clock_gettime(CLOCK_MONOTONIC, &batch_since);
+    memcpy(batch + batch_used, line, len);
+    batch_used += len;
+    if (batch_used >= SB_LOG_BATCH_BYTES)
+        write_batch_then("", 0);
+    pthread_mutex_unlock(&batch_lock);
+}
+
+void sb_log(enum sb_log_level level, const char *msg, ...)
+{
+    char line[LINE_MAX_BYTES];
+    va_list ap;
+    va_start(ap, msg);
+    size_t len = format_line(line, level, msg, ap);
+    va_end(ap);
+    pthread_mutex_lock(&batch_lock);
+    write_batch_then(line, len);        /* lines waiting in the batch go first */
+    pthread_mutex_unlock(&batch_lock);
 }
