@@ -18,10 +18,18 @@
 
 #include "hnsw.h"
 
+/* A neighbour slot in memory: as HnswLinkData, with a node number instead of a TID. */
+typedef struct BuildLink
+{
+	int32		id;				/* -1 = empty */
+	bool		pruned;
+	float		dist;
+} BuildLink;
+
 typedef struct BuildNode
 {
 	float	   *vec;
-	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
+	BuildLink  *links;			/* HnswLinkCount(m, level) slots */
 	uint8		level;
 	uint8		nheaptids;
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
@@ -65,14 +73,14 @@ memory_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 {
 	BuildState *bs = (BuildState *) g->ctx;
 	BuildNode  *node = &bs->nodes[id];
-	int32	   *links = node->links + HnswLayerOffset(g->info->m, layer);
+	BuildLink  *links = node->links + HnswLayerOffset(g->info->m, layer);
 	int			n = 0;
 
 	if (layer > node->level)
 		return 0;
 	for (int i = 0; i < HnswLayerSlots(g->info->m, layer); i++)
-		if (links[i] >= 0)
-			out[n++] = (uint64) links[i];
+		if (links[i].id >= 0)
+			out[n++] = (uint64) links[i].id;
 	return n;
 }
 
@@ -101,43 +109,59 @@ new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
 	node = &bs->nodes[bs->count++];
 	node->vec = palloc(sizeof(float) * bs->info->dims);
 	memcpy(node->vec, vec, sizeof(float) * bs->info->dims);
-	node->links = palloc(sizeof(int32) * nlinks);
+	node->links = palloc(sizeof(BuildLink) * nlinks);
 	for (int i = 0; i < nlinks; i++)
-		node->links[i] = -1;
+		node->links[i].id = -1;
 	node->level = level;
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + sizeof(int32) * nlinks;
+	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + sizeof(BuildLink) * nlinks;
 	return node;
 }
 
-/* Links node `from` to `to` on a layer, pruning from's list when it is full. */
 static void
-add_link(BuildState *bs, int64 from, int layer, int64 to)
+set_build_link(BuildLink *link, const HnswNeighbour *chosen)
+{
+	link->id = (int32) chosen->id;
+	link->pruned = chosen->pruned;
+	link->dist = chosen->dist;
+}
+
+/*
+ * Links node `from` to `to` (chosen: to's id and distance) on a layer; a full list is
+ * re-pruned with the heuristic (in memory, the neighbours' vectors are at hand).
+ */
+static void
+add_link(BuildState *bs, int64 from, int layer, int64 to, float dist)
 {
 	int			max = HnswLayerSlots(bs->info->m, layer);
-	int32	   *links = bs->nodes[from].links + HnswLayerOffset(bs->info->m, layer);
+	BuildLink  *links = bs->nodes[from].links + HnswLayerOffset(bs->info->m, layer);
 	uint64	   *ids;
-	uint64	   *kept;
+	HnswNeighbour *kept;
 	int			n;
 
 	for (int i = 0; i < max; i++)
 	{
-		if (links[i] < 0)
+		if (links[i].id < 0)
 		{
-			links[i] = (int32) to;
+			set_build_link(&links[i], &(HnswNeighbour) {(uint64) to, dist, false});
 			return;
 		}
 	}
 	ids = palloc(sizeof(uint64) * (max + 1));
-	kept = palloc(sizeof(uint64) * max);
+	kept = palloc(sizeof(HnswNeighbour) * max);
 	for (int i = 0; i < max; i++)
-		ids[i] = (uint64) links[i];
+		ids[i] = (uint64) links[i].id;
 	ids[max] = (uint64) to;
 	n = HnswPrune(&bs->graph, bs->nodes[from].vec, ids, max + 1, max, kept);
 	for (int i = 0; i < max; i++)
-		links[i] = i < n ? (int32) kept[i] : -1;
+	{
+		if (i < n)
+			set_build_link(&links[i], &kept[i]);
+		else
+			links[i].id = -1;
+	}
 }
 
 static void
@@ -155,7 +179,7 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 		bs->entry_level = level;
 		return;
 	}
-	HnswChooseNeighbours(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, &nearest);
+	HnswChooseNeighbours(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, &nearest, NULL);
 	if (nearest != NULL && nearest->dist == 0 &&
 		memcmp(bs->nodes[nearest->id].vec, vec, sizeof(float) * bs->info->dims) == 0 &&
 		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
@@ -169,12 +193,14 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 	id = bs->count - 1;
 	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)
 	{
-		int32	   *links = bs->nodes[id].links + HnswLayerOffset(bs->info->m, layer);
+		BuildLink  *links = bs->nodes[id].links + HnswLayerOffset(bs->info->m, layer);
 
 		for (int i = 0; i < layers[layer].count; i++)
 		{
-			links[i] = (int32) layers[layer].ids[i];
-			add_link(bs, (int64) layers[layer].ids[i], layer, id);
+			HnswNeighbour *chosen = &layers[layer].chosen[i];
+
+			set_build_link(&links[i], chosen);
+			add_link(bs, (int64) chosen->id, layer, id, chosen->dist);
 		}
 	}
 	if (level > bs->entry_level)
@@ -233,7 +259,7 @@ static void
 fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
 {
 	int			nlinks = HnswLinkCount(bs->info->m, node->level);
-	ItemPointerData *links;
+	HnswLinkData *links;
 
 	tup->level = node->level;
 	tup->nheaptids = node->nheaptids;
@@ -244,10 +270,14 @@ fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
 	links = HnswNodeLinks(tup);
 	for (int i = 0; i < nlinks; i++)
 	{
-		if (node->links[i] >= 0)
-			links[i] = bs->nodes[node->links[i]].tid;
+		if (node->links[i].id >= 0)
+		{
+			links[i].tid = bs->nodes[node->links[i].id].tid;
+			links[i].pruned = node->links[i].pruned;
+			links[i].dist = node->links[i].dist;
+		}
 		else
-			ItemPointerSetInvalid(&links[i]);
+			ItemPointerSetInvalid(&links[i].tid);
 	}
 }
 

@@ -8,6 +8,10 @@
  * and never while another buffer is locked, so inserts cannot deadlock each other. A
  * neighbour's list is read, recomputed unlocked, then written only if it has not changed in
  * between (else recomputed). Every change is one generic WAL record.
+ *
+ * A back-link is decided from what the neighbour's slots record (each link's distance and
+ * whether the heuristic pruned it) and the distances the new node's own search measured, so
+ * no neighbour's vector is read: see link_new_node.
  */
 #include "postgres.h"
 
@@ -24,7 +28,7 @@ static HnswNodeTuple
 form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid, Size *size)
 {
 	HnswNodeTuple tup;
-	ItemPointerData *links;
+	HnswLinkData *links;
 
 	*size = HnswNodeSize(info->dims, level, info->m);
 	tup = palloc0(*size);
@@ -35,7 +39,7 @@ form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid,
 	memcpy(tup->vec, vec, sizeof(float) * info->dims);
 	links = HnswNodeLinks(tup);
 	for (int i = 0; i < HnswLinkCount(info->m, level); i++)
-		ItemPointerSetInvalid(&links[i]);
+		ItemPointerSetInvalid(&links[i].tid);
 	return tup;
 }
 
@@ -129,84 +133,138 @@ add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const float *ve
 }
 
 /*
- * The list `from` should have on a layer once `to` exists: `to` in a free slot, or the
- * heuristic's choice among the old list and `to`. False if the list need not change.
+ * The distance between the new node (vec) and node id: as its search measured it, else
+ * computed on id's page. False if id is gone.
  */
 static bool
-recompute_links(HnswGraph *g, const float *from_vec, const ItemPointerData *old, int max,
-				uint64 to, ItemPointerData *out)
+distance_to_new(HnswGraph *g, const HnswIdMap *met, const float *vec, uint64 id, float *dist)
 {
-	uint64	   *ids = palloc(sizeof(uint64) * (max + 1));
-	uint64	   *kept = palloc(sizeof(uint64) * max);
-	int			n = 0;
-	int			nkept;
-	bool		to_kept = false;
+	HnswCandidate c;
 
-	memcpy(out, old, sizeof(ItemPointerData) * max);
-	for (int i = 0; i < max; i++)
-	{
-		if (!ItemPointerIsValid(&old[i]))
-		{
-			HnswIdToTid(to, &out[i]);
-			return true;
-		}
-		if (HnswTidToId(&old[i]) == to)
-			return false;
-		ids[n++] = HnswTidToId(&old[i]);
-	}
-	ids[n++] = to;
-	nkept = HnswPrune(g, from_vec, ids, n, max, kept);
-	for (int i = 0; i < max; i++)
-	{
-		if (i < nkept)
-		{
-			HnswIdToTid(kept[i], &out[i]);
-			to_kept |= kept[i] == to;
-		}
-		else
-			ItemPointerSetInvalid(&out[i]);
-	}
-	return to_kept;
+	if (HnswDistanceMapGet(met, id, dist))
+		return true;
+	if (!g->visit(g, id, vec, &c))
+		return false;
+	*dist = c.dist;
+	return true;
 }
 
-/* Links an existing node `from` to the new node `to` on a layer. */
+/*
+ * Would the heuristic keep the new node (at dist from the list's owner) rather than prune
+ * it: is every kept link nearer to the owner than it also farther from it than the owner is?
+ */
+static bool
+new_node_is_diverse(HnswGraph *g, const HnswIdMap *met, const float *vec,
+					const HnswLinkData *links, int max, float dist)
+{
+	for (int i = 0; i < max; i++)
+	{
+		float		d;
+
+		if (ItemPointerIsValid(&links[i].tid) && !links[i].pruned && links[i].dist < dist &&
+			distance_to_new(g, met, vec, HnswTidToId(&links[i].tid), &d) && d < dist)
+			return false;
+	}
+	return true;
+}
+
+/* The slot of the farthest link (pruned ones only, if asked); -1 if none. */
+static int
+farthest_link(const HnswLinkData *links, int max, bool pruned_only)
+{
+	int			far = -1;
+
+	for (int i = 0; i < max; i++)
+		if (ItemPointerIsValid(&links[i].tid) && (!pruned_only || links[i].pruned) &&
+			(far < 0 || links[i].dist > links[far].dist))
+			far = i;
+	return far;
+}
+
+/*
+ * Adds the new node `to` (vector vec, at dist from the list's owner) to a neighbour list of
+ * max slots, as the heuristic rerun over the list and `to` would, approximately: the heuristic
+ * keeps `to` if no kept link nearer to the owner is nearer to `to`; a kept `to` takes a free
+ * slot, else the farthest pruned link's, else the farthest link's if that is farther than
+ * `to`; kept links farther than `to` and nearer to it than to the owner become pruned. A
+ * pruned `to` takes a free slot or the farthest pruned link's if that is farther. Distances to
+ * `to` come from its search (met), else its page. False if the list does not change.
+ */
+static bool
+link_new_node(HnswGraph *g, const HnswIdMap *met, const float *vec, HnswLinkData *links,
+			  int max, uint64 to, float dist)
+{
+	bool		diverse;
+	int			slot = -1;
+
+	for (int i = 0; i < max; i++)
+	{
+		if (ItemPointerIsValid(&links[i].tid) && HnswTidToId(&links[i].tid) == to)
+			return false;
+		if (slot < 0 && !ItemPointerIsValid(&links[i].tid))
+			slot = i;
+	}
+	diverse = new_node_is_diverse(g, met, vec, links, max, dist);
+	if (slot < 0)
+	{
+		slot = farthest_link(links, max, true);
+		if (slot < 0 && diverse)
+			slot = farthest_link(links, max, false);
+		if (slot < 0 || (links[slot].dist <= dist && (!diverse || !links[slot].pruned)))
+			return false;
+	}
+	HnswSetLink(&links[slot], &(HnswNeighbour) {to, dist, !diverse});
+	for (int i = 0; diverse && i < max; i++)
+	{
+		float		d;
+
+		if (i != slot && ItemPointerIsValid(&links[i].tid) && !links[i].pruned &&
+			links[i].dist > dist && HnswDistanceMapGet(met, HnswTidToId(&links[i].tid), &d) &&
+			d < links[i].dist)
+			links[i].pruned = true;
+	}
+	return true;
+}
+
+/* Links an existing node `from` to the new node `to` (vector vec, at dist) on a layer. */
 static void
-add_backlink(Relation index, HnswGraph *g, uint64 from, int layer, uint64 to)
+add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const float *vec,
+			 const HnswNeighbour *from, int layer, uint64 to)
 {
 	int			m = g->info->m;
 	int			max = HnswLayerSlots(m, layer);
-	ItemPointerData *seen = palloc(sizeof(ItemPointerData) * max);
-	ItemPointerData *wanted = palloc(sizeof(ItemPointerData) * max);
-	float	   *from_vec = palloc(sizeof(float) * g->info->dims);
+	Size		size = sizeof(HnswLinkData) * max;
+	HnswLinkData *seen = palloc(size);
+	HnswLinkData *wanted = palloc(size);
 
 	for (;;)
 	{
-		Buffer		buf = ReadBuffer(index, (BlockNumber) (from >> 16));
+		Buffer		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		HnswNodeTuple node;
 		GenericXLogState *state;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		node = HnswNodeOnPage(BufferGetPage(buf), from);
+		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
 		if (node == NULL || layer > node->level)
 		{
 			UnlockReleaseBuffer(buf);
 			return;
 		}
-		memcpy(seen, HnswNodeLinks(node) + HnswLayerOffset(m, layer), sizeof(ItemPointerData) * max);
-		memcpy(from_vec, node->vec, sizeof(float) * g->info->dims);
+		memcpy(seen, HnswNodeLinks(node) + HnswLayerOffset(m, layer), size);
 		UnlockReleaseBuffer(buf);
 
-		if (!recompute_links(g, from_vec, seen, max, to, wanted))
+		memcpy(wanted, seen, size);
+		if (!link_new_node(g, met, vec, wanted, max, to, from->dist))
 			return;
 
-		buf = ReadBuffer(index, (BlockNumber) (from >> 16));
+		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		state = GenericXLogStart(index);
-		node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), from);
+		node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), from->id);
 		if (node != NULL && layer <= node->level &&
-			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, sizeof(ItemPointerData) * max) == 0)
+			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, size) == 0)
 		{
-			memcpy(HnswNodeLinks(node) + HnswLayerOffset(m, layer), wanted, sizeof(ItemPointerData) * max);
+			memcpy(HnswNodeLinks(node) + HnswLayerOffset(m, layer), wanted, size);
 			GenericXLogFinish(state);
 			UnlockReleaseBuffer(buf);
 			return;
@@ -244,11 +302,13 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	HnswGraph	g;
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
+	HnswIdMap	met;
 	HnswNodeTuple tup;
 	Size		size;
 	uint64		id;
 
 	HnswInitDiskGraph(&g, index, info);
+	HnswDistanceMapInit(&met, 4096);
 	HnswCacheVectors(&g);
 	LockPage(index, HNSW_UPDATE_LOCK, mode);
 	HnswReadMeta(index, &meta);
@@ -266,7 +326,7 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
-	HnswChooseNeighbours(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &nearest);
+	HnswChooseNeighbours(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &nearest, &met);
 	if (nearest != NULL && nearest->dist == 0 &&
 		add_to_duplicate(index, info, nearest->id, vec, heap_tid))
 	{
@@ -275,11 +335,11 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	}
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			HnswIdToTid(layers[layer].ids[i], HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i);
+			HnswSetLink(HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);
 	id = place_node(index, tup, size);
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			add_backlink(index, &g, layers[layer].ids[i], layer, id);
+			add_backlink(index, &g, &met, vec, &layers[layer].chosen[i], layer, id);
 	if (level > meta.entry_level)
 		set_entry(index, id, level);
 	UnlockPage(index, HNSW_UPDATE_LOCK, mode);
