@@ -272,6 +272,19 @@ extern int	HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, Hnsw
 extern int	HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out);
 extern void HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen);
 
+/* hnswwal.c: a byte range of a page to write, and its new bytes */
+#define HNSW_MAX_RANGES			3
+
+typedef struct HnswByteRange
+{
+	uint16		offset;
+	uint16		length;
+	const void *data;
+} HnswByteRange;
+
+extern void HnswWritePage(Relation index, Buffer buf, const HnswByteRange *ranges, int n);
+extern HnswByteRange HnswRangeOf(Page page, const void *start, Size length, const void *data);
+
 /* hnswbuild.c */
 extern IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo);
 extern void hnswbuildempty(Relation index);

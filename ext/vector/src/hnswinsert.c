@@ -43,28 +43,48 @@ form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid,
 	return tup;
 }
 
-/* Adds tup to a page that has room, via generic WAL; returns its id, or false if no room. */
+/*
+ * Adds tup to a page that has room; returns its id, or false if no room. A new page is logged
+ * whole; on an existing one, the tuple is added to a copy and only the bytes that changed (page
+ * header, line pointer, tuple) are written and logged.
+ */
 static bool
 add_to_page(Relation index, Buffer buf, HnswNodeTuple tup, Size size, bool new_page, uint64 *id)
 {
-	GenericXLogState *state;
 	Page		page = BufferGetPage(buf);
+	PGAlignedBlock copy;
 	OffsetNumber off;
+	ItemId		item;
+	HnswByteRange ranges[3];
 
-	if (!new_page && (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
-					  PageGetFreeSpace(page) < size))
-		return false;
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, new_page ? GENERIC_XLOG_FULL_IMAGE : 0);
 	if (new_page)
-		HnswInitPage(page, HNSW_PAGE_NODES);
-	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
-	if (off == InvalidOffsetNumber)
 	{
-		GenericXLogAbort(state);
-		return false;
+		GenericXLogState *state = GenericXLogStart(index);
+
+		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+		HnswInitPage(page, HNSW_PAGE_NODES);
+		off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+		if (off == InvalidOffsetNumber)
+		{
+			GenericXLogAbort(state);
+			return false;
+		}
+		GenericXLogFinish(state);
+		*id = ((uint64) BufferGetBlockNumber(buf) << 16) | off;
+		return true;
 	}
-	GenericXLogFinish(state);
+	if (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
+		PageGetFreeSpace(page) < size)
+		return false;
+	memcpy(copy.data, page, BLCKSZ);
+	off = PageAddItem(copy.data, (Item) tup, size, InvalidOffsetNumber, false, false);
+	if (off == InvalidOffsetNumber)
+		return false;
+	item = PageGetItemId(copy.data, off);
+	ranges[0] = HnswRangeOf(copy.data, copy.data, SizeOfPageHeaderData, copy.data);
+	ranges[1] = HnswRangeOf(copy.data, item, sizeof(ItemIdData), item);
+	ranges[2] = HnswRangeOf(copy.data, PageGetItem(copy.data, item), size, PageGetItem(copy.data, item));
+	HnswWritePage(index, buf, ranges, 3);
 	*id = ((uint64) BufferGetBlockNumber(buf) << 16) | off;
 	return true;
 }
@@ -111,23 +131,25 @@ static bool
 add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const float *vec, ItemPointer heaptid)
 {
 	Buffer		buf = ReadBuffer(index, (BlockNumber) (id >> 16));
-	GenericXLogState *state;
 	HnswNodeTuple node;
 	bool		added = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(index);
-	node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), id);
+	node = HnswNodeOnPage(BufferGetPage(buf), id);
 	/* a node with no heap TIDs left is being removed by VACUUM: do not revive it */
 	if (node != NULL && node->nheaptids > 0 && node->nheaptids < HNSW_MAX_HEAPTIDS &&
 		memcmp(node->vec, vec, sizeof(float) * info->dims) == 0)
 	{
-		node->heaptids[node->nheaptids++] = *heaptid;
+		HnswNodeTupleData head;
+		Size		length = offsetof(HnswNodeTupleData, heaptids) + sizeof(ItemPointerData) * (node->nheaptids + 1);
+		HnswByteRange range;
+
+		memcpy(&head, node, HNSW_NODE_HEADER_SIZE);
+		head.heaptids[head.nheaptids++] = *heaptid;
+		range = HnswRangeOf(BufferGetPage(buf), node, length, &head);
+		HnswWritePage(index, buf, &range, 1);
 		added = true;
-		GenericXLogFinish(state);
 	}
-	else
-		GenericXLogAbort(state);
 	UnlockReleaseBuffer(buf);
 	return added;
 }
@@ -241,7 +263,6 @@ add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const float *ve
 	{
 		Buffer		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		HnswNodeTuple node;
-		GenericXLogState *state;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
@@ -259,18 +280,18 @@ add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const float *ve
 
 		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		state = GenericXLogStart(index);
-		node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), from->id);
+		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
 		if (node != NULL && layer <= node->level &&
 			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, size) == 0)
 		{
-			memcpy(HnswNodeLinks(node) + HnswLayerOffset(m, layer), wanted, size);
-			GenericXLogFinish(state);
+			HnswByteRange range = HnswRangeOf(BufferGetPage(buf), HnswNodeLinks(node) + HnswLayerOffset(m, layer),
+											  size, wanted);
+
+			HnswWritePage(index, buf, &range, 1);
 			UnlockReleaseBuffer(buf);
 			return;
 		}
 		/* another insert changed the list in between: recompute from what it is now */
-		GenericXLogAbort(state);
 		UnlockReleaseBuffer(buf);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -308,7 +329,7 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	uint64		id;
 
 	HnswInitDiskGraph(&g, index, info);
-	HnswDistanceMapInit(&met, 4096);
+	HnswDistanceMapInit(&met, 2048);
 	HnswCacheVectors(&g);
 	LockPage(index, HNSW_UPDATE_LOCK, mode);
 	HnswReadMeta(index, &meta);
@@ -337,6 +358,7 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 		for (int i = 0; i < layers[layer].count; i++)
 			HnswSetLink(HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);
 	id = place_node(index, tup, size);
+	/* back-links from the neighbours the heuristic kept (not the pruned ones filling slots) */
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
 			add_backlink(index, &g, &met, vec, &layers[layer].chosen[i], layer, id);
