@@ -235,9 +235,11 @@ typedef struct HnswNeighbour
 	bool		pruned;			/* kept only to fill a spare slot */
 } HnswNeighbour;
 
-/* The neighbours chosen for a new node, per layer. */
+/* A new node's neighbours on one layer: the search's nearest, then those chosen. */
 typedef struct HnswLayerChoice
 {
+	int			nfound;
+	HnswCandidate **found;		/* nearest first */
 	int			count;
 	HnswNeighbour *chosen;
 } HnswLayerChoice;
@@ -267,7 +269,9 @@ extern void HnswSearchRun(HnswSearch *s);
 extern HnswCandidate **HnswSearchTakeResults(HnswSearch *s, int *count);
 extern int	HnswSearchReseed(HnswSearch *s);
 extern uint64 HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int to_level);
-extern void HnswChooseNeighbours(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswCandidate **nearest, HnswIdMap *met);
+extern HnswCandidate *HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswIdMap *met);
+extern void HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers);
+extern bool HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest);
 extern int	HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *out);
 extern int	HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out);
 extern void HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen);

@@ -179,8 +179,8 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 		bs->entry_level = level;
 		return;
 	}
-	HnswChooseNeighbours(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, &nearest, NULL);
-	if (nearest != NULL && nearest->dist == 0 &&
+	nearest = HnswSearchLayers(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, NULL);
+	if (HnswMaybeSameVector(bs->info, vec, nearest) &&
 		memcmp(bs->nodes[nearest->id].vec, vec, sizeof(float) * bs->info->dims) == 0 &&
 		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
 	{
@@ -189,6 +189,7 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 		same->heaptids[same->nheaptids++] = *heaptid;
 		return;
 	}
+	HnswSelectLayers(&bs->graph, Min(level, bs->entry_level), layers);
 	new_node(bs, vec, level, heaptid);
 	id = bs->count - 1;
 	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)

@@ -347,13 +347,14 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
-	HnswChooseNeighbours(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &nearest, &met);
-	if (nearest != NULL && nearest->dist == 0 &&
+	nearest = HnswSearchLayers(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &met);
+	if (HnswMaybeSameVector(info, vec, nearest) &&
 		add_to_duplicate(index, info, nearest->id, vec, heap_tid))
 	{
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
+	HnswSelectLayers(&g, Min(level, meta.entry_level), layers);
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
 			HnswSetLink(HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);

@@ -831,50 +831,68 @@ HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen)
 }
 
 /*
- * The neighbours a new node of this level should link to on each of its layers (up to the
- * entry's level; the layers above start empty). nearest (if not NULL) gets the nearest node
- * met on layer 0, for spotting duplicates; met (if not NULL, a distance map) the distance of
- * every node the searches met.
+ * Searches each layer a new node of this level will have (up to the entry's level; the layers
+ * above start empty) for its ef_construction nearest nodes, into layers[].found. met (if not
+ * NULL, a distance map) gets the distance of every node the searches meet. Returns the nearest
+ * node met on layer 0 (NULL if none), for spotting an identical vector before choosing.
  */
-void
-HnswChooseNeighbours(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
-					 HnswLayerChoice *layers, HnswCandidate **nearest, HnswIdMap *met)
+HnswCandidate *
+HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
+				 HnswLayerChoice *layers, HnswIdMap *met)
 {
-	HnswCandidate **seeds;
-	int			nseeds = 1;
+	HnswCandidate **seeds = NULL;
+	int			nseeds = 0;
 	int			top = Min(level, entry_level);
 
 	for (int layer = 0; layer <= level; layer++)
+	{
+		layers[layer].nfound = 0;
 		layers[layer].count = 0;
-	if (nearest != NULL)
-		*nearest = NULL;
+	}
 	entry = HnswDescend(g, vec, entry, entry_level, top);
-	seeds = palloc(sizeof(HnswCandidate *));
-	seeds[0] = NULL;
 	for (int layer = top; layer >= 0; layer--)
 	{
 		HnswSearch	s;
 		HnswCandidate **found;
 		int			n;
-		int			max = HnswLayerSlots(g->info->m, layer);
 
 		HnswSearchInit(&s, g, vec, layer, g->info->ef_construction, false);
 		s.met = met;
-		if (seeds[0] == NULL)
+		if (nseeds == 0)
 			HnswSearchSeed(&s, entry);
 		else
 			for (int i = 0; i < nseeds; i++)
 				HnswSearchSeed(&s, seeds[i]->id);
 		HnswSearchRun(&s);
 		found = HnswSearchTakeResults(&s, &n);
-		layers[layer].chosen = palloc(sizeof(HnswNeighbour) * max);
-		layers[layer].count = HnswSelect(g, found, n, max, layers[layer].chosen);
-		if (layer == 0 && nearest != NULL && n > 0)
-			*nearest = found[0];
+		layers[layer].found = found;
+		layers[layer].nfound = n;
 		if (n > 0)
 		{
 			seeds = found;
 			nseeds = n;
 		}
 	}
+	return layers[0].nfound > 0 ? layers[0].found[0] : NULL;
+}
+
+/* Chooses, by the heuristic, the neighbours among what HnswSearchLayers found on each layer. */
+void
+HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers)
+{
+	for (int layer = 0; layer <= level; layer++)
+	{
+		int			max = HnswLayerSlots(g->info->m, layer);
+
+		layers[layer].chosen = palloc(sizeof(HnswNeighbour) * max);
+		layers[layer].count = HnswSelect(g, layers[layer].found, layers[layer].nfound, max,
+										 layers[layer].chosen);
+	}
+}
+
+/* Whether a node met at dist from vec may hold the very same vector (then compare them). */
+bool
+HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest)
+{
+	return nearest != NULL && nearest->dist == HnswDistance(info, vec, vec);
 }

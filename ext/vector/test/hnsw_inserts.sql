@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(5);
+SELECT plan(7);
 \ir lib/helpers.sql
 
 SELECT setseed(0.5);
@@ -49,6 +49,16 @@ SELECT is((SELECT wrong_distances FROM hnsw_link_check('inserted_v_idx')), 0::bi
 	'every neighbour slot records the true distance between its two nodes');
 SELECT is((SELECT dangling FROM hnsw_link_check('inserted_v_idx')), 0::bigint,
 	'no neighbour slot points at a missing node');
+
+-- identical vectors share a node (up to 10 rows) under cosine distance too, where a vector's
+-- distance to itself is -1 rather than 0
+INSERT INTO inserted SELECT 20000 + i, v FROM inserted, generate_series(1, 5) AS i WHERE id = 1;
+SELECT is((SELECT nodes FROM hnsw_link_check('inserted_v_idx')), 10000::bigint,
+	'five more copies of an indexed vector add no node');
+SELECT results_eq(
+	$$SELECT id FROM (SELECT id FROM inserted ORDER BY v <=> (SELECT v FROM inserted WHERE id = 1) LIMIT 6) AS s ORDER BY id$$,
+	$$VALUES (1), (20001), (20002), (20003), (20004), (20005)$$,
+	'and the index returns all six rows as the nearest to that vector');
 
 SELECT * FROM finish();
 ROLLBACK;
