@@ -18,18 +18,16 @@
 
 #include "hnsw.h"
 
-/* A neighbour slot in memory: as HnswLinkData, with a node number instead of a TID. */
-typedef struct BuildLink
-{
-	int32		id;				/* -1 = empty */
-	bool		pruned;
-	float		dist;
-} BuildLink;
-
+/*
+ * A node in memory. Its slots are as HnswLinkData's, with node numbers instead of TIDs, in
+ * three arrays so that a search, which reads only the numbers, touches few cache lines.
+ */
 typedef struct BuildNode
 {
 	float	   *vec;
-	BuildLink  *links;			/* HnswLinkCount(m, level) slots */
+	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
+	float	   *dists;			/* distance to each */
+	bool	   *pruned;			/* the heuristic pruned it */
 	uint8		level;
 	uint8		nheaptids;
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
@@ -73,14 +71,14 @@ memory_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 {
 	BuildState *bs = (BuildState *) g->ctx;
 	BuildNode  *node = &bs->nodes[id];
-	BuildLink  *links = node->links + HnswLayerOffset(g->info->m, layer);
+	int32	   *links = node->links + HnswLayerOffset(g->info->m, layer);
 	int			n = 0;
 
 	if (layer > node->level)
 		return 0;
 	for (int i = 0; i < HnswLayerSlots(g->info->m, layer); i++)
-		if (links[i].id >= 0)
-			out[n++] = (uint64) links[i].id;
+		if (links[i] >= 0)
+			out[n++] = (uint64) links[i];
 	return n;
 }
 
@@ -109,23 +107,25 @@ new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
 	node = &bs->nodes[bs->count++];
 	node->vec = palloc(sizeof(float) * bs->info->dims);
 	memcpy(node->vec, vec, sizeof(float) * bs->info->dims);
-	node->links = palloc(sizeof(BuildLink) * nlinks);
+	node->links = palloc(sizeof(int32) * nlinks);
+	node->dists = palloc0(sizeof(float) * nlinks);
+	node->pruned = palloc0(sizeof(bool) * nlinks);
 	for (int i = 0; i < nlinks; i++)
-		node->links[i].id = -1;
+		node->links[i] = -1;
 	node->level = level;
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + sizeof(BuildLink) * nlinks;
+	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
 	return node;
 }
 
 static void
-set_build_link(BuildLink *link, const HnswNeighbour *chosen)
+set_build_link(BuildNode *node, int slot, const HnswNeighbour *chosen)
 {
-	link->id = (int32) chosen->id;
-	link->pruned = chosen->pruned;
-	link->dist = chosen->dist;
+	node->links[slot] = (int32) chosen->id;
+	node->pruned[slot] = chosen->pruned;
+	node->dists[slot] = chosen->dist;
 }
 
 /*
@@ -136,31 +136,32 @@ static void
 add_link(BuildState *bs, int64 from, int layer, int64 to, float dist)
 {
 	int			max = HnswLayerSlots(bs->info->m, layer);
-	BuildLink  *links = bs->nodes[from].links + HnswLayerOffset(bs->info->m, layer);
+	int			first = HnswLayerOffset(bs->info->m, layer);
+	BuildNode  *node = &bs->nodes[from];
 	uint64	   *ids;
 	HnswNeighbour *kept;
 	int			n;
 
 	for (int i = 0; i < max; i++)
 	{
-		if (links[i].id < 0)
+		if (node->links[first + i] < 0)
 		{
-			set_build_link(&links[i], &(HnswNeighbour) {(uint64) to, dist, false});
+			set_build_link(node, first + i, &(HnswNeighbour) {(uint64) to, dist, false});
 			return;
 		}
 	}
 	ids = palloc(sizeof(uint64) * (max + 1));
 	kept = palloc(sizeof(HnswNeighbour) * max);
 	for (int i = 0; i < max; i++)
-		ids[i] = (uint64) links[i].id;
+		ids[i] = (uint64) node->links[first + i];
 	ids[max] = (uint64) to;
-	n = HnswPrune(&bs->graph, bs->nodes[from].vec, ids, max + 1, max, kept);
+	n = HnswPrune(&bs->graph, node->vec, ids, max + 1, max, kept);
 	for (int i = 0; i < max; i++)
 	{
 		if (i < n)
-			set_build_link(&links[i], &kept[i]);
+			set_build_link(node, first + i, &kept[i]);
 		else
-			links[i].id = -1;
+			node->links[first + i] = -1;
 	}
 }
 
@@ -194,13 +195,11 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 	id = bs->count - 1;
 	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)
 	{
-		BuildLink  *links = bs->nodes[id].links + HnswLayerOffset(bs->info->m, layer);
-
 		for (int i = 0; i < layers[layer].count; i++)
 		{
 			HnswNeighbour *chosen = &layers[layer].chosen[i];
 
-			set_build_link(&links[i], chosen);
+			set_build_link(&bs->nodes[id], HnswLayerOffset(bs->info->m, layer) + i, chosen);
 			add_link(bs, (int64) chosen->id, layer, id, chosen->dist);
 		}
 	}
@@ -271,11 +270,11 @@ fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
 	links = HnswNodeLinks(tup);
 	for (int i = 0; i < nlinks; i++)
 	{
-		if (node->links[i].id >= 0)
+		if (node->links[i] >= 0)
 		{
-			links[i].tid = bs->nodes[node->links[i].id].tid;
-			links[i].pruned = node->links[i].pruned;
-			links[i].dist = node->links[i].dist;
+			links[i].tid = bs->nodes[node->links[i]].tid;
+			links[i].pruned = node->pruned[i];
+			links[i].dist = node->dists[i];
 		}
 		else
 			ItemPointerSetInvalid(&links[i].tid);
