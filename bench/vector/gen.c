@@ -2,9 +2,11 @@
  * gen: writes the benchmark's data set: N clustered unit vectors and Q queries of D
  * dimensions from a fixed seed (C cluster centres with elements uniform in [-0.5, 0.5); each
  * point its centre plus uniform noise of the same size, normalised), as raw float32 files for
- * the C programs and as COPY text ("id<TAB>[x,y,...]") for PostgreSQL.
- *   gen N Q D C OUTDIR
- * Writes OUTDIR/{base,queries}.f32 and OUTDIR/{base,queries}.tsv.
+ * the C programs and as COPY text ("id<TAB>[x,y,...]") for PostgreSQL; optionally F more
+ * points from the same clusters ("fresh", for inserting rows the table does not hold yet),
+ * drawn after the others so the base and query sets do not depend on F.
+ *   gen N Q D C OUTDIR [F]
+ * Writes OUTDIR/{base,queries,fresh}.f32 and OUTDIR/{base,queries,fresh}.tsv.
  */
 #include <math.h>
 #include <stdint.h>
@@ -60,15 +62,17 @@ static int write_set(const char *dir, const char *name, const float *centres, in
 
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: gen N Q D C OUTDIR\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: gen N Q D C OUTDIR [F]\n");
         return 2;
     }
     int n = atoi(argv[1]), q = atoi(argv[2]), d = atoi(argv[3]), c = atoi(argv[4]);
     float *centres = malloc(sizeof(float) * (size_t) c * d);
     for (size_t i = 0; i < (size_t) c * d; i++)
         centres[i] = (float) (uniform() - 0.5);
-    if (write_set(argv[5], "base", centres, n, d, c, 1) || write_set(argv[5], "queries", centres, q, d, c, 7)) {
+    int f = argc == 7 ? atoi(argv[6]) : 0;
+    if (write_set(argv[5], "base", centres, n, d, c, 1) || write_set(argv[5], "queries", centres, q, d, c, 7) ||
+        (f > 0 && write_set(argv[5], "fresh", centres, f, d, c, 3))) {
         perror("gen");
         return 1;
     }

@@ -5,7 +5,9 @@
 # Measures the index build time and size, recall@10 / QPS / p50 and p99 latency per
 # hnsw.ef_search (one session, prepared statements, random queries), exact search time, and
 # single-row inserts per second into the table with and without the index from 1 and 4
-# sessions. Prints a report (bench/vector/RESULTS.md holds one).
+# sessions: copies of the 1,000 query vectors (after the first thousand, mostly vectors the
+# table already holds) and distinct new vectors from the same clusters. Prints a report
+# (bench/vector/RESULTS.md holds one).
 #   bench/vector/run.sh [N]        (default 100000; root: installs libfaiss-dev if missing)
 # Starts a private cluster (initdb in a temporary folder, shared_buffers 1GB so the index
 # fits in memory like FAISS's) and removes it on exit.
@@ -20,6 +22,7 @@ M=16
 EFC=64
 EFS="10 20 40 80 160"
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-8}
+F=60000   # distinct new vectors for the insert runs
 
 if ! [ -f /usr/include/faiss/IndexHNSW.h ]; then
   apt-get install -y libfaiss-dev >/dev/null
@@ -43,7 +46,7 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); N=$N Q=$Q D=$D clusters=$C m=$M ef
 gcc -O2 -o "$work/gen" gen.c -lm
 gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
 g++ -O2 -fopenmp -o "$work/faiss_hnsw" faiss_hnsw.cpp -lfaiss -lblas -llapack
-"$work/gen" "$N" "$Q" "$D" "$C" "$work"
+"$work/gen" "$N" "$Q" "$D" "$C" "$work" "$F"
 
 echo "## baselines"
 "$work/bruteforce" "$work" "$N" "$Q" "$D"
@@ -65,9 +68,12 @@ sql -c "create extension vector; create extension pg_prewarm;
         create table queries (id int primary key, v vector($D));
         create table truth (qid int, rank int, id int);
         create table plain (id int primary key, v vector($D));
-        create sequence row_ids start 10000000;"
-sql -c "\\copy items from '$work/base.tsv'" -c "\\copy queries from '$work/queries.tsv'" -c "\\copy truth from '$work/truth.tsv'"
-sql -c "vacuum analyze items" -c "vacuum analyze queries"
+        create table fresh (id int primary key, v vector($D));
+        create sequence row_ids start 10000000;
+        create sequence fresh_ids_plain; create sequence fresh_ids_items;"
+sql -c "\\copy items from '$work/base.tsv'" -c "\\copy queries from '$work/queries.tsv'" -c "\\copy truth from '$work/truth.tsv'" \
+    -c "\\copy fresh from '$work/fresh.tsv'"
+sql -c "vacuum analyze items" -c "vacuum analyze queries" -c "vacuum analyze fresh"
 
 ms() { date +%s%3N; }
 t0=$(ms)
@@ -120,6 +126,18 @@ SQL
     tps=$(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$clients" -T "$SECONDS_PER_RUN" -f "insert_$table.sql" 2>/dev/null |
           awk '/^tps/ { printf "%.0f", $3 }')
     echo "postgres inserts table $table$([ $table = items ] && echo ' (hnsw index)') sessions $clients rows_per_s $tps"
+  done
+done
+# the same with vectors the table does not hold yet (each row a distinct one of F; both
+# tables get the same vectors in the same order)
+for table in plain items; do
+  cat >"$work/fresh_$table.sql" <<SQL
+insert into $table (id, v) select nextval('row_ids'), v from fresh where id = (select 1 + nextval('fresh_ids_$table') % $F);
+SQL
+  for clients in 1 4; do
+    tps=$(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$clients" -T "$SECONDS_PER_RUN" -f "fresh_$table.sql" 2>/dev/null |
+          awk '/^tps/ { printf "%.0f", $3 }')
+    echo "postgres inserts of distinct new vectors table $table$([ $table = items ] && echo ' (hnsw index)') sessions $clients rows_per_s $tps"
   done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

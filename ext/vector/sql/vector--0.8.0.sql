@@ -199,6 +199,14 @@ CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER hnswhandler;
 
 COMMENT ON ACCESS METHOD hnsw IS 'hnsw index access method';
 
+-- A consistency check of an hnsw index's graph (not in pgvector): how many nodes and
+-- neighbour slots it has, how many slots record a distance other than the one between the two
+-- vectors, and how many point at no node. Superusers only unless granted.
+CREATE FUNCTION hnsw_link_check(index regclass, OUT nodes bigint, OUT links bigint,
+		OUT wrong_distances bigint, OUT dangling bigint)
+	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+REVOKE ALL ON FUNCTION hnsw_link_check(regclass) FROM PUBLIC;
+
 -- Support function 1 is the distance the graph is built on; 2 (cosine only) says values are
 -- normalised first, so that the negative inner product orders like the cosine distance.
 CREATE OPERATOR CLASS vector_l2_ops

@@ -7,7 +7,10 @@
  * On disk: block 0 is the meta page (HnswMetaData); every other block holds node tuples. A node
  * tuple carries its level, up to HNSW_MAX_HEAPTIDS heap TIDs (identical vectors share a node),
  * the vector (normalised for vector_cosine_ops), then its neighbour slots: 2m for layer 0 and m
- * for each layer above, each an index TID or invalid. Every node is one tuple on one page, so a
+ * for each layer above. A slot (HnswLinkData) holds an index TID or invalid, the distance
+ * between the node and that neighbour, and whether the neighbour-selection heuristic pruned
+ * it (it only fills a spare slot), so an insert can decide a back-link without reading the
+ * neighbours' vectors. Every node is one tuple on one page, so a
  * node and its links change together under one buffer lock and one generic WAL record.
  * A node id is its TID packed into a uint64 (block << 16 | offset); during a build, an array
  * index.
@@ -28,7 +31,7 @@
 #include "vector.h"
 
 #define HNSW_MAGIC				0x48535742	/* "BWSH" */
-#define HNSW_VERSION			1
+#define HNSW_VERSION			2	/* 2: slots carry distances and a pruned flag */
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_PAGE_ID			0xFF97
 
@@ -102,13 +105,22 @@ typedef struct HnswNodeTupleData
 	uint16		dim;
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 	float		vec[FLEXIBLE_ARRAY_MEMBER];
-	/* then ItemPointerData links[(level + 2) * m] */
+	/* then HnswLinkData links[(level + 2) * m] */
 } HnswNodeTupleData;
 
 typedef HnswNodeTupleData *HnswNodeTuple;
 
+/* One neighbour slot of a node tuple. */
+typedef struct HnswLinkData
+{
+	ItemPointerData tid;		/* the neighbour's node, or invalid: a free slot */
+	uint8		pruned;			/* the heuristic pruned it; it fills a spare slot */
+	uint8		unused;
+	float		dist;			/* distance between the node and this neighbour */
+} HnswLinkData;
+
 #define HNSW_NODE_HEADER_SIZE	offsetof(HnswNodeTupleData, vec)
-#define HnswNodeLinks(tup)		((ItemPointerData *) ((char *) (tup) + HNSW_NODE_HEADER_SIZE + sizeof(float) * (tup)->dim))
+#define HnswNodeLinks(tup)		((HnswLinkData *) ((char *) (tup) + HNSW_NODE_HEADER_SIZE + sizeof(float) * (tup)->dim))
 
 /* how a node's neighbours are laid out: 2m slots for layer 0, then m for each layer above */
 static inline int
@@ -171,11 +183,12 @@ typedef struct HnswCandidate
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 } HnswCandidate;
 
-/* A map from node id to a pointer: open addressing on the id (hnswutils.c). */
+/* A map from node id to a pointer or a distance: open addressing on the id (hnswutils.c). */
 typedef struct HnswIdMap
 {
 	uint64	   *keys;			/* id + 1; 0 = empty */
 	void	  **values;
+	float	   *dists;			/* NULL unless a map of distances (HnswDistanceMapInit) */
 	uint32		size;			/* a power of two */
 	uint32		count;
 } HnswIdMap;
@@ -211,13 +224,24 @@ typedef struct HnswSearch
 	HnswIdMap	visited;		/* nodes already met */
 	int64		nvisited;
 	HnswCandidate *spare;		/* a candidate not kept, for the next node met to reuse */
+	HnswIdMap  *met;			/* if not NULL: gets the distance of every node met */
 } HnswSearch;
 
-/* The neighbours chosen for a new node, per layer. */
+/* A neighbour chosen by the heuristic (HnswSelect, HnswPrune). */
+typedef struct HnswNeighbour
+{
+	uint64		id;
+	float		dist;			/* from the base node */
+	bool		pruned;			/* kept only to fill a spare slot */
+} HnswNeighbour;
+
+/* A new node's neighbours on one layer: the search's nearest, then those chosen. */
 typedef struct HnswLayerChoice
 {
+	int			nfound;
+	HnswCandidate **found;		/* nearest first */
 	int			count;
-	uint64	   *ids;
+	HnswNeighbour *chosen;
 } HnswLayerChoice;
 
 /* hnsw.c */
@@ -237,15 +261,33 @@ extern void HnswReadMeta(Relation index, HnswMetaData *meta);
 extern HnswNodeTuple HnswNodeOnPage(Page page, uint64 id);
 extern void HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info);
 extern void HnswCacheVectors(HnswGraph *g);
+extern void HnswDistanceMapInit(HnswIdMap *map, uint32 size);
+extern bool HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist);
 extern void HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded);
 extern void HnswSearchSeed(HnswSearch *s, uint64 id);
 extern void HnswSearchRun(HnswSearch *s);
 extern HnswCandidate **HnswSearchTakeResults(HnswSearch *s, int *count);
 extern int	HnswSearchReseed(HnswSearch *s);
 extern uint64 HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int to_level);
-extern void HnswChooseNeighbours(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswCandidate **nearest);
-extern int	HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, uint64 *out);
-extern int	HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, uint64 *out);
+extern HnswCandidate *HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswIdMap *met);
+extern void HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers);
+extern bool HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest);
+extern int	HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *out);
+extern int	HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out);
+extern void HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen);
+
+/* hnswwal.c: a byte range of a page to write, and its new bytes */
+#define HNSW_MAX_RANGES			3
+
+typedef struct HnswByteRange
+{
+	uint16		offset;
+	uint16		length;
+	const void *data;
+} HnswByteRange;
+
+extern void HnswWritePage(Relation index, Buffer buf, const HnswByteRange *ranges, int n);
+extern HnswByteRange HnswRangeOf(Page page, const void *start, Size length, const void *data);
 
 /* hnswbuild.c */
 extern IndexBuildResult *hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo);

@@ -18,10 +18,16 @@
 
 #include "hnsw.h"
 
+/*
+ * A node in memory. Its slots are as HnswLinkData's, with node numbers instead of TIDs, in
+ * three arrays so that a search, which reads only the numbers, touches few cache lines.
+ */
 typedef struct BuildNode
 {
 	float	   *vec;
 	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
+	float	   *dists;			/* distance to each */
+	bool	   *pruned;			/* the heuristic pruned it */
 	uint8		level;
 	uint8		nheaptids;
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
@@ -102,42 +108,61 @@ new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
 	node->vec = palloc(sizeof(float) * bs->info->dims);
 	memcpy(node->vec, vec, sizeof(float) * bs->info->dims);
 	node->links = palloc(sizeof(int32) * nlinks);
+	node->dists = palloc0(sizeof(float) * nlinks);
+	node->pruned = palloc0(sizeof(bool) * nlinks);
 	for (int i = 0; i < nlinks; i++)
 		node->links[i] = -1;
 	node->level = level;
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + sizeof(int32) * nlinks;
+	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
 	return node;
 }
 
-/* Links node `from` to `to` on a layer, pruning from's list when it is full. */
 static void
-add_link(BuildState *bs, int64 from, int layer, int64 to)
+set_build_link(BuildNode *node, int slot, const HnswNeighbour *chosen)
+{
+	node->links[slot] = (int32) chosen->id;
+	node->pruned[slot] = chosen->pruned;
+	node->dists[slot] = chosen->dist;
+}
+
+/*
+ * Links node `from` to `to` (chosen: to's id and distance) on a layer; a full list is
+ * re-pruned with the heuristic (in memory, the neighbours' vectors are at hand).
+ */
+static void
+add_link(BuildState *bs, int64 from, int layer, int64 to, float dist)
 {
 	int			max = HnswLayerSlots(bs->info->m, layer);
-	int32	   *links = bs->nodes[from].links + HnswLayerOffset(bs->info->m, layer);
+	int			first = HnswLayerOffset(bs->info->m, layer);
+	BuildNode  *node = &bs->nodes[from];
 	uint64	   *ids;
-	uint64	   *kept;
+	HnswNeighbour *kept;
 	int			n;
 
 	for (int i = 0; i < max; i++)
 	{
-		if (links[i] < 0)
+		if (node->links[first + i] < 0)
 		{
-			links[i] = (int32) to;
+			set_build_link(node, first + i, &(HnswNeighbour) {(uint64) to, dist, false});
 			return;
 		}
 	}
 	ids = palloc(sizeof(uint64) * (max + 1));
-	kept = palloc(sizeof(uint64) * max);
+	kept = palloc(sizeof(HnswNeighbour) * max);
 	for (int i = 0; i < max; i++)
-		ids[i] = (uint64) links[i];
+		ids[i] = (uint64) node->links[first + i];
 	ids[max] = (uint64) to;
-	n = HnswPrune(&bs->graph, bs->nodes[from].vec, ids, max + 1, max, kept);
+	n = HnswPrune(&bs->graph, node->vec, ids, max + 1, max, kept);
 	for (int i = 0; i < max; i++)
-		links[i] = i < n ? (int32) kept[i] : -1;
+	{
+		if (i < n)
+			set_build_link(node, first + i, &kept[i]);
+		else
+			node->links[first + i] = -1;
+	}
 }
 
 static void
@@ -155,8 +180,8 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 		bs->entry_level = level;
 		return;
 	}
-	HnswChooseNeighbours(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, &nearest);
-	if (nearest != NULL && nearest->dist == 0 &&
+	nearest = HnswSearchLayers(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, NULL);
+	if (HnswMaybeSameVector(bs->info, vec, nearest) &&
 		memcmp(bs->nodes[nearest->id].vec, vec, sizeof(float) * bs->info->dims) == 0 &&
 		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
 	{
@@ -165,16 +190,17 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 		same->heaptids[same->nheaptids++] = *heaptid;
 		return;
 	}
+	HnswSelectLayers(&bs->graph, Min(level, bs->entry_level), layers);
 	new_node(bs, vec, level, heaptid);
 	id = bs->count - 1;
 	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)
 	{
-		int32	   *links = bs->nodes[id].links + HnswLayerOffset(bs->info->m, layer);
-
 		for (int i = 0; i < layers[layer].count; i++)
 		{
-			links[i] = (int32) layers[layer].ids[i];
-			add_link(bs, (int64) layers[layer].ids[i], layer, id);
+			HnswNeighbour *chosen = &layers[layer].chosen[i];
+
+			set_build_link(&bs->nodes[id], HnswLayerOffset(bs->info->m, layer) + i, chosen);
+			add_link(bs, (int64) chosen->id, layer, id, chosen->dist);
 		}
 	}
 	if (level > bs->entry_level)
@@ -233,7 +259,7 @@ static void
 fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
 {
 	int			nlinks = HnswLinkCount(bs->info->m, node->level);
-	ItemPointerData *links;
+	HnswLinkData *links;
 
 	tup->level = node->level;
 	tup->nheaptids = node->nheaptids;
@@ -245,9 +271,13 @@ fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
 	for (int i = 0; i < nlinks; i++)
 	{
 		if (node->links[i] >= 0)
-			links[i] = bs->nodes[node->links[i]].tid;
+		{
+			links[i].tid = bs->nodes[node->links[i]].tid;
+			links[i].pruned = node->pruned[i];
+			links[i].dist = node->dists[i];
+		}
 		else
-			ItemPointerSetInvalid(&links[i]);
+			ItemPointerSetInvalid(&links[i].tid);
 	}
 }
 

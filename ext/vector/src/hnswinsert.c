@@ -8,6 +8,10 @@
  * and never while another buffer is locked, so inserts cannot deadlock each other. A
  * neighbour's list is read, recomputed unlocked, then written only if it has not changed in
  * between (else recomputed). Every change is one generic WAL record.
+ *
+ * A back-link is decided from what the neighbour's slots record (each link's distance and
+ * whether the heuristic pruned it) and the distances the new node's own search measured, so
+ * no neighbour's vector is read: see link_new_node.
  */
 #include "postgres.h"
 
@@ -24,7 +28,7 @@ static HnswNodeTuple
 form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid, Size *size)
 {
 	HnswNodeTuple tup;
-	ItemPointerData *links;
+	HnswLinkData *links;
 
 	*size = HnswNodeSize(info->dims, level, info->m);
 	tup = palloc0(*size);
@@ -35,32 +39,52 @@ form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid,
 	memcpy(tup->vec, vec, sizeof(float) * info->dims);
 	links = HnswNodeLinks(tup);
 	for (int i = 0; i < HnswLinkCount(info->m, level); i++)
-		ItemPointerSetInvalid(&links[i]);
+		ItemPointerSetInvalid(&links[i].tid);
 	return tup;
 }
 
-/* Adds tup to a page that has room, via generic WAL; returns its id, or false if no room. */
+/*
+ * Adds tup to a page that has room; returns its id, or false if no room. A new page is logged
+ * whole; on an existing one, the tuple is added to a copy and only the bytes that changed (page
+ * header, line pointer, tuple) are written and logged.
+ */
 static bool
 add_to_page(Relation index, Buffer buf, HnswNodeTuple tup, Size size, bool new_page, uint64 *id)
 {
-	GenericXLogState *state;
 	Page		page = BufferGetPage(buf);
+	PGAlignedBlock copy;
 	OffsetNumber off;
+	ItemId		item;
+	HnswByteRange ranges[3];
 
-	if (!new_page && (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
-					  PageGetFreeSpace(page) < size))
-		return false;
-	state = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(state, buf, new_page ? GENERIC_XLOG_FULL_IMAGE : 0);
 	if (new_page)
-		HnswInitPage(page, HNSW_PAGE_NODES);
-	off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
-	if (off == InvalidOffsetNumber)
 	{
-		GenericXLogAbort(state);
-		return false;
+		GenericXLogState *state = GenericXLogStart(index);
+
+		page = GenericXLogRegisterBuffer(state, buf, GENERIC_XLOG_FULL_IMAGE);
+		HnswInitPage(page, HNSW_PAGE_NODES);
+		off = PageAddItem(page, (Item) tup, size, InvalidOffsetNumber, false, false);
+		if (off == InvalidOffsetNumber)
+		{
+			GenericXLogAbort(state);
+			return false;
+		}
+		GenericXLogFinish(state);
+		*id = ((uint64) BufferGetBlockNumber(buf) << 16) | off;
+		return true;
 	}
-	GenericXLogFinish(state);
+	if (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
+		PageGetFreeSpace(page) < size)
+		return false;
+	memcpy(copy.data, page, BLCKSZ);
+	off = PageAddItem(copy.data, (Item) tup, size, InvalidOffsetNumber, false, false);
+	if (off == InvalidOffsetNumber)
+		return false;
+	item = PageGetItemId(copy.data, off);
+	ranges[0] = HnswRangeOf(copy.data, copy.data, SizeOfPageHeaderData, copy.data);
+	ranges[1] = HnswRangeOf(copy.data, item, sizeof(ItemIdData), item);
+	ranges[2] = HnswRangeOf(copy.data, PageGetItem(copy.data, item), size, PageGetItem(copy.data, item));
+	HnswWritePage(index, buf, ranges, 3);
 	*id = ((uint64) BufferGetBlockNumber(buf) << 16) | off;
 	return true;
 }
@@ -107,112 +131,167 @@ static bool
 add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const float *vec, ItemPointer heaptid)
 {
 	Buffer		buf = ReadBuffer(index, (BlockNumber) (id >> 16));
-	GenericXLogState *state;
 	HnswNodeTuple node;
 	bool		added = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(index);
-	node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), id);
+	node = HnswNodeOnPage(BufferGetPage(buf), id);
 	/* a node with no heap TIDs left is being removed by VACUUM: do not revive it */
 	if (node != NULL && node->nheaptids > 0 && node->nheaptids < HNSW_MAX_HEAPTIDS &&
 		memcmp(node->vec, vec, sizeof(float) * info->dims) == 0)
 	{
-		node->heaptids[node->nheaptids++] = *heaptid;
+		HnswNodeTupleData head;
+		Size		length = offsetof(HnswNodeTupleData, heaptids) + sizeof(ItemPointerData) * (node->nheaptids + 1);
+		HnswByteRange range;
+
+		memcpy(&head, node, HNSW_NODE_HEADER_SIZE);
+		head.heaptids[head.nheaptids++] = *heaptid;
+		range = HnswRangeOf(BufferGetPage(buf), node, length, &head);
+		HnswWritePage(index, buf, &range, 1);
 		added = true;
-		GenericXLogFinish(state);
 	}
-	else
-		GenericXLogAbort(state);
 	UnlockReleaseBuffer(buf);
 	return added;
 }
 
 /*
- * The list `from` should have on a layer once `to` exists: `to` in a free slot, or the
- * heuristic's choice among the old list and `to`. False if the list need not change.
+ * The distance between the new node (vec) and node id: as its search measured it, else
+ * computed on id's page. False if id is gone.
  */
 static bool
-recompute_links(HnswGraph *g, const float *from_vec, const ItemPointerData *old, int max,
-				uint64 to, ItemPointerData *out)
+distance_to_new(HnswGraph *g, const HnswIdMap *met, const float *vec, uint64 id, float *dist)
 {
-	uint64	   *ids = palloc(sizeof(uint64) * (max + 1));
-	uint64	   *kept = palloc(sizeof(uint64) * max);
-	int			n = 0;
-	int			nkept;
-	bool		to_kept = false;
+	HnswCandidate c;
 
-	memcpy(out, old, sizeof(ItemPointerData) * max);
-	for (int i = 0; i < max; i++)
-	{
-		if (!ItemPointerIsValid(&old[i]))
-		{
-			HnswIdToTid(to, &out[i]);
-			return true;
-		}
-		if (HnswTidToId(&old[i]) == to)
-			return false;
-		ids[n++] = HnswTidToId(&old[i]);
-	}
-	ids[n++] = to;
-	nkept = HnswPrune(g, from_vec, ids, n, max, kept);
-	for (int i = 0; i < max; i++)
-	{
-		if (i < nkept)
-		{
-			HnswIdToTid(kept[i], &out[i]);
-			to_kept |= kept[i] == to;
-		}
-		else
-			ItemPointerSetInvalid(&out[i]);
-	}
-	return to_kept;
+	if (HnswDistanceMapGet(met, id, dist))
+		return true;
+	if (!g->visit(g, id, vec, &c))
+		return false;
+	*dist = c.dist;
+	return true;
 }
 
-/* Links an existing node `from` to the new node `to` on a layer. */
+/*
+ * Would the heuristic keep the new node (at dist from the list's owner) rather than prune
+ * it: is every kept link nearer to the owner than it also farther from it than the owner is?
+ */
+static bool
+new_node_is_diverse(HnswGraph *g, const HnswIdMap *met, const float *vec,
+					const HnswLinkData *links, int max, float dist)
+{
+	for (int i = 0; i < max; i++)
+	{
+		float		d;
+
+		if (ItemPointerIsValid(&links[i].tid) && !links[i].pruned && links[i].dist < dist &&
+			distance_to_new(g, met, vec, HnswTidToId(&links[i].tid), &d) && d < dist)
+			return false;
+	}
+	return true;
+}
+
+/* The slot of the farthest link (pruned ones only, if asked); -1 if none. */
+static int
+farthest_link(const HnswLinkData *links, int max, bool pruned_only)
+{
+	int			far = -1;
+
+	for (int i = 0; i < max; i++)
+		if (ItemPointerIsValid(&links[i].tid) && (!pruned_only || links[i].pruned) &&
+			(far < 0 || links[i].dist > links[far].dist))
+			far = i;
+	return far;
+}
+
+/*
+ * Adds the new node `to` (vector vec, at dist from the list's owner) to a neighbour list of
+ * max slots, as the heuristic rerun over the list and `to` would, approximately: the heuristic
+ * keeps `to` if no kept link nearer to the owner is nearer to `to`; a kept `to` takes a free
+ * slot, else the farthest pruned link's, else the farthest link's if that is farther than
+ * `to`; kept links farther than `to` and nearer to it than to the owner become pruned. A
+ * pruned `to` takes a free slot or the farthest pruned link's if that is farther. Distances to
+ * `to` come from its search (met), else its page. False if the list does not change.
+ */
+static bool
+link_new_node(HnswGraph *g, const HnswIdMap *met, const float *vec, HnswLinkData *links,
+			  int max, uint64 to, float dist)
+{
+	bool		diverse;
+	int			slot = -1;
+
+	for (int i = 0; i < max; i++)
+	{
+		if (ItemPointerIsValid(&links[i].tid) && HnswTidToId(&links[i].tid) == to)
+			return false;
+		if (slot < 0 && !ItemPointerIsValid(&links[i].tid))
+			slot = i;
+	}
+	diverse = new_node_is_diverse(g, met, vec, links, max, dist);
+	if (slot < 0)
+	{
+		slot = farthest_link(links, max, true);
+		if (slot < 0 && diverse)
+			slot = farthest_link(links, max, false);
+		if (slot < 0 || (links[slot].dist <= dist && (!diverse || !links[slot].pruned)))
+			return false;
+	}
+	HnswSetLink(&links[slot], &(HnswNeighbour) {to, dist, !diverse});
+	for (int i = 0; diverse && i < max; i++)
+	{
+		float		d;
+
+		if (i != slot && ItemPointerIsValid(&links[i].tid) && !links[i].pruned &&
+			links[i].dist > dist && HnswDistanceMapGet(met, HnswTidToId(&links[i].tid), &d) &&
+			d < links[i].dist)
+			links[i].pruned = true;
+	}
+	return true;
+}
+
+/* Links an existing node `from` to the new node `to` (vector vec, at dist) on a layer. */
 static void
-add_backlink(Relation index, HnswGraph *g, uint64 from, int layer, uint64 to)
+add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const float *vec,
+			 const HnswNeighbour *from, int layer, uint64 to)
 {
 	int			m = g->info->m;
 	int			max = HnswLayerSlots(m, layer);
-	ItemPointerData *seen = palloc(sizeof(ItemPointerData) * max);
-	ItemPointerData *wanted = palloc(sizeof(ItemPointerData) * max);
-	float	   *from_vec = palloc(sizeof(float) * g->info->dims);
+	Size		size = sizeof(HnswLinkData) * max;
+	HnswLinkData *seen = palloc(size);
+	HnswLinkData *wanted = palloc(size);
 
 	for (;;)
 	{
-		Buffer		buf = ReadBuffer(index, (BlockNumber) (from >> 16));
+		Buffer		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		HnswNodeTuple node;
-		GenericXLogState *state;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		node = HnswNodeOnPage(BufferGetPage(buf), from);
+		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
 		if (node == NULL || layer > node->level)
 		{
 			UnlockReleaseBuffer(buf);
 			return;
 		}
-		memcpy(seen, HnswNodeLinks(node) + HnswLayerOffset(m, layer), sizeof(ItemPointerData) * max);
-		memcpy(from_vec, node->vec, sizeof(float) * g->info->dims);
+		memcpy(seen, HnswNodeLinks(node) + HnswLayerOffset(m, layer), size);
 		UnlockReleaseBuffer(buf);
 
-		if (!recompute_links(g, from_vec, seen, max, to, wanted))
+		memcpy(wanted, seen, size);
+		if (!link_new_node(g, met, vec, wanted, max, to, from->dist))
 			return;
 
-		buf = ReadBuffer(index, (BlockNumber) (from >> 16));
+		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		state = GenericXLogStart(index);
-		node = HnswNodeOnPage(GenericXLogRegisterBuffer(state, buf, 0), from);
+		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
 		if (node != NULL && layer <= node->level &&
-			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, sizeof(ItemPointerData) * max) == 0)
+			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, size) == 0)
 		{
-			memcpy(HnswNodeLinks(node) + HnswLayerOffset(m, layer), wanted, sizeof(ItemPointerData) * max);
-			GenericXLogFinish(state);
+			HnswByteRange range = HnswRangeOf(BufferGetPage(buf), HnswNodeLinks(node) + HnswLayerOffset(m, layer),
+											  size, wanted);
+
+			HnswWritePage(index, buf, &range, 1);
 			UnlockReleaseBuffer(buf);
 			return;
 		}
 		/* another insert changed the list in between: recompute from what it is now */
-		GenericXLogAbort(state);
 		UnlockReleaseBuffer(buf);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -244,11 +323,13 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	HnswGraph	g;
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
+	HnswIdMap	met;
 	HnswNodeTuple tup;
 	Size		size;
 	uint64		id;
 
 	HnswInitDiskGraph(&g, index, info);
+	HnswDistanceMapInit(&met, 2048);
 	HnswCacheVectors(&g);
 	LockPage(index, HNSW_UPDATE_LOCK, mode);
 	HnswReadMeta(index, &meta);
@@ -266,20 +347,22 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
-	HnswChooseNeighbours(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &nearest);
-	if (nearest != NULL && nearest->dist == 0 &&
+	nearest = HnswSearchLayers(&g, vec, level, HnswTidToId(&meta.entry), meta.entry_level, layers, &met);
+	if (HnswMaybeSameVector(info, vec, nearest) &&
 		add_to_duplicate(index, info, nearest->id, vec, heap_tid))
 	{
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
+	HnswSelectLayers(&g, Min(level, meta.entry_level), layers);
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			HnswIdToTid(layers[layer].ids[i], HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i);
+			HnswSetLink(HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);
 	id = place_node(index, tup, size);
+	/* back-links from the neighbours the heuristic kept (not the pruned ones filling slots) */
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			add_backlink(index, &g, layers[layer].ids[i], layer, id);
+			add_backlink(index, &g, &met, vec, &layers[layer].chosen[i], layer, id);
 	if (level > meta.entry_level)
 		set_entry(index, id, level);
 	UnlockPage(index, HNSW_UPDATE_LOCK, mode);

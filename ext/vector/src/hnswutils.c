@@ -78,7 +78,7 @@ Size
 HnswNodeSize(int dim, int level, int m)
 {
 	return MAXALIGN(HNSW_NODE_HEADER_SIZE + sizeof(float) * dim +
-					sizeof(ItemPointerData) * HnswLinkCount(m, level));
+					sizeof(HnswLinkData) * HnswLinkCount(m, level));
 }
 
 /* The most a node tuple may take so that it fits an empty page. */
@@ -273,14 +273,14 @@ disk_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
 static int
 copy_links(HnswNodeTuple node, int m, int layer, uint64 *out)
 {
-	ItemPointerData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
+	HnswLinkData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
 	int			n = 0;
 
 	if (layer > node->level)
 		return 0;
 	for (int i = 0; i < HnswLayerSlots(m, layer); i++)
-		if (ItemPointerIsValid(&links[i]))
-			out[n++] = HnswTidToId(&links[i]);
+		if (ItemPointerIsValid(&links[i].tid))
+			out[n++] = HnswTidToId(&links[i].tid);
 	return n;
 }
 
@@ -407,6 +407,15 @@ idmap_init(HnswIdMap *map, uint32 size)
 	map->count = 0;
 	map->keys = palloc0(sizeof(uint64) * size);
 	map->values = palloc(sizeof(void *) * size);
+	map->dists = NULL;
+}
+
+/* A map from node id to a distance (no pointers): see HnswDistanceMapGet. */
+void
+HnswDistanceMapInit(HnswIdMap *map, uint32 size)
+{
+	idmap_init(map, size);
+	map->dists = palloc(sizeof(float) * size);
 }
 
 static uint32
@@ -425,7 +434,10 @@ idmap_grow(HnswIdMap *map)
 {
 	HnswIdMap	bigger;
 
-	idmap_init(&bigger, map->size * 2);
+	if (map->dists != NULL)
+		HnswDistanceMapInit(&bigger, map->size * 2);
+	else
+		idmap_init(&bigger, map->size * 2);
 	for (uint32 i = 0; i < map->size; i++)
 	{
 		if (map->keys[i] != 0)
@@ -434,11 +446,15 @@ idmap_grow(HnswIdMap *map)
 
 			bigger.keys[j] = map->keys[i];
 			bigger.values[j] = map->values[i];
+			if (map->dists != NULL)
+				bigger.dists[j] = map->dists[i];
 			bigger.count++;
 		}
 	}
 	pfree(map->keys);
 	pfree(map->values);
+	if (map->dists != NULL)
+		pfree(map->dists);
 	*map = bigger;
 }
 
@@ -465,6 +481,35 @@ idmap_get(const HnswIdMap *map, uint64 id)
 	uint32		i = idmap_slot(map, id);
 
 	return map->keys[i] != 0 ? map->values[i] : NULL;
+}
+
+static void
+distance_map_put(HnswIdMap *map, uint64 id, float dist)
+{
+	uint32		i;
+
+	if ((map->count + 1) * 2 > map->size)
+		idmap_grow(map);
+	i = idmap_slot(map, id);
+	if (map->keys[i] == 0)
+	{
+		map->keys[i] = id + 1;
+		map->values[i] = NULL;
+		map->count++;
+	}
+	map->dists[i] = dist;
+}
+
+/* The distance recorded for id; false if none is. */
+bool
+HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist)
+{
+	uint32		i = idmap_slot(map, id);
+
+	if (map->keys[i] == 0)
+		return false;
+	*dist = map->dists[i];
+	return true;
 }
 
 /* Best-first search on one layer ---------------------------------------------------------- */
@@ -521,6 +566,7 @@ HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int e
 	idmap_init(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
 	s->nvisited = 0;
 	s->spare = NULL;
+	s->met = NULL;
 }
 
 static void
@@ -566,6 +612,8 @@ search_meet(HnswSearch *s, uint64 id)
 		return;
 	}
 	s->nvisited++;
+	if (s->met != NULL)
+		distance_map_put(s->met, id, c->dist);
 	if (s->nresults < s->ef || c->dist < KEPT_OF(pairingheap_first(s->results))->dist)
 	{
 		todo_push(s, c);
@@ -686,10 +734,11 @@ HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int 
 /*
  * The paper's heuristic: walking the candidates nearest first, keep one only if it is nearer
  * to the base than to every one already kept; then fill spare slots with the pruned ones,
- * nearest first. sorted[] is nearest first; writes up to max ids to out, returns the count.
+ * nearest first (marked pruned). sorted[] is nearest first, with distances from the base;
+ * writes up to max neighbours to out, returns the count.
  */
 int
-HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, uint64 *out)
+HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *out)
 {
 	const float **kept_vecs;
 	const float *vec;
@@ -699,7 +748,7 @@ HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, uint64 *out)
 	if (n <= max)
 	{
 		for (int i = 0; i < n; i++)
-			out[i] = sorted[i]->id;
+			out[i] = (HnswNeighbour) {sorted[i]->id, sorted[i]->dist, false};
 		return n;
 	}
 	kept_vecs = palloc(sizeof(float *) * max);
@@ -720,13 +769,13 @@ HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, uint64 *out)
 		if (good)
 		{
 			kept_vecs[count] = vec;
-			out[count++] = sorted[i]->id;
+			out[count++] = (HnswNeighbour) {sorted[i]->id, sorted[i]->dist, false};
 			taken[i] = true;
 		}
 	}
 	for (int i = 0; i < n && count < max; i++)
 		if (!taken[i])
-			out[count++] = sorted[i]->id;
+			out[count++] = (HnswNeighbour) {sorted[i]->id, sorted[i]->dist, true};
 	pfree(kept_vecs);
 	pfree(taken);
 	return count;
@@ -746,7 +795,7 @@ compare_candidates(const void *a, const void *b)
  * ids that are gone are dropped. Returns the count written to out.
  */
 int
-HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, uint64 *out)
+HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out)
 {
 	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * Max(n, 1));
 	HnswCandidate **sorted = palloc(sizeof(HnswCandidate *) * Max(n, 1));
@@ -771,49 +820,79 @@ HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, ui
 	return count;
 }
 
-/*
- * The neighbours a new node of this level should link to on each of its layers (up to the
- * entry's level; the layers above start empty). nearest (if not NULL) gets the nearest node
- * met on layer 0, for spotting duplicates.
- */
+/* Fills a page's neighbour slot from a chosen neighbour. */
 void
-HnswChooseNeighbours(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
-					 HnswLayerChoice *layers, HnswCandidate **nearest)
+HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen)
 {
-	HnswCandidate **seeds;
-	int			nseeds = 1;
+	HnswIdToTid(chosen->id, &link->tid);
+	link->pruned = chosen->pruned;
+	link->unused = 0;
+	link->dist = chosen->dist;
+}
+
+/*
+ * Searches each layer a new node of this level will have (up to the entry's level; the layers
+ * above start empty) for its ef_construction nearest nodes, into layers[].found. met (if not
+ * NULL, a distance map) gets the distance of every node the searches meet. Returns the nearest
+ * node met on layer 0 (NULL if none), for spotting an identical vector before choosing.
+ */
+HnswCandidate *
+HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
+				 HnswLayerChoice *layers, HnswIdMap *met)
+{
+	HnswCandidate **seeds = NULL;
+	int			nseeds = 0;
 	int			top = Min(level, entry_level);
 
 	for (int layer = 0; layer <= level; layer++)
+	{
+		layers[layer].nfound = 0;
 		layers[layer].count = 0;
-	if (nearest != NULL)
-		*nearest = NULL;
+	}
 	entry = HnswDescend(g, vec, entry, entry_level, top);
-	seeds = palloc(sizeof(HnswCandidate *));
-	seeds[0] = NULL;
 	for (int layer = top; layer >= 0; layer--)
 	{
 		HnswSearch	s;
 		HnswCandidate **found;
 		int			n;
-		int			max = HnswLayerSlots(g->info->m, layer);
 
 		HnswSearchInit(&s, g, vec, layer, g->info->ef_construction, false);
-		if (seeds[0] == NULL)
+		s.met = met;
+		if (nseeds == 0)
 			HnswSearchSeed(&s, entry);
 		else
 			for (int i = 0; i < nseeds; i++)
 				HnswSearchSeed(&s, seeds[i]->id);
 		HnswSearchRun(&s);
 		found = HnswSearchTakeResults(&s, &n);
-		layers[layer].ids = palloc(sizeof(uint64) * max);
-		layers[layer].count = HnswSelect(g, found, n, max, layers[layer].ids);
-		if (layer == 0 && nearest != NULL && n > 0)
-			*nearest = found[0];
+		layers[layer].found = found;
+		layers[layer].nfound = n;
 		if (n > 0)
 		{
 			seeds = found;
 			nseeds = n;
 		}
 	}
+	return layers[0].nfound > 0 ? layers[0].found[0] : NULL;
+}
+
+/* Chooses, by the heuristic, the neighbours among what HnswSearchLayers found on each layer. */
+void
+HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers)
+{
+	for (int layer = 0; layer <= level; layer++)
+	{
+		int			max = HnswLayerSlots(g->info->m, layer);
+
+		layers[layer].chosen = palloc(sizeof(HnswNeighbour) * max);
+		layers[layer].count = HnswSelect(g, layers[layer].found, layers[layer].nfound, max,
+										 layers[layer].chosen);
+	}
+}
+
+/* Whether a node met at dist from vec may hold the very same vector (then compare them). */
+bool
+HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest)
+{
+	return nearest != NULL && nearest->dist == HnswDistance(info, vec, vec);
 }

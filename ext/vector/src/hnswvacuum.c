@@ -182,16 +182,16 @@ add_candidate(VacuumState *vs, uint64 *ids, int *n, uint64 id, uint64 self)
  * false if no link needed replacing. out gets HnswLayerSlots TIDs.
  */
 static bool
-repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, ItemPointerData *out)
+repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, HnswLinkData *out)
 {
 	int			m = vs->info->m;
 	int			max = HnswLayerSlots(m, layer);
-	ItemPointerData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
+	HnswLinkData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
 	int			cap = max * (1 + 2 * max) + 1;
 	uint64	   *ids = palloc(sizeof(uint64) * cap);
 	uint64	   *hop = palloc(sizeof(uint64) * max);
 	uint64	   *hop2 = palloc(sizeof(uint64) * max);
-	uint64	   *kept = palloc(sizeof(uint64) * max);
+	HnswNeighbour *kept = palloc(sizeof(HnswNeighbour) * max);
 	bool		broken = false;
 	int			n = 0;
 	int			nkept;
@@ -200,9 +200,9 @@ repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, Item
 	{
 		uint64		id;
 
-		if (!ItemPointerIsValid(&links[i]))
+		if (!ItemPointerIsValid(&links[i].tid))
 			continue;
-		id = HnswTidToId(&links[i]);
+		id = HnswTidToId(&links[i].tid);
 		if (!is_deleting(vs, id))
 		{
 			add_candidate(vs, ids, &n, id, self);
@@ -221,12 +221,13 @@ repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, Item
 	if (!broken)
 		return false;
 	nkept = HnswPrune(&vs->graph, node->vec, ids, n, max, kept);
+	memset(out, 0, sizeof(HnswLinkData) * max);
 	for (int i = 0; i < max; i++)
 	{
 		if (i < nkept)
-			HnswIdToTid(kept[i], &out[i]);
+			HnswSetLink(&out[i], &kept[i]);
 		else
-			ItemPointerSetInvalid(&out[i]);
+			ItemPointerSetInvalid(&out[i].tid);
 	}
 	return true;
 }
@@ -235,7 +236,7 @@ typedef struct LinkChange
 {
 	OffsetNumber off;
 	int			layer;
-	ItemPointerData *links;
+	HnswLinkData *links;
 } LinkChange;
 
 static void
@@ -265,7 +266,7 @@ repair_page(VacuumState *vs, BlockNumber blkno)
 			continue;
 		for (int layer = 0; layer <= node->level; layer++)
 		{
-			ItemPointerData *links = palloc(sizeof(ItemPointerData) * HnswLayerSlots(vs->info->m, layer));
+			HnswLinkData *links = palloc(sizeof(HnswLinkData) * HnswLayerSlots(vs->info->m, layer));
 
 			if (repaired_links(vs, node, id, layer, links))
 				changes[nchanges++] = (LinkChange) {off, layer, links};
@@ -284,7 +285,7 @@ repair_page(VacuumState *vs, BlockNumber blkno)
 
 		if (node != NULL && layer <= node->level)
 			memcpy(HnswNodeLinks(node) + HnswLayerOffset(vs->info->m, layer), changes[i].links,
-				   sizeof(ItemPointerData) * HnswLayerSlots(vs->info->m, layer));
+				   sizeof(HnswLinkData) * HnswLayerSlots(vs->info->m, layer));
 	}
 	GenericXLogFinish(state);
 	UnlockReleaseBuffer(buf);
