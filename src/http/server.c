@@ -30,10 +30,13 @@
 
 #define SHUTDOWN_GRACE_SECONDS 10
 /* libmicrohttpd's memory per connection. It reads a body into half of it, so this sets how
- * much one recv() takes: 256 KiB gives 128 KiB reads (a 50 MB upload in ~400 reads instead
- * of ~1,600 at 64 KiB). It also bounds the request line and headers, which are held to
- * HEADERS_MAX_BYTES separately (too_much_header) so that limit does not grow with it. */
-#define CONNECTION_MEMORY_BYTES (256 * 1024)
+ * much one recv() takes: 128 KiB gives 64 KiB reads (a 50 MB upload in ~800 reads instead
+ * of ~1,600 at 64 KiB). Each open connection keeps all of it resident (libmicrohttpd clears
+ * the pool between requests), so it is a trade: 256 KiB made uploads ~10% faster but doubled
+ * the memory of idle keep-alive connections (bench/server/RESULTS.md, 16:27). It also bounds
+ * the request line and headers, which are held to HEADERS_MAX_BYTES separately
+ * (too_much_header) so that limit does not grow with it. */
+#define CONNECTION_MEMORY_BYTES (128 * 1024)
 #define HEADERS_MAX_BYTES (64 * 1024)
 #define UNSENT_MAX_BYTES (128 * 1024)
 #define MAX_CONNECTIONS 1000        /* open connections in all */
