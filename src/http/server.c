@@ -14,6 +14,7 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "util/buf.h"
+#include "util/hex.h"
 #include "util/log.h"
 
 #include <arpa/inet.h>
@@ -148,15 +149,14 @@ static void authenticate(struct sb_request *req)
 /* "<8 hex digits of the process>-<6 of the counter>", as "%08lx-%06lx" would print it. */
 static const char *new_request_id(struct sb_arena *arena)
 {
-    static const char digits[] = "0123456789abcdef";
     unsigned long counter = (unsigned long)atomic_fetch_add(&request_counter, 1) & 0xffffff;
+    const unsigned char prefix_bytes[4] = { request_id_prefix >> 24, request_id_prefix >> 16, request_id_prefix >> 8,
+                                            request_id_prefix };
+    const unsigned char counter_bytes[3] = { counter >> 16, counter >> 8, counter };
     char *id = sb_arena_alloc(arena, 16);
-    for (int i = 0; i < 8; i++)
-        id[i] = digits[(request_id_prefix >> (28 - 4 * i)) & 0xf];
+    sb_hex_encode(prefix_bytes, sizeof prefix_bytes, id);
     id[8] = '-';
-    for (int i = 0; i < 6; i++)
-        id[9 + i] = digits[(counter >> (20 - 4 * i)) & 0xf];
-    id[15] = '\0';
+    sb_hex_encode(counter_bytes, sizeof counter_bytes, id + 9);
     return id;
 }
 
