@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 4096
@@ -156,28 +155,13 @@ static void write_all(const char *data, size_t len)
     }
 }
 
-/* With batch_lock held: writes the waiting lines and, after them, extra (may be empty) in one
- * write where possible. */
-static void write_batch_then(const char *extra, size_t extra_len)
+/* With batch_lock held: writes the waiting lines and, after them, line (may be empty), in one
+ * write. The batch holds less than SB_LOG_BATCH_BYTES whenever the lock is free (a batched
+ * line that reaches it is written at once), so a line of up to LINE_MAX_BYTES always fits. */
+static void write_batch_then(const char *line, size_t len)
 {
-    if (batch_used == 0) {
-        write_all(extra, extra_len);
-        return;
-    }
-    struct iovec iov[2] = { { batch, batch_used }, { (void *)extra, extra_len } };
-    size_t total = batch_used + extra_len;
-    ssize_t n;
-    do
-        n = writev(STDERR_FILENO, iov, extra_len ? 2 : 1);
-    while (n < 0 && errno == EINTR);
-    if (n >= 0 && (size_t)n < total) {       /* a short write (a full pipe): finish it plainly */
-        size_t done = (size_t)n;
-        if (done < batch_used) {
-            write_all(batch + done, batch_used - done);
-            done = batch_used;
-        }
-        write_all(extra + (done - batch_used), total - done);
-    }
+    memcpy(batch + batch_used, line, len);
+    write_all(batch, batch_used + len);
     batch_used = 0;
 }
 
