@@ -77,6 +77,7 @@ static int serve_until_stopped(const struct sb_config *config, const char *shown
     fflush(stdout);
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "studybase: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
+    sb_db_closing();
     sb_server_stop(server);
     return 0;
 }

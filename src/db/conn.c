@@ -7,6 +7,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static const char *configured_conninfo;
 static char statement_timeout[32] = "0";
 static pthread_key_t connection_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static atomic_int closing;
 
 static const char setup_sql[] =
     "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),"
@@ -92,22 +94,42 @@ static void drop_broken(struct connection *c)
     forget_prepared(c);
 }
 
+/* Server messages outside a result (RAISE NOTICE, or the FATAL a backend sends when the
+ * cluster stops) go to the log as JSON lines instead of libpq's raw stderr text. */
+static void log_notice(void *arg, const char *message)
+{
+    (void)arg;
+    if (atomic_load(&closing))
+        return;
+    size_t len = strlen(message);
+    char text[1024];
+    snprintf(text, sizeof text, "%.*s", (int)(len > 0 && message[len - 1] == '\n' ? len - 1 : len), message);
+    sb_log(SB_LOG_INFO, "database notice", "message", text, NULL);
+}
+
+static PGconn *open_connection(const char *conninfo)
+{
+    const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+    const char *values[] = { conninfo, "5", "studybase", NULL };
+    PGconn *pg = PQconnectdbParams(keys, values, 1);
+    if (PQstatus(pg) != CONNECTION_OK) {
+        if (!atomic_load(&closing))
+            sb_log(SB_LOG_WARN, "database unavailable", "error", PQerrorMessage(pg), NULL);
+        PQfinish(pg);
+        return NULL;
+    }
+    PQsetNoticeProcessor(pg, log_notice, NULL);
+    return pg;
+}
+
 static bool connected(struct connection *c)
 {
     if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
         return true;
     drop_broken(c);
-    if (!configured_conninfo)
-        return false;
-    const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-    const char *values[] = { configured_conninfo, "5", "studybase", NULL };
-    c->pg = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(c->pg) != CONNECTION_OK) {
-        sb_log(SB_LOG_WARN, "database unavailable", "error", PQerrorMessage(c->pg), NULL);
-        drop_broken(c);
-        return false;
-    }
-    return true;
+    if (configured_conninfo)
+        c->pg = open_connection(configured_conninfo);
+    return c->pg != NULL;
 }
 
 PGconn *sb_db_connection(void)
@@ -333,4 +355,19 @@ void sb_db_rollback(void)
     struct connection *c = thread_connection();
     if (c->pg)
         PQclear(PQexec(c->pg, "ROLLBACK"));
+}
+
+void sb_db_log_notices(PGconn *pg)
+{
+    PQsetNoticeProcessor(pg, log_notice, NULL);
+}
+
+void sb_db_closing(void)
+{
+    atomic_store(&closing, 1);
+}
+
+int sb_db_is_closing(void)
+{
+    return atomic_load(&closing);
 }

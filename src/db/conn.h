@@ -64,4 +64,14 @@ const char *sb_db_conninfo(void);
  * For services that need libpq directly (e.g. LISTEN); do not leave a transaction open. */
 PGconn *sb_db_connection(void);
 
+/* Sends pg's server notices (RAISE NOTICE, the FATAL of a backend the cluster stops) to the
+ * log as JSON lines, as every worker connection does, instead of libpq's raw stderr text.
+ * For connections a service opens itself (a LISTEN loop). */
+void sb_db_log_notices(PGconn *pg);
+
+/* Says the server is stopping and the database may go away on purpose (studybase dev stops
+ * its cluster next): from now on losing it is not reported as a warning. */
+void sb_db_closing(void);
+int sb_db_is_closing(void);
+
 #endif

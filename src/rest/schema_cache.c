@@ -4,6 +4,8 @@
  */
 #include "rest/schema_cache.h"
 
+#include "db/conn.h"
+
 #include "util/log.h"
 
 #include <jansson.h>
@@ -372,6 +374,7 @@ static PGconn *listen_connection(void)
         PQfinish(conn);
         return NULL;
     }
+    sb_db_log_notices(conn);
     PGresult *res = PQexec(conn, "LISTEN pgrst");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);

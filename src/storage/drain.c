@@ -123,7 +123,7 @@ static void *drain_loop(void *arg)
             nanosleep(&pause, NULL);
             continue;
         }
-        if (sb_storage_drain_once(backend) < 0)
+        if (sb_storage_drain_once(backend) < 0 && !sb_db_is_closing())
             sb_log(SB_LOG_WARN, "file deletion queue could not be drained", NULL);
         wait_for_work(pg);
     }

@@ -44,7 +44,7 @@ interrupt_and_wait() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=""; retur
 private_db() { psql "postgresql://postgres:postgres@127.0.0.1:$db_port/postgres" -XAtqc "$1" 2>/dev/null; }
 app_tables() { private_db "select count(*) from pg_tables where schemaname = 'public' and tablename in ('academic','personalized','courses','materials','chat_history')"; }
 
-echo "1..11"
+echo "1..12"
 
 start_dev "$data/first.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
 check "the first run serves /health" health_answers
@@ -53,6 +53,8 @@ check "the private cluster is migrated (five app tables)" [ "$(app_tables)" = 5 
 private_db "create table public.kept_between_runs (x int); insert into kept_between_runs values (42)"
 check "Ctrl-C stops the server cleanly" interrupt_and_wait
 check "and stops the cluster" [ -z "$(private_db 'select 1')" ]
+check "stopping logs no warning and no raw server text (backends the cluster ends)" \
+  bash -c "! grep -qE '\"level\":\"(warn|error)\"|^(FATAL|ERROR|WARNING):' '$data/first.log'"
 
 start_dev "$data/second.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
 check "a second run serves /health" health_answers
