@@ -5,9 +5,10 @@
  */
 #include "http/listener.h"
 
+#include "util/thread.h"
+
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,11 +156,7 @@ int sb_listener_start(const struct sockaddr_in *addr, struct MHD_Daemon *const *
         errno = saved;
         return -1;
     }
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);   /* signals stay with the threads waiting for them */
-    int started = pthread_create(&l->thread, NULL, accept_loop, l);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    int started = sb_thread_start(&l->thread, accept_loop, l);
     if (started != 0) {
         close(l->fd);
         l->fd = -1;

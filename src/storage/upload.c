@@ -11,6 +11,7 @@
 #include "storage/service.h"
 #include "storage/sign.h"
 #include "util/buf.h"
+#include "util/fdio.h"
 
 #include <errno.h>
 #include <microhttpd.h>
@@ -83,30 +84,11 @@ char *sb_storage_new_uuid(struct sb_arena *arena)
                            b[13], b[14], b[15]);
 }
 
-/* Writes a then b (either may be empty) with writev, resuming after short writes; -1 when
- * the disk refuses. */
+/* Writes a then b (either may be empty); -1 when the disk refuses. */
 static int write_two(int fd, const char *a, size_t a_len, const char *b, size_t b_len)
 {
     struct iovec iov[2] = { { (void *)a, a_len }, { (void *)b, b_len } };
-    struct iovec *next = a_len ? iov : iov + 1;
-    int count = a_len ? 2 : 1;
-    while (count > 0) {
-        ssize_t n = writev(fd, next, count);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        while (count > 0 && (size_t)n >= next->iov_len) {
-            n -= (ssize_t)next->iov_len;
-            next++;
-            count--;
-        }
-        if (count > 0) {
-            next->iov_base = (char *)next->iov_base + n;
-            next->iov_len -= (size_t)n;
-        }
-    }
-    return 0;
+    return sb_writev_all(fd, iov, 2);
 }
 
 /* Writes out the gathered file bytes; false when the disk refuses. */

@@ -5,9 +5,11 @@
  */
 #include "util/log.h"
 
+#include "util/fdio.h"
+#include "util/thread.h"
+
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -142,26 +144,13 @@ static size_t batch_used;
 static struct timespec batch_since;      /* when the oldest waiting line was added */
 static pthread_once_t flusher_once = PTHREAD_ONCE_INIT;
 
-static void write_all(const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(STDERR_FILENO, data, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
 /* With batch_lock held: writes the waiting lines and, after them, line (may be empty), in one
  * write. The batch holds less than SB_LOG_BATCH_BYTES whenever the lock is free (a batched
  * line that reaches it is written at once), so a line of up to LINE_MAX_BYTES always fits. */
 static void write_batch_then(const char *line, size_t len)
 {
     memcpy(batch + batch_used, line, len);
-    write_all(batch, batch_used + len);
+    (void)sb_write_all(STDERR_FILENO, batch, batch_used + len); /* nowhere to report a failure */
     batch_used = 0;
 }
 
@@ -189,12 +178,8 @@ static void *flush_late_lines(void *unused)
 static void start_flusher(void)
 {
     pthread_t thread;
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &previous);   /* signals stay with the threads that wait for them */
-    if (pthread_create(&thread, NULL, flush_late_lines, NULL) == 0)
+    if (sb_thread_start(&thread, flush_late_lines, NULL) == 0)
         pthread_detach(thread);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
     atexit(sb_log_flush);
 }
 
