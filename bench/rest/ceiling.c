@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libpq-fe.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -43,7 +44,7 @@
 #define MAX_PG 16
 #define IN_BYTES 16384
 
-enum kind { HTTP, PG };
+enum kind { HTTP, PG, MHD };
 
 struct http;
 
@@ -68,6 +69,9 @@ struct http {
     size_t len;
     char *body;                   /* the query's JSON text (malloc) or NULL */
     bool failed;
+    struct MHD_Connection *mconn; /* libmicrohttpd variant: the suspended connection */
+    bool answered;                /* libmicrohttpd variant: body is ready, resumed */
+    size_t upload_len;
 };
 
 struct worker {
@@ -76,7 +80,12 @@ struct worker {
     int npg;
     int next_pg;
     pthread_t thread;
+    struct MHD_Daemon *daemon;    /* libmicrohttpd variant */
+    enum kind mhd_marker;
+    bool resumed;
 };
+
+static bool use_mhd;
 
 static const char *conninfo, *claims, *sub, *get_sql, *insert_sql;
 static struct worker *workers;
@@ -180,6 +189,11 @@ static const char *date_header(void)
 /* The response studybase gives, with the same headers. */
 static void respond(struct http *h)
 {
+    if (h->mconn) {
+        h->answered = true;
+        MHD_resume_connection(h->mconn);
+        return;
+    }
     static __thread unsigned long counter;
     char head[1024];
     const char *body = h->body ? h->body : "{\"message\":\"failed\"}";
@@ -282,7 +296,7 @@ static void on_http(struct worker *w, struct http *h)
 }
 
 /* Reads every result that has arrived; answers each request whose Sync has come back. */
-static void drain_results(struct pg *p)
+static void drain_results(struct pg *p, bool *resumed)
 {
     int nulls = 0;
     while (p->head && !PQisBusy(p->conn)) {
@@ -308,7 +322,10 @@ static void drain_results(struct pg *p)
             h->busy = false;
             if (h->closed)
                 free_http(h);
-            else {
+            else if (h->mconn) {
+                respond(h);
+                *resumed = true;
+            } else {
                 respond(h);
                 parse_requests(h);    /* a request that arrived while this one ran */
             }
@@ -319,13 +336,15 @@ static void drain_results(struct pg *p)
 
 static void on_pg(struct worker *w, struct pg *p, unsigned events)
 {
+    bool resumed = false;
     if (events & EPOLLOUT)
         watch_pg_output(w, p, PQflush(p->conn) == 1);
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
         if (PQconsumeInput(p->conn) != 1)
             die_pg(p->conn, "read");
-        drain_results(p);
+        drain_results(p, &resumed);
     }
+    w->resumed |= resumed;
 }
 
 static void *work(void *arg)
@@ -333,14 +352,24 @@ static void *work(void *arg)
     struct worker *w = arg;
     struct epoll_event evs[64];
     for (;;) {
-        int n = epoll_wait(w->ep, evs, 64, -1);
+        int timeout = -1;
+        MHD_UNSIGNED_LONG_LONG mhd_timeout;
+        if (w->daemon && MHD_get_timeout(w->daemon, &mhd_timeout) == MHD_YES)
+            timeout = (int)mhd_timeout;
+        int n = epoll_wait(w->ep, evs, 64, timeout);
+        bool run_mhd = n == 0;
+        w->resumed = false;
         for (int i = 0; i < n; i++) {
             enum kind *k = evs[i].data.ptr;
             if (*k == HTTP)
                 on_http(w, (struct http *)k);
+            else if (*k == MHD)
+                run_mhd = true;
             else
                 on_pg(w, (struct pg *)k, evs[i].events);
         }
+        if (w->daemon && (run_mhd || w->resumed))
+            MHD_run(w->daemon);
         for (int i = 0; i < w->npg; i++)
             if (!w->pgs[i].watching_out && PQflush(w->pgs[i].conn) == 1)
                 watch_pg_output(w, &w->pgs[i], true);
@@ -348,15 +377,96 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* ---- the libmicrohttpd variant: studybase's HTTP layer, requests suspended while their
+ * statements run on the worker's pipelined connections ---- */
+
+static enum MHD_Result mhd_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    struct worker *w = cls;
+    struct http *h = *req_cls;
+    if (!h) {
+        h = calloc(1, sizeof *h);
+        h->kind = HTTP;
+        h->mconn = conn;
+        *req_cls = h;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size < IN_BYTES - 1 - h->upload_len ? *upload_data_size : IN_BYTES - 1 - h->upload_len;
+        memcpy(h->in + h->upload_len, upload_data, n);
+        h->upload_len += n;
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (h->answered) {
+        const char *body = h->body ? h->body : "{\"message\":\"failed\"}";
+        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+        static __thread unsigned long counter;
+        char id[32];
+        snprintf(id, sizeof id, "ceiling-%06lu", counter++);
+        MHD_add_response_header(r, "Content-Type", "application/json; charset=utf-8");
+        MHD_add_response_header(r, "Content-Range", "0-0/*");
+        if (h->created)
+            MHD_add_response_header(r, "Preference-Applied", "return=representation");
+        MHD_add_response_header(r, "X-Request-Id", id);
+        MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
+                                "X-Supabase-Api-Version, X-Request-Id, ETag, Content-Disposition, X-Total-Count, Link");
+        enum MHD_Result ret = MHD_queue_response(conn, h->failed ? 500 : h->created ? 201 : 200, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    bool insert = strcmp(method, "POST") == 0;
+    const char *param;
+    if (insert) {
+        h->in[h->upload_len] = 0;
+        param = h->in;
+    } else {
+        const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
+        param = id && strncmp(id, "eq.", 3) == 0 ? id + 3 : "";
+    }
+    struct pg *p = &w->pgs[w->next_pg++ % w->npg];
+    queue_request(p, h, insert, param);
+    MHD_suspend_connection(conn);
+    return MHD_YES;
+}
+
+static void mhd_completed(void *cls, struct MHD_Connection *conn, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct http *h = *req_cls;
+    if (h)
+        free_http(h);
+    *req_cls = NULL;
+}
+
+static void start_mhd(struct worker *w)
+{
+    w->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET |
+                                     MHD_USE_ERROR_LOG, 0, NULL, NULL, mhd_access, w,
+                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
+                                 MHD_OPTION_NOTIFY_COMPLETED, mhd_completed, NULL, MHD_OPTION_END);
+    if (!w->daemon) {
+        fprintf(stderr, "MHD_start_daemon failed\n");
+        exit(1);
+    }
+    w->mhd_marker = MHD;
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w->mhd_marker };
+    epoll_ctl(w->ep, EPOLL_CTL_ADD, MHD_get_daemon_info(w->daemon, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd, &ev);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 8) {
-        fprintf(stderr, "usage: ceiling port threads pg-per-thread get.sql insert.sql claims sub\n");
+        fprintf(stderr, "usage: ceiling port threads[m] pg-per-thread get.sql insert.sql claims sub\n");
         return 2;
     }
     int port = atoi(argv[1]);
     nworkers = atoi(argv[2]);
     pg_per_worker = atoi(argv[3]);
+    use_mhd = strchr(argv[2], 'm') != NULL;
     get_sql = read_file(argv[4]);
     insert_sql = read_file(argv[5]);
     claims = argv[6];
@@ -372,6 +482,8 @@ int main(int argc, char **argv)
         w->npg = pg_per_worker;
         for (int j = 0; j < w->npg; j++)
             open_pg(w, &w->pgs[j]);
+        if (use_mhd)
+            start_mhd(w);
         pthread_create(&w->thread, NULL, work, w);
     }
 
@@ -396,6 +508,14 @@ int main(int argc, char **argv)
             continue;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct worker *w = &workers[count % (unsigned long)nworkers];
+        if (use_mhd) {
+            struct sockaddr_in peer;
+            socklen_t plen = sizeof peer;
+            getpeername(fd, (struct sockaddr *)&peer, &plen);
+            if (MHD_add_connection(w->daemon, fd, (struct sockaddr *)&peer, plen) != MHD_YES)
+                close(fd);
+            continue;
+        }
         struct http *h = calloc(1, sizeof *h);
         h->kind = HTTP;
         h->fd = fd;
