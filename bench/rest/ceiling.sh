@@ -14,12 +14,19 @@
 # process of the cluster), as in bench/rest/cost.sh, medians over the rounds.
 #   bench/rest/ceiling.sh [seconds per run] [connections] [reps] [shapes...]
 #   (defaults 3, 4, 3, and the shapes 1x4 2x2 2x1 2mx1 4mx1)
+#   bench/rest/ceiling.sh calls [shapes...]
+#   syscalls, context switches and CPU per request of each process group (client, server,
+#   PostgreSQL: every process of the cluster), from `perf stat` attached for 2 s in the middle
+#   of a 4 s run (requests in the window: the run's rate times 2 s); these depend far less on
+#   the machine's load than the rates do.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
 if [ -z "${PGHOST:-}" ]; then
   exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
+mode=rounds
+[ "${1:-}" != calls ] || { mode=calls; shift; set -- 4 4 1 "$@"; }
 seconds=${1:-3}
 conns=${2:-4}
 reps=${3:-3}
@@ -64,6 +71,53 @@ measure_pgbench() {   # $1 = scenario, $2 = round
   n=$(awk '/number of transactions actually processed/ { print $NF }' "$work/$s.pgbench.out")
   echo "$s|pgbench|$2|$(awk '/^tps/ { printf "%.0f", $3 }' "$work/$s.pgbench.out")|$(awk -v a="$c0" -v b="$cs" -v n="$n" 'BEGIN { printf "%.1f", (b - a) * 1e6 / n }')|0|$(per_request $(( $(pg_ticks) - pg_before )) "$n")|0|0" >>"$work/rows"
 }
+
+perf_window() {   # $1 = label, $2 = scenario, $3 = client pid, $4 = server pid or "": counts over 2 s
+  sleep 1
+  local pg_pids; pg_pids=$(ps --ppid "$postmaster" -o pid= | awk -v pm="$postmaster" '{ printf "%s,", $1 } END { print pm }')
+  local groups=(client pg) pids=("$(pgrep -P "$3" | head -1 || true)" "$pg_pids")
+  [ -n "${pids[0]}" ] || pids[0]=$3
+  [ -z "$4" ] || { groups+=(server); pids+=("$4"); }
+  local i
+  for i in "${!groups[@]}"; do
+    perf stat -x, -e raw_syscalls:sys_enter,context-switches,task-clock -p "${pids[$i]}" -o "$work/perf.${groups[$i]}" -- sleep 2 &
+  done
+  wait $(jobs -p | tail -n "${#groups[@]}") 2>/dev/null || true
+}
+calls_row() {   # $1 = label, $2 = requests per second: per-request figures of each group
+  local g row="| $1 |"
+  for g in client server pg; do
+    if [ -f "$work/perf.$g" ]; then
+      row+=$(awk -F, -v r="$2" '$3 ~ /sys_enter/ { sc = $1 } $3 ~ /context-switches/ { cs = $1 } $3 ~ /task-clock/ { ms = $1 }
+        END { printf " %.2f / %.2f / %.1f |", sc / (2 * r), cs / (2 * r), ms * 1000 / (2 * r) }' "$work/perf.$g")
+    else row+=" |"; fi
+  done
+  rm -f "$work"/perf.*
+  echo "$row"
+}
+if [ "$mode" = calls ]; then
+  echo "load at the start: $(uptime)"
+  echo "| scenario / system | client: syscalls / context switches / CPU µs per request | server | PostgreSQL |"
+  echo "| --- | --- | --- | --- |"
+  for s in get_one insert_one; do
+    run_pgbench "$s" 4 "$conns" & bench=$!
+    perf_window "$s pgbench" "$s" "$bench" ""
+    wait "$bench"
+    calls_row "$s pgbench" "$(awk '/^tps/ { print $3 }' "$work/$s.pgbench.out")"
+    for shape in "sb$conns" "${shapes[@]}"; do
+      if [[ $shape == sb* ]]; then start_server "${shape#sb}"; apikey=$(anon_key); label="studybase (${shape#sb} threads)"
+      else start_ceiling "$shape"; label="ceiling $shape"; fi
+      run_wrk "$s" 1 "$conns"
+      run_wrk "$s" 4 "$conns" & client=$!
+      perf_window "$label" "$s" "$client" "$server_pid"
+      wait "$client"
+      calls_row "$s $label" "$(awk '/^Requests\/sec/ { print $2 }' "$work/$s.wrk")"
+      stop_server
+    done
+  done
+  echo "load at the end: $(uptime)"
+  exit 0
+fi
 
 echo "load at the start: $(uptime)"
 for s in get_one insert_one; do
