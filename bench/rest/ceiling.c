@@ -12,7 +12,9 @@
  * prepared query, one Sync; and answers with the query's JSON text and studybase's headers.
  * libpq 15's PQpipelineSync flushes on every call, so each request is one send to
  * PostgreSQL, as for pgbench; the results of requests that completed together are taken in
- * one read, and one wake-up of a worker serves every connection that is ready.
+ * one read, and one wake-up of a worker serves every connection that is ready. The batching
+ * variant (threads given as "<T>b") sends each PostgreSQL connection's requests of one
+ * wake-up with one send (see send below); "<T>m" puts libmicrohttpd in front instead.
  *
  * What it leaves out (cheap in studybase already, or not on the measured path): JWT
  * verification (studybase caches verified tokens, ~4k instructions per hit), URL grammar and
@@ -55,6 +57,8 @@ struct pg {
     bool watching_out;
     struct http *head, *tail;     /* requests sent, in the order their results will come */
     int in_flight;
+    char corked[65536];           /* batching variant: what libpq sent during this wake-up */
+    size_t corked_len;
 };
 
 struct http {
@@ -86,6 +90,44 @@ struct worker {
 };
 
 static bool use_mhd;
+static bool batch_sends;             /* shape TbxP: one send per PostgreSQL connection per wake-up */
+static __thread struct worker *current_worker;
+
+/* The batching variant. libpq 15's PQpipelineSync flushes at every call (libpq 17 has
+ * PQsendPipelineSync, which does not), so requests read in one wake-up would each cost a
+ * send. This definition of send(2) takes the place of libc's for libpq (the executable's
+ * symbol wins): while a worker runs, bytes for its PostgreSQL sockets are kept, and
+ * send_corked writes each socket's bytes with one send at the end of the wake-up. */
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+    struct worker *w = current_worker;
+    for (int i = 0; batch_sends && w && i < w->npg; i++) {
+        struct pg *p = &w->pgs[i];
+        if (p->fd == fd && p->corked_len + len <= sizeof p->corked) {
+            memcpy(p->corked + p->corked_len, buf, len);
+            p->corked_len += len;
+            return (ssize_t)len;
+        }
+    }
+    return sendto(fd, buf, len, flags, NULL, 0);
+}
+
+static void send_corked(struct worker *w)
+{
+    for (int i = 0; i < w->npg; i++) {
+        struct pg *p = &w->pgs[i];
+        size_t done = 0;
+        while (done < p->corked_len) {   /* a few KB to an idle socket: written at once */
+            ssize_t n = sendto(p->fd, p->corked + done, p->corked_len - done, MSG_NOSIGNAL, NULL, 0);
+            if (n <= 0) {
+                perror("send to PostgreSQL");
+                exit(1);
+            }
+            done += (size_t)n;
+        }
+        p->corked_len = 0;
+    }
+}
 
 static const char *conninfo, *claims, *sub, *get_sql, *insert_sql;
 static struct worker *workers;
@@ -351,6 +393,7 @@ static void *work(void *arg)
 {
     struct worker *w = arg;
     struct epoll_event evs[64];
+    current_worker = w;
     for (;;) {
         int timeout = -1;
         MHD_UNSIGNED_LONG_LONG mhd_timeout;
@@ -373,6 +416,8 @@ static void *work(void *arg)
         for (int i = 0; i < w->npg; i++)
             if (!w->pgs[i].watching_out && PQflush(w->pgs[i].conn) == 1)
                 watch_pg_output(w, &w->pgs[i], true);
+        if (batch_sends)
+            send_corked(w);
     }
     return NULL;
 }
@@ -460,13 +505,14 @@ static void start_mhd(struct worker *w)
 int main(int argc, char **argv)
 {
     if (argc != 8) {
-        fprintf(stderr, "usage: ceiling port threads[m] pg-per-thread get.sql insert.sql claims sub\n");
+        fprintf(stderr, "usage: ceiling port threads[m][b] pg-per-thread get.sql insert.sql claims sub\n");
         return 2;
     }
     int port = atoi(argv[1]);
     nworkers = atoi(argv[2]);
     pg_per_worker = atoi(argv[3]);
     use_mhd = strchr(argv[2], 'm') != NULL;
+    batch_sends = strchr(argv[2], 'b') != NULL;
     get_sql = read_file(argv[4]);
     insert_sql = read_file(argv[5]);
     claims = argv[6];

@@ -8,7 +8,9 @@
 # the median over the rounds, so a machine shared with other work moves both sides alike.
 # A shape TxP is T epoll threads with P PostgreSQL connections each (pipelined: see
 # ceiling.c); TmxP is the same with libmicrohttpd parsing HTTP and each request suspended
-# while its statements run (the shape studybase's server could take); sbN is studybase with
+# while its statements run (the shape studybase's server could take); TbxP batches the
+# requests read in one wake-up into one send per PostgreSQL connection (what libpq 17's
+# PQsendPipelineSync allows; ceiling.c does it by taking send(2) from libpq); sbN is studybase with
 # SB_THREADS=N. Per row also CPU µs per
 # request of the client, the server (/proc/PID/stat, all threads) and PostgreSQL (every
 # process of the cluster), as in bench/rest/cost.sh, medians over the rounds.
