@@ -15,7 +15,7 @@
 # request of the client, the server (/proc/PID/stat, all threads) and PostgreSQL (every
 # process of the cluster), as in bench/rest/cost.sh, medians over the rounds.
 #   bench/rest/ceiling.sh [seconds per run] [connections] [reps] [shapes...]
-#   (defaults 3, 4, 3, and the shapes 1x4 2x2 2x1 2mx1 4mx1)
+#   (defaults 3, 4, 3, and the shapes 1x4 2x1 1x1 1mx1 2mx1)
 #   bench/rest/ceiling.sh calls [shapes...]
 #   syscalls, context switches and CPU per request of each process group (client, server,
 #   PostgreSQL: every process of the cluster), from `perf stat` attached for 2 s in the middle
@@ -33,7 +33,7 @@ seconds=${1:-3}
 conns=${2:-4}
 reps=${3:-3}
 shift $(( $# < 3 ? $# : 3 ))
-shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(1x4 2x2 2x1 2mx1 4mx1)
+shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(1x4 2x1 1x1 1mx1 2mx1)
 . bench/rest/lib.sh
 
 capture_pgbench_scripts
