@@ -14,14 +14,16 @@
  * PostgreSQL, as for pgbench; the results of requests that completed together are taken in
  * one read, and one wake-up of a worker serves every connection that is ready. The batching
  * variant (threads given as "<T>b") sends each PostgreSQL connection's requests of one
- * wake-up with one send (see send below); "<T>m" puts libmicrohttpd in front instead.
+ * wake-up with one send (see send below); "<T>m" puts libmicrohttpd in front instead, each
+ * request suspended while its statements run (it takes the worker's PostgreSQL connections
+ * in turn, request by request).
  *
  * What it leaves out (cheap in studybase already, or not on the measured path): JWT
  * verification (studybase caches verified tokens, ~4k instructions per hit), URL grammar and
  * SQL generation (~8.5k), the request log. It reads the id of `?id=eq.<id>` and the body of a
  * POST; the SQL text comes from files captured from studybase itself.
  *
- *   ceiling <port> <threads> <pg connections per thread> <get.sql> <insert.sql> <claims> <sub>
+ *   ceiling <port> <threads>[m][b] <pg connections per thread> <get.sql> <insert.sql> <claims> <sub>
  * with DATABASE_URL in the environment (port 0: any). Prints "listening on <port>" once ready.
  */
 #define _GNU_SOURCE
