@@ -86,3 +86,20 @@ run_pgbench() {   # $1 = scenario, $2 = seconds, $3 = connections, then extra pg
     -D role=authenticated -D "claims=$claims" -D "sub=$uid" -D timeout=8000 -D "${params[$s]}" \
     "$DATABASE_URL" >"$work/$s.pgbench.out" 2>&1
 }
+
+# CPU accounting (bench/rest/cost.sh, bench/rest/ceiling.sh).
+hz=$(getconf CLK_TCK)
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+postmaster=$(head -1 "$(q 'SHOW data_directory')/postmaster.pid")
+pg_ticks() {   # CPU of every PostgreSQL process: the live children, plus the ones that exited
+  local t p; t=$(awk '{ print $16 + $17 }' "/proc/$postmaster/stat")
+  for p in $(ps --ppid "$postmaster" -o pid=); do t=$((t + $(ticks "$p"))); done
+  echo "$t"
+}
+per_request() { awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }
+# The client's CPU: this shell's waited-for children, from `times` (run in this shell, not a
+# subshell, whose own children's times start at zero).
+children_seconds() {   # sets cs
+  times >"$work/times"
+  cs=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$work/times")
+}
