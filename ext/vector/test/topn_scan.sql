@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(29);
+SELECT plan(32);
 \ir lib/helpers.sql
 
 -- The ids a query returns, in order, with the top-N scan allowed or not.
@@ -105,6 +105,17 @@ SELECT is(pg_temp.ids($$SELECT a.id FROM (SELECT id, v FROM pts WHERE id IN (1, 
 	pg_temp.ids($$SELECT a.id FROM (SELECT id, v FROM pts WHERE id IN (1, 2, 3, 4)) AS q
 		CROSS JOIN LATERAL (SELECT id FROM pts ORDER BY v <-> q.v LIMIT 4) AS a ORDER BY q.id$$, false),
 	'a lateral query vector is evaluated again on each rescan');
+
+-- Rows changed in this transaction ------------------------------------------------------------
+DELETE FROM pts WHERE id IN (SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 3);
+UPDATE pts SET v = '[0.1,0,0,0,0,0,0,0.2]' WHERE id = 2999;
+SELECT is(pg_temp.ids($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$, true),
+	pg_temp.ids($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$, false),
+	'after deletes and an update: the rows the snapshot sees, as the Sort returns them');
+SELECT is((pg_temp.ids($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$, true))[1], 2999,
+	'the updated row comes first, at its new distance 0');
+SELECT is((SELECT count(*) FROM (SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10) AS s WHERE id = 2999),
+	1::bigint, 'its old version is not returned as well');
 
 -- TOASTed vectors ----------------------------------------------------------------------------
 CREATE TEMP TABLE wide (id int, v vector(1000));
