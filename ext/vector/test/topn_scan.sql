@@ -7,7 +7,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(32);
+SELECT plan(34);
 \ir lib/helpers.sql
 
 -- The ids a query returns, in order, with the top-N scan allowed or not.
@@ -138,6 +138,11 @@ SELECT doesnt_match(pg_temp.plan_of($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,
 	'Vector Exact Top-N', 'not for the farthest rows (DESC)');
 SELECT doesnt_match(pg_temp.plan_of($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 20000$$),
 	'Vector Exact Top-N', 'not for a LIMIT above 10,000 rows');
+SELECT doesnt_match(pg_temp.plan_of($$SELECT ctid FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$),
+	'Vector Exact Top-N', 'not when a system column is selected');
+SELECT doesnt_match(pg_temp.plan_of($$SELECT p.id FROM pts AS p JOIN wide AS w ON w.id = p.id
+		ORDER BY p.v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$),
+	'Vector Exact Top-N', 'not for a join');
 SET LOCAL vector.enable_topn_scan = off;
 SELECT matches(pg_temp.plan_of($$SELECT id FROM pts ORDER BY v <-> '[0.1,0,0,0,0,0,0,0.2]' LIMIT 10$$),
 	'Sort', 'vector.enable_topn_scan = off gives the sequential scan and Sort');
