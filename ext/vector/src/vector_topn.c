@@ -221,7 +221,8 @@ order_is_distance(PlannerInfo *root, RelOptInfo *rel, TopnOrder *order)
 	key = linitial(root->query_pathkeys);
 	if (key->pk_strategy != BTLessStrategyNumber || key->pk_nulls_first ||
 		key->pk_eclass->ec_has_volatile ||
-		get_opfamily_member(key->pk_opfamily, FLOAT8OID, FLOAT8OID, BTLessStrategyNumber) != Float8LessOperator)
+		get_opfamily_member(key->pk_opfamily, FLOAT8OID, FLOAT8OID,
+							BTLessStrategyNumber) != Float8LessOperator)
 		return false;
 	foreach(lc, key->pk_eclass->ec_members)
 	{
@@ -550,7 +551,7 @@ static RecentBuffers table_buffers;
  * that was a quarter of its time.
  */
 static Buffer
-read_visible_rows(TopnScanState *state, HeapScanDesc scan, BlockNumber block, OffsetNumber *visible, int *count)
+read_visible_rows(HeapScanDesc scan, BlockNumber block, OffsetNumber *visible, int *count)
 {
 	Relation	rel = scan->rs_base.rs_rd;
 	Snapshot	snapshot = scan->rs_base.rs_snapshot;
@@ -593,7 +594,8 @@ read_visible_rows(TopnScanState *state, HeapScanDesc scan, BlockNumber block, Of
  * ascending addresses, the order the CPU's prefetcher follows from one page to the next.
  */
 static void
-scan_page(TopnScanState *state, Page page, BlockNumber block, const OffsetNumber *visible, int count)
+scan_page(TopnScanState *state, Page page, BlockNumber block, const OffsetNumber *visible,
+		  int count)
 {
 	Relation	rel = state->css.ss.ss_currentRelation;
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -673,7 +675,7 @@ collect_nearest(TopnScanState *state)
 		Buffer		buf;
 
 		CHECK_FOR_INTERRUPTS();
-		buf = read_visible_rows(state, heap, block, visible, &count);
+		buf = read_visible_rows(heap, block, visible, &count);
 		scan_page(state, BufferGetPage(buf), block, visible, count);
 		ReleaseBuffer(buf);
 	}
