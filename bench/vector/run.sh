@@ -3,7 +3,8 @@
 # libfaiss-dev, same m and ef values, one thread) and exact search by a plain C loop, on the
 # same data: N clustered 384-dimensional unit vectors (gen.c, fixed seed) and 1,000 queries.
 # Measures the index build time and size, recall@10 / QPS / p50 and p99 latency per
-# hnsw.ef_search (one session, prepared statements, random queries), exact search time, and
+# hnsw.ef_search (one session, prepared statements, random queries), exact search time (the
+# default plan, the extension's top-N scan, and the seq scan + sort with it off), and
 # single-row inserts per second into the table with and without the index from 1 and 4
 # sessions: copies of the 1,000 query vectors (after the first thousand, mostly vectors the
 # table already holds) and distinct new vectors from the same clusters. Prints a report
@@ -113,9 +114,12 @@ for ef in $EFS; do
   echo "postgres ef_search $ef recall $recall qps $qps p50_ms $p50 p99_ms $p99"
 done
 runs=$(for _ in 1 2 3; do search_run "-c enable_indexscan=off -c max_parallel_workers_per_gather=0"; done)
-echo "postgres exact (seq scan, 1 process) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
+echo "postgres exact (1 process, default plan: the extension's top-N scan) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
+# the same with the extension's exact top-N scan switched off: sequential scan + top-N Sort
+runs=$(for _ in 1 2 3; do search_run "-c enable_indexscan=off -c max_parallel_workers_per_gather=0 -c vector.enable_topn_scan=off"; done)
+echo "postgres exact, vector.enable_topn_scan off (seq scan + sort, 1 process) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
 runs=$(for _ in 1 2 3; do search_run "-c enable_indexscan=off"; done)
-echo "postgres exact (parallel seq scan, 2 workers) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
+echo "postgres exact (parallel workers allowed: 2; the planner's choice) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
 
 for table in plain items; do
   cat >"$work/insert_$table.sql" <<SQL

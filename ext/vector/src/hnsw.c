@@ -4,7 +4,8 @@
  * hnsw.scan_mem_multiplier), the planner's cost estimate, and the per-index facts the other
  * files share (HnswGetIndexInfo, cached in the relation's rd_amcache).
  *
- * _PG_init also picks the distance kernels (scalar or AVX2/FMA) for the whole library.
+ * _PG_init also picks the distance kernels (scalar or AVX2/FMA) for the whole library and
+ * registers the exact top-N scan (vector_topn.c).
  */
 #include "postgres.h"
 
@@ -78,6 +79,7 @@ _PG_init(void)
 	vk_choose(1);
 	define_options();
 	define_settings();
+	VectorTopnInit();
 }
 
 static bytea *

@@ -19,6 +19,7 @@
 #include "utils/rel.h"
 
 #include "hnsw.h"
+#include "recent_buffers.h"
 #include "vector_kernels.h"
 
 /* Distances and values -------------------------------------------------------------------- */
@@ -179,59 +180,14 @@ HnswNodeOnPage(Page page, uint64 id)
 	return (HnswNodeTuple) PageGetItem(page, item);
 }
 
-/*
- * Where each block of the last hnsw index this backend read was found in shared buffers, so
- * the next read of that block can pin it with ReadRecentBuffer (which checks the buffer still
- * holds the block) and skip the buffer mapping table. A hint only: a wrong entry costs one
- * failed check. Kept in TopMemoryContext for the backend's life, for one index at a time.
- */
-#define RECENT_MAX_BLOCKS	(1 << 20)
-
-static RelFileNode recent_node;
-static Buffer *recent_buffers;
-static BlockNumber recent_count;
-
-static Buffer *
-recent_slot(Relation index, BlockNumber blkno)
-{
-	if (blkno >= RECENT_MAX_BLOCKS)
-		return NULL;
-	if (recent_buffers == NULL || !RelFileNodeEquals(recent_node, index->rd_node))
-	{
-		if (recent_buffers != NULL)
-			memset(recent_buffers, 0, sizeof(Buffer) * recent_count);
-		recent_node = index->rd_node;
-	}
-	if (blkno >= recent_count)
-	{
-		BlockNumber count = Max(Max(recent_count * 2, blkno + 1), 1024);
-		Buffer	   *bigger = MemoryContextAllocZero(TopMemoryContext, sizeof(Buffer) * count);
-
-		if (recent_buffers != NULL)
-		{
-			memcpy(bigger, recent_buffers, sizeof(Buffer) * recent_count);
-			pfree(recent_buffers);
-		}
-		recent_buffers = bigger;
-		recent_count = count;
-	}
-	return &recent_buffers[blkno];
-}
+/* where each block of the last hnsw index this backend read was found (recent_buffers.h) */
+static RecentBuffers index_buffers;
 
 /* Pins block blkno of the index, through the recent-buffer hint when it is right. */
 static Buffer
 pin_node_page(Relation index, BlockNumber blkno)
 {
-	Buffer	   *slot = recent_slot(index, blkno);
-	Buffer		buf;
-
-	if (slot != NULL && *slot != InvalidBuffer &&
-		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, *slot))
-		return *slot;
-	buf = ReadBuffer(index, blkno);
-	if (slot != NULL && !BufferIsLocal(buf))
-		*slot = buf;
-	return buf;
+	return RecentBuffersPin(&index_buffers, index, blkno, NULL);
 }
 
 static Buffer
@@ -343,19 +299,17 @@ disk_prefetch(HnswGraph *g, const uint64 *ids, int n)
 	Relation	index = (Relation) g->ctx;
 	char	   *pages[64];
 
-	if (recent_buffers == NULL || !RelFileNodeEquals(recent_node, index->rd_node))
-		return;
 	n = Min(n, 64);
 	for (int i = 0; i < n; i++)
 	{
 		BlockNumber blkno = (BlockNumber) (ids[i] >> 16);
 		OffsetNumber off = (OffsetNumber) (ids[i] & 0xFFFF);
+		Buffer		hint = RecentBuffersHint(&index_buffers, index, blkno);
 
 		pages[i] = NULL;
-		if (blkno >= recent_count || recent_buffers[blkno] <= 0 || off < FirstOffsetNumber ||
-			off > MaxOffsetNumber)
+		if (hint == InvalidBuffer || off < FirstOffsetNumber || off > MaxOffsetNumber)
 			continue;
-		pages[i] = BufferGetPage(recent_buffers[blkno]);
+		pages[i] = BufferGetPage(hint);
 		__builtin_prefetch(PageGetItemId(pages[i], off));
 	}
 	for (int i = 0; i < n; i++)

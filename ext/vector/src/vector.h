@@ -39,4 +39,7 @@ extern double VectorCosineSimilarity(int dim, const float *a, const float *b);
 extern float VectorL1Distance(int dim, const float *a, const float *b);
 extern void CheckSameDims(const Vector *a, const Vector *b);
 
+/* vector_topn.c: the exact top-N custom scan, its planner hook and setting */
+extern void VectorTopnInit(void);
+
 #endif
