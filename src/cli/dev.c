@@ -175,7 +175,10 @@ int sb_dev_cluster_start(const struct sb_dev_cluster *c)
     char pg_ctl[1200], options[4600], log[4200];
     snprintf(pg_ctl, sizeof pg_ctl, "%s/pg_ctl", c->bin_dir);
     snprintf(log, sizeof log, "%s/postgres.log", c->pg_dir);
-    snprintf(options, sizeof options, "-p %d -c listen_addresses=127.0.0.1 -k %s", c->port, c->pg_dir);
+    /* vector loaded by every backend: its planner hook (the exact top-N scan) then applies
+     * from a session's first query, not only after something has called into the library */
+    snprintf(options, sizeof options, "-p %d -c listen_addresses=127.0.0.1 -k %s -c session_preload_libraries=vector",
+             c->port, c->pg_dir);
     char *const argv[] = { pg_ctl, "start", "-w", "-t", "60", "-D", (char *)c->pg_dir, "-l", log,
                            "-o", options, NULL };
     int rc = run_as_cluster_owner(argv, NULL, 1);

@@ -44,12 +44,16 @@ interrupt_and_wait() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=""; retur
 private_db() { psql "postgresql://postgres:postgres@127.0.0.1:$db_port/postgres" -XAtqc "$1" 2>/dev/null; }
 app_tables() { private_db "select count(*) from pg_tables where schemaname = 'public' and tablename in ('academic','personalized','courses','materials','chat_history')"; }
 
-echo "1..12"
+echo "1..13"
 
 start_dev "$data/first.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
 check "the first run serves /health" health_answers
 check "it created a cluster in the data folder" grep -q "creating the local PostgreSQL cluster" "$data/first.log"
 check "the private cluster is migrated (five app tables)" [ "$(app_tables)" = 5 ]
+topn_plan() { private_db "explain select v from plain_vectors order by v <-> (select v from plain_vectors limit 1) limit 2"; }
+private_db "create table public.plain_vectors (v vector(3)); insert into plain_vectors values ('[1,2,3]'), ('[3,2,1]')"
+check "a session's first query can use the vector extension's top-N scan (library preloaded)" \
+  bash -c "grep -q 'Vector Exact Top-N' <<<\"\$1\"" _ "$(topn_plan)"
 private_db "create table public.kept_between_runs (x int); insert into kept_between_runs values (42)"
 check "Ctrl-C stops the server cleanly" interrupt_and_wait
 check "and stops the cluster" [ -z "$(private_db 'select 1')" ]
