@@ -183,7 +183,7 @@ typedef struct HnswCandidate
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 } HnswCandidate;
 
-/* A map from node id to a pointer or a distance: open addressing on the id (hnswutils.c). */
+/* A map from node id to a pointer or a distance: open addressing on the id (hnswidmap.c). */
 typedef struct HnswIdMap
 {
 	uint64	   *keys;			/* id + 1; 0 = empty */
@@ -192,6 +192,19 @@ typedef struct HnswIdMap
 	uint32		size;			/* a power of two */
 	uint32		count;
 } HnswIdMap;
+
+/* The slot holding id, or the empty slot where it would go (linear probing). Inline: a
+ * search probes it for every link it looks at. */
+static inline uint32
+HnswIdMapSlot(const HnswIdMap *map, uint64 id)
+{
+	uint64		h = (id + 1) * UINT64CONST(0x9E3779B97F4A7C15);
+	uint32		i = (uint32) (h >> 32) & (map->size - 1);
+
+	while (map->keys[i] != 0 && map->keys[i] != id + 1)
+		i = (i + 1) & (map->size - 1);
+	return i;
+}
 
 /* How the search code reaches nodes (hnswbuild.c: memory, hnswutils.c: pages). */
 typedef struct HnswGraph HnswGraph;
@@ -261,7 +274,11 @@ extern void HnswReadMeta(Relation index, HnswMetaData *meta);
 extern HnswNodeTuple HnswNodeOnPage(Page page, uint64 id);
 extern void HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info);
 extern void HnswCacheVectors(HnswGraph *g);
+extern void HnswIdMapInit(HnswIdMap *map, uint32 size);
+extern bool HnswIdMapAdd(HnswIdMap *map, uint64 id, void *value);
+extern void *HnswIdMapGet(const HnswIdMap *map, uint64 id);
 extern void HnswDistanceMapInit(HnswIdMap *map, uint32 size);
+extern void HnswDistanceMapPut(HnswIdMap *map, uint64 id, float dist);
 extern bool HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist);
 extern void HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded);
 extern void HnswSearchSeed(HnswSearch *s, uint64 id);

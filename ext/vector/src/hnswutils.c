@@ -257,10 +257,6 @@ disk_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 	return n;
 }
 
-static bool idmap_add(HnswIdMap *map, uint64 id, void *value);
-static void *idmap_get(const HnswIdMap *map, uint64 id);
-static void idmap_init(HnswIdMap *map, uint32 size);
-
 static const float *
 disk_vector(HnswGraph *g, uint64 id)
 {
@@ -269,7 +265,7 @@ disk_vector(HnswGraph *g, uint64 id)
 	HnswNodeTuple node;
 	float	   *vec = NULL;
 
-	if (g->vectors != NULL && (vec = idmap_get(g->vectors, id)) != NULL)
+	if (g->vectors != NULL && (vec = HnswIdMapGet(g->vectors, id)) != NULL)
 		return vec;
 	buf = lock_node_page(index, id);
 	if (!BufferIsValid(buf))
@@ -282,7 +278,7 @@ disk_vector(HnswGraph *g, uint64 id)
 	}
 	UnlockReleaseBuffer(buf);
 	if (vec != NULL && g->vectors != NULL)
-		idmap_add(g->vectors, id, vec);
+		HnswIdMapAdd(g->vectors, id, vec);
 	return vec;
 }
 
@@ -349,121 +345,7 @@ void
 HnswCacheVectors(HnswGraph *g)
 {
 	g->vectors = palloc(sizeof(HnswIdMap));
-	idmap_init(g->vectors, 1024);
-}
-
-/* Maps from node ids --------------------------------------------------------------------- */
-
-static void
-idmap_init(HnswIdMap *map, uint32 size)
-{
-	map->size = size;
-	map->count = 0;
-	map->keys = palloc0(sizeof(uint64) * size);
-	map->values = palloc(sizeof(void *) * size);
-	map->dists = NULL;
-}
-
-/* A map from node id to a distance (no pointers): see HnswDistanceMapGet. */
-void
-HnswDistanceMapInit(HnswIdMap *map, uint32 size)
-{
-	idmap_init(map, size);
-	map->dists = palloc(sizeof(float) * size);
-}
-
-static uint32
-idmap_slot(const HnswIdMap *map, uint64 id)
-{
-	uint64		h = (id + 1) * UINT64CONST(0x9E3779B97F4A7C15);
-	uint32		i = (uint32) (h >> 32) & (map->size - 1);
-
-	while (map->keys[i] != 0 && map->keys[i] != id + 1)
-		i = (i + 1) & (map->size - 1);
-	return i;
-}
-
-static void
-idmap_grow(HnswIdMap *map)
-{
-	HnswIdMap	bigger;
-
-	if (map->dists != NULL)
-		HnswDistanceMapInit(&bigger, map->size * 2);
-	else
-		idmap_init(&bigger, map->size * 2);
-	for (uint32 i = 0; i < map->size; i++)
-	{
-		if (map->keys[i] != 0)
-		{
-			uint32		j = idmap_slot(&bigger, map->keys[i] - 1);
-
-			bigger.keys[j] = map->keys[i];
-			bigger.values[j] = map->values[i];
-			if (map->dists != NULL)
-				bigger.dists[j] = map->dists[i];
-			bigger.count++;
-		}
-	}
-	pfree(map->keys);
-	pfree(map->values);
-	if (map->dists != NULL)
-		pfree(map->dists);
-	*map = bigger;
-}
-
-/* Adds id with a value; false if id is there already. */
-static bool
-idmap_add(HnswIdMap *map, uint64 id, void *value)
-{
-	uint32		i;
-
-	if ((map->count + 1) * 2 > map->size)
-		idmap_grow(map);
-	i = idmap_slot(map, id);
-	if (map->keys[i] != 0)
-		return false;
-	map->keys[i] = id + 1;
-	map->values[i] = value;
-	map->count++;
-	return true;
-}
-
-static void *
-idmap_get(const HnswIdMap *map, uint64 id)
-{
-	uint32		i = idmap_slot(map, id);
-
-	return map->keys[i] != 0 ? map->values[i] : NULL;
-}
-
-static void
-distance_map_put(HnswIdMap *map, uint64 id, float dist)
-{
-	uint32		i;
-
-	if ((map->count + 1) * 2 > map->size)
-		idmap_grow(map);
-	i = idmap_slot(map, id);
-	if (map->keys[i] == 0)
-	{
-		map->keys[i] = id + 1;
-		map->values[i] = NULL;
-		map->count++;
-	}
-	map->dists[i] = dist;
-}
-
-/* The distance recorded for id; false if none is. */
-bool
-HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist)
-{
-	uint32		i = idmap_slot(map, id);
-
-	if (map->keys[i] == 0)
-		return false;
-	*dist = map->dists[i];
-	return true;
+	HnswIdMapInit(g->vectors, 1024);
 }
 
 /* Best-first search on one layer ---------------------------------------------------------- */
@@ -517,7 +399,7 @@ HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int e
 	s->results = pairingheap_allocate(farthest_first_kept, NULL);
 	s->nresults = 0;
 	s->discarded = keep_discarded ? pairingheap_allocate(nearest_first_kept, NULL) : NULL;
-	idmap_init(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
+	HnswIdMapInit(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
 	s->nvisited = 0;
 	s->spare = NULL;
 	s->met = NULL;
@@ -553,7 +435,7 @@ search_meet(HnswSearch *s, uint64 id)
 {
 	HnswCandidate *c;
 
-	if (!idmap_add(&s->visited, id, NULL))
+	if (!HnswIdMapAdd(&s->visited, id, NULL))
 		return;
 	c = s->spare != NULL ? s->spare : palloc(sizeof(HnswCandidate));
 	s->spare = NULL;
@@ -567,7 +449,7 @@ search_meet(HnswSearch *s, uint64 id)
 	}
 	s->nvisited++;
 	if (s->met != NULL)
-		distance_map_put(s->met, id, c->dist);
+		HnswDistanceMapPut(s->met, id, c->dist);
 	if (s->nresults < s->ef || c->dist < KEPT_OF(pairingheap_first(s->results))->dist)
 	{
 		todo_push(s, c);
@@ -592,7 +474,7 @@ prefetch_unvisited(HnswSearch *s, const uint64 *links, int n)
 	int			count = 0;
 
 	for (int i = 0; i < n && count < 64; i++)
-		if (s->visited.keys[idmap_slot(&s->visited, links[i])] == 0)
+		if (s->visited.keys[HnswIdMapSlot(&s->visited, links[i])] == 0)
 			todo[count++] = links[i];
 	if (count > 0)
 		s->g->prefetch(s->g, todo, count);
