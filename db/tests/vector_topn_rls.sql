@@ -6,22 +6,11 @@
 -- even, and its embedding is e1 + (i / 100) e2, so its cosine distance to e1 grows with i.
 BEGIN;
 \ir lib/helpers.sql
+\ir ../../ext/vector/test/lib/helpers.sql
 SELECT plan(5);
 
 CREATE FUNCTION pg_temp.emb(w real) RETURNS vector
 LANGUAGE sql AS $$ SELECT (ARRAY[1, w]::real[] || array_fill(0::real, ARRAY[382]))::vector $$;
-
-CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-	line text;
-	plan text := '';
-BEGIN
-	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-		plan := plan || line || E'\n';
-	END LOOP;
-	RETURN plan;
-END
-$$;
 
 SELECT test.create_user('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'a@example.com');
 SELECT test.create_user('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'b@example.com');
