@@ -107,13 +107,15 @@ static void log_notice(void *arg, const char *message)
     sb_log(SB_LOG_INFO, "database notice", "message", text, NULL);
 }
 
-static PGconn *open_connection(const char *conninfo)
+/* Connects (giving up after 5 s) with notices routed to the log; NULL when it cannot, with a
+ * warning if report is set and the server is not closing. */
+static PGconn *open_connection(const char *conninfo, const char *application_name, bool report)
 {
     const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-    const char *values[] = { conninfo, "5", "studybase", NULL };
+    const char *values[] = { conninfo, "5", application_name, NULL };
     PGconn *pg = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg) != CONNECTION_OK) {
-        if (!atomic_load(&closing))
+        if (report && !atomic_load(&closing))
             sb_log(SB_LOG_WARN, "database unavailable", "error", PQerrorMessage(pg), NULL);
         PQfinish(pg);
         return NULL;
@@ -128,7 +130,7 @@ static bool connected(struct connection *c)
         return true;
     drop_broken(c);
     if (configured_conninfo)
-        c->pg = open_connection(configured_conninfo);
+        c->pg = open_connection(configured_conninfo, "studybase", true);
     return c->pg != NULL;
 }
 
@@ -357,9 +359,9 @@ void sb_db_rollback(void)
         PQclear(PQexec(c->pg, "ROLLBACK"));
 }
 
-void sb_db_log_notices(PGconn *pg)
+PGconn *sb_db_open(const char *conninfo, const char *application_name)
 {
-    PQsetNoticeProcessor(pg, log_notice, NULL);
+    return open_connection(conninfo, application_name, false);
 }
 
 void sb_db_closing(void)

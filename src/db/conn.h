@@ -64,10 +64,12 @@ const char *sb_db_conninfo(void);
  * For services that need libpq directly (e.g. LISTEN); do not leave a transaction open. */
 PGconn *sb_db_connection(void);
 
-/* Sends pg's server notices (RAISE NOTICE, the FATAL of a backend the cluster stops) to the
- * log as JSON lines, as every worker connection does, instead of libpq's raw stderr text.
- * For connections a service opens itself (a LISTEN loop). */
-void sb_db_log_notices(PGconn *pg);
+/* Opens a connection of a service's own (a LISTEN loop) the way worker connections are
+ * opened: connecting gives up after 5 seconds, and server notices (RAISE NOTICE, the FATAL of
+ * a backend the cluster stops) go to the log as JSON lines, not libpq's raw stderr text.
+ * NULL, without a warning (the caller retries), when the database is unreachable. The
+ * caller owns the connection (PQfinish). */
+PGconn *sb_db_open(const char *conninfo, const char *application_name);
 
 /* Says the server is stopping and the database may go away on purpose (studybase dev stops
  * its cluster next): from now on losing it is not reported as a warning. */

@@ -367,14 +367,9 @@ static void reload(PGconn *conn, const char *why)
 
 static PGconn *listen_connection(void)
 {
-    const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-    const char *values[] = { listener_conninfo, "5", "studybase schema cache", NULL };
-    PGconn *conn = PQconnectdbParams(keys, values, 1);
-    if (PQstatus(conn) != CONNECTION_OK) {
-        PQfinish(conn);
+    PGconn *conn = sb_db_open(listener_conninfo, "studybase schema cache");
+    if (!conn)
         return NULL;
-    }
-    sb_db_log_notices(conn);
     PGresult *res = PQexec(conn, "LISTEN pgrst");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
