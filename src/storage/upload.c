@@ -84,17 +84,10 @@ char *sb_storage_new_uuid(struct sb_arena *arena)
                            b[13], b[14], b[15]);
 }
 
-/* Writes a then b (either may be empty); -1 when the disk refuses. */
-static int write_two(int fd, const char *a, size_t a_len, const char *b, size_t b_len)
-{
-    struct iovec iov[2] = { { (void *)a, a_len }, { (void *)b, b_len } };
-    return sb_writev_all(fd, iov, 2);
-}
-
 /* Writes out the gathered file bytes; false when the disk refuses. */
 static bool flush_file_bytes(struct upload *up)
 {
-    bool ok = up->pending_len == 0 || write_two(up->temp.fd, up->pending, up->pending_len, NULL, 0) == 0;
+    bool ok = up->pending_len == 0 || sb_write_all(up->temp.fd, up->pending, up->pending_len) == 0;
     up->pending_len = 0;
     return ok;
 }
@@ -104,7 +97,8 @@ static bool flush_file_bytes(struct upload *up)
 static bool store_file_bytes(struct upload *up, const char *data, size_t len)
 {
     if (up->pending_len + len >= WRITE_MIN_BYTES) {
-        bool ok = write_two(up->temp.fd, up->pending, up->pending_len, data, len) == 0;
+        struct iovec gathered_then_piece[2] = { { up->pending, up->pending_len }, { (void *)data, len } };
+        bool ok = sb_writev_all(up->temp.fd, gathered_then_piece, 2) == 0;
         up->pending_len = 0;
         return ok;
     }
