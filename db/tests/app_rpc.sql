@@ -9,9 +9,6 @@ BEGIN;
 \ir lib/helpers.sql
 SELECT plan(17);
 
-CREATE FUNCTION pg_temp.emb(w real) RETURNS vector
-LANGUAGE sql AS $$ SELECT (ARRAY[1, w]::real[] || array_fill(0::real, ARRAY[382]))::vector $$;
-
 SELECT test.create_user('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'a@example.com');
 SELECT test.create_user('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'b@example.com');
 INSERT INTO courses (id, user_id, name) VALUES
@@ -20,48 +17,48 @@ INSERT INTO courses (id, user_id, name) VALUES
     ('bbbbbbbb-0000-4000-8000-00000000c001', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'B1');
 INSERT INTO chat_history (id, course_id, history, embedding) VALUES
     ('aaaaaaaa-0000-4000-8000-00000000e001', 'aaaaaaaa-0000-4000-8000-00000000c001',
-     ARRAY['{"role": "user", "content": "close"}']::jsonb[], pg_temp.emb(0.1)),
+     ARRAY['{"role": "user", "content": "close"}']::jsonb[], test.emb(0.1)),
     ('aaaaaaaa-0000-4000-8000-00000000e002', 'aaaaaaaa-0000-4000-8000-00000000c002',
-     ARRAY['{"role": "user", "content": "exact"}']::jsonb[], pg_temp.emb(0)),
+     ARRAY['{"role": "user", "content": "exact"}']::jsonb[], test.emb(0)),
     ('aaaaaaaa-0000-4000-8000-00000000e003', 'aaaaaaaa-0000-4000-8000-00000000c001',
-     ARRAY['{"role": "user", "content": "loose"}']::jsonb[], pg_temp.emb(0.5)),
+     ARRAY['{"role": "user", "content": "loose"}']::jsonb[], test.emb(0.5)),
     ('aaaaaaaa-0000-4000-8000-00000000e004', 'aaaaaaaa-0000-4000-8000-00000000c001',
-     ARRAY['{"role": "user", "content": "far"}']::jsonb[], pg_temp.emb(3)),
+     ARRAY['{"role": "user", "content": "far"}']::jsonb[], test.emb(3)),
     ('aaaaaaaa-0000-4000-8000-00000000e005', 'aaaaaaaa-0000-4000-8000-00000000c001',
      ARRAY['{"role": "user", "content": "no embedding"}']::jsonb[], NULL),
     ('bbbbbbbb-0000-4000-8000-00000000e001', 'bbbbbbbb-0000-4000-8000-00000000c001',
-     ARRAY['{"role": "user", "content": "B exact"}']::jsonb[], pg_temp.emb(0));
+     ARRAY['{"role": "user", "content": "B exact"}']::jsonb[], test.emb(0));
 
 -- match_chat_history ---------------------------------------------------------------------
 
 SELECT test.act_as('authenticated', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa');
 SELECT results_eq(
-    $$SELECT history[1] ->> 'content' FROM match_chat_history(pg_temp.emb(0), 0.5, 10)$$,
+    $$SELECT history[1] ->> 'content' FROM match_chat_history(test.emb(0), 0.5, 10)$$,
     $$VALUES ('exact'), ('close'), ('loose')$$,
     'most similar first; below the threshold and without an embedding left out; B''s chat not seen');
 SELECT results_eq(
-    $$SELECT round(similarity::numeric, 3) FROM match_chat_history(pg_temp.emb(0), 0.5, 10)$$,
+    $$SELECT round(similarity::numeric, 3) FROM match_chat_history(test.emb(0), 0.5, 10)$$,
     $$VALUES (1.000), (0.995), (0.894)$$,
     'similarity is 1 - cosine distance');
 SELECT results_eq(
-    $$SELECT history[1] ->> 'content' FROM match_chat_history(pg_temp.emb(0), 0.0, 2)$$,
+    $$SELECT history[1] ->> 'content' FROM match_chat_history(test.emb(0), 0.0, 2)$$,
     $$VALUES ('exact'), ('close')$$,
     'match_count limits the rows');
-SELECT is_empty($$SELECT * FROM match_chat_history(pg_temp.emb(0), 0.0, 0)$$, 'match_count 0 returns nothing');
+SELECT is_empty($$SELECT * FROM match_chat_history(test.emb(0), 0.0, 0)$$, 'match_count 0 returns nothing');
 SELECT results_eq(
     $$SELECT history[1] ->> 'content'
-      FROM match_chat_history(pg_temp.emb(0), 0.0, 10, 'aaaaaaaa-0000-4000-8000-00000000c002')$$,
+      FROM match_chat_history(test.emb(0), 0.0, 10, 'aaaaaaaa-0000-4000-8000-00000000c002')$$,
     $$VALUES ('exact')$$,
     'filter_course_id keeps one course');
 SELECT is_empty(
-    $$SELECT * FROM match_chat_history(pg_temp.emb(0), 0.0, 10, 'bbbbbbbb-0000-4000-8000-00000000c001')$$,
+    $$SELECT * FROM match_chat_history(test.emb(0), 0.0, 10, 'bbbbbbbb-0000-4000-8000-00000000c001')$$,
     'A asking for B''s course gets nothing');
 SELECT throws_ok($$SELECT * FROM match_chat_history('[1,2,3]'::vector, 0.5, 10)$$, '22000', NULL,
     'a query embedding of another dimension is an error');
 RESET ROLE;
 
 SELECT test.act_as('anon');
-SELECT is_empty($$SELECT * FROM match_chat_history(pg_temp.emb(0), 0.0, 10)$$, 'anon matches nothing');
+SELECT is_empty($$SELECT * FROM match_chat_history(test.emb(0), 0.0, 10)$$, 'anon matches nothing');
 RESET ROLE;
 
 SELECT is((SELECT prosecdef FROM pg_proc WHERE proname = 'match_chat_history'), false,

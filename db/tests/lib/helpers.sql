@@ -10,6 +10,8 @@
 --   test.act_as(role, sub)     switches to an API role with the claims a request would carry,
 --                              until RESET ROLE (claims stay until changed).
 --   test.create_user(id, email)   inserts an auth.users row.
+--   test.emb(w)                a 384-dimensional embedding e1 + w e2 (axis 1 plus w on axis 2):
+--                              its cosine similarity to e1 is 1 / sqrt(1 + w^2).
 
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE SCHEMA test;
@@ -71,5 +73,8 @@ LANGUAGE sql
 AS $$
     INSERT INTO auth.users (id, email) VALUES (id, email) RETURNING id;
 $$;
+
+CREATE FUNCTION test.emb(w real) RETURNS vector
+LANGUAGE sql AS $$ SELECT (ARRAY[1, w]::real[] || array_fill(0::real, ARRAY[382]))::vector $$;
 
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA test TO anon, authenticated, service_role;
