@@ -11,15 +11,15 @@ SELECT plan(7);
 
 SELECT setseed(0.5);
 CREATE TEMP TABLE centers AS
-	SELECT c, array(SELECT random() - 0.5 + 0 * c FROM generate_series(1, 384)) AS x
+	SELECT c, pg_temp.random_centre() AS x
 	FROM generate_series(1, 50) AS c;
 CREATE TABLE inserted (id int PRIMARY KEY, v vector(384));
 CREATE INDEX inserted_v_idx ON inserted USING hnsw (v vector_cosine_ops);
 INSERT INTO inserted
-	SELECT i, l2_normalize(array(SELECT x[d] + random() - 0.5 + 0 * i FROM generate_series(1, 384) AS d)::vector(384))
+	SELECT i, pg_temp.point_near(x)
 	FROM generate_series(1, 10000) AS i JOIN centers ON c = 1 + i % 50;
 CREATE TEMP TABLE queries AS
-	SELECT i AS id, l2_normalize(array(SELECT x[d] + random() - 0.5 + 0 * i FROM generate_series(1, 384) AS d)::vector(384)) AS v
+	SELECT i AS id, pg_temp.point_near(x) AS v
 	FROM generate_series(1, 100) AS i JOIN centers ON c = 1 + (i * 7) % 50;
 
 SET LOCAL enable_indexscan = off;

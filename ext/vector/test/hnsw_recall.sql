@@ -9,14 +9,14 @@ SELECT plan(5);
 
 SELECT setseed(0.25);
 CREATE TEMP TABLE centers AS
-	SELECT c, array(SELECT random() - 0.5 + 0 * c FROM generate_series(1, 384)) AS x
+	SELECT c, pg_temp.random_centre() AS x
 	FROM generate_series(1, 100) AS c;
 -- each point: its cluster's centre plus uniform noise as large as the centre, normalised
 CREATE TEMP TABLE items AS
-	SELECT i AS id, l2_normalize(array(SELECT x[d] + random() - 0.5 + 0 * i FROM generate_series(1, 384) AS d)::vector(384))::vector(384) AS v
+	SELECT i AS id, pg_temp.point_near(x)::vector(384) AS v
 	FROM generate_series(1, 20000) AS i JOIN centers ON c = 1 + i % 100;
 CREATE TEMP TABLE queries AS
-	SELECT i AS id, l2_normalize(array(SELECT x[d] + random() - 0.5 + 0 * i FROM generate_series(1, 384) AS d)::vector(384))::vector(384) AS v
+	SELECT i AS id, pg_temp.point_near(x)::vector(384) AS v
 	FROM generate_series(1, 100) AS i JOIN centers ON c = 1 + (i * 7) % 100;
 CREATE INDEX items_v_idx ON items USING hnsw (v vector_cosine_ops);
 
