@@ -121,29 +121,25 @@ echo "postgres exact, vector.enable_topn_scan off (seq scan + sort, 1 process) q
 runs=$(for _ in 1 2 3; do search_run "-c enable_indexscan=off"; done)
 echo "postgres exact (parallel workers allowed: 2; the planner's choice) qps $(echo "$runs" | awk '{ print $1 }' | median3) p50_ms $(echo "$runs" | awk '{ print $2 }' | median3)"
 
-for table in plain items; do
-  cat >"$work/insert_$table.sql" <<SQL
-\\set qid random(1, $Q)
-insert into $table (id, v) select nextval('row_ids'), v from queries where id = :qid;
-SQL
-  for clients in 1 4; do
-    tps=$(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$clients" -T "$SECONDS_PER_RUN" -f "insert_$table.sql" 2>/dev/null |
-          awk '/^tps/ { printf "%.0f", $3 }')
-    echo "postgres inserts table $table$([ $table = items ] && echo ' (hnsw index)') sessions $clients rows_per_s $tps"
+# Single-row insert rate into the plain table and the indexed one, from 1 and 4 sessions, of
+# the pgbench script $2 (with TABLE standing for the table's name); $1 labels the lines.
+insert_rates() {
+  local label=$1 script=$2 table clients tps
+  for table in plain items; do
+    echo "${script//TABLE/$table}" >"$work/$label-$table.sql"
+    for clients in 1 4; do
+      tps=$(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$clients" -T "$SECONDS_PER_RUN" -f "$label-$table.sql" 2>/dev/null |
+            awk '/^tps/ { printf "%.0f", $3 }')
+      echo "postgres $label table $table$([ $table = items ] && echo ' (hnsw index)') sessions $clients rows_per_s $tps"
+    done
   done
-done
+}
+insert_rates "inserts" "\\set qid random(1, $Q)
+insert into TABLE (id, v) select nextval('row_ids'), v from queries where id = :qid;"
 # the same with vectors the table does not hold yet (each row a distinct one of F; both
 # tables get the same vectors in the same order)
-for table in plain items; do
-  cat >"$work/fresh_$table.sql" <<SQL
-insert into $table (id, v) select nextval('row_ids'), v from fresh where id = (select 1 + nextval('fresh_ids_$table') % $F);
-SQL
-  for clients in 1 4; do
-    tps=$(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$clients" -T "$SECONDS_PER_RUN" -f "fresh_$table.sql" 2>/dev/null |
-          awk '/^tps/ { printf "%.0f", $3 }')
-    echo "postgres inserts of distinct new vectors table $table$([ $table = items ] && echo ' (hnsw index)') sessions $clients rows_per_s $tps"
-  done
-done
+insert_rates "inserts of distinct new vectors" \
+  "insert into TABLE (id, v) select nextval('row_ids'), v from fresh where id = (select 1 + nextval('fresh_ids_TABLE') % $F);"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 # other checkouts on this machine install their own build of the extension system-wide
 if cmp -s ../../ext/vector/vector.so "$($bindir/pg_config --pkglibdir)/vector.so"; then
