@@ -39,6 +39,12 @@ extern double VectorCosineSimilarity(int dim, const float *a, const float *b);
 extern float VectorL1Distance(int dim, const float *a, const float *b);
 extern void CheckSameDims(const Vector *a, const Vector *b);
 
+/* vector_distance.c: the distance operators' values (<->, <#>, <=>, <+>), dimensions checked */
+extern double VectorDistanceL2(const Vector *a, const Vector *b);
+extern double VectorDistanceNegativeInnerProduct(const Vector *a, const Vector *b);
+extern double VectorDistanceCosine(const Vector *a, const Vector *b);
+extern double VectorDistanceL1(const Vector *a, const Vector *b);
+
 /* vector_topn.c: the exact top-N custom scan, its planner hook and setting */
 extern void VectorTopnInit(void);
 

@@ -79,6 +79,39 @@ VectorL1Distance(int dim, const float *a, const float *b)
 	return vk->l1(dim, a, b);
 }
 
+/*
+ * The values of the distance operators (<->, <#>, <=>, <+>), dimensions checked. The SQL
+ * functions below and the exact top-N scan (vector_topn.c) both compute through these, so a
+ * scan orders rows by exactly the numbers the operators return.
+ */
+double
+VectorDistanceL2(const Vector *a, const Vector *b)
+{
+	CheckSameDims(a, b);
+	return sqrt((double) VectorL2SquaredDistance(a->dim, a->x, b->x));
+}
+
+double
+VectorDistanceNegativeInnerProduct(const Vector *a, const Vector *b)
+{
+	CheckSameDims(a, b);
+	return (double) -VectorInnerProduct(a->dim, a->x, b->x);
+}
+
+double
+VectorDistanceCosine(const Vector *a, const Vector *b)
+{
+	CheckSameDims(a, b);
+	return 1.0 - VectorCosineSimilarity(a->dim, a->x, b->x);
+}
+
+double
+VectorDistanceL1(const Vector *a, const Vector *b)
+{
+	CheckSameDims(a, b);
+	return (double) VectorL1Distance(a->dim, a->x, b->x);
+}
+
 PG_FUNCTION_INFO_V1(l2_distance);
 Datum
 l2_distance(PG_FUNCTION_ARGS)
@@ -86,8 +119,7 @@ l2_distance(PG_FUNCTION_ARGS)
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 
-	CheckSameDims(a, b);
-	PG_RETURN_FLOAT8(sqrt((double) VectorL2SquaredDistance(a->dim, a->x, b->x)));
+	PG_RETURN_FLOAT8(VectorDistanceL2(a, b));
 }
 
 PG_FUNCTION_INFO_V1(vector_l2_squared_distance);
@@ -119,8 +151,7 @@ vector_negative_inner_product(PG_FUNCTION_ARGS)
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 
-	CheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) -VectorInnerProduct(a->dim, a->x, b->x));
+	PG_RETURN_FLOAT8(VectorDistanceNegativeInnerProduct(a, b));
 }
 
 PG_FUNCTION_INFO_V1(cosine_distance);
@@ -130,9 +161,8 @@ cosine_distance(PG_FUNCTION_ARGS)
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 
-	CheckSameDims(a, b);
 	prefetch_next_rows(a, b);
-	PG_RETURN_FLOAT8(1.0 - VectorCosineSimilarity(a->dim, a->x, b->x));
+	PG_RETURN_FLOAT8(VectorDistanceCosine(a, b));
 }
 
 PG_FUNCTION_INFO_V1(l1_distance);
@@ -142,8 +172,7 @@ l1_distance(PG_FUNCTION_ARGS)
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
 	Vector	   *b = PG_GETARG_VECTOR_P(1);
 
-	CheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) VectorL1Distance(a->dim, a->x, b->x));
+	PG_RETURN_FLOAT8(VectorDistanceL1(a, b));
 }
 
 PG_FUNCTION_INFO_V1(vector_norm);

@@ -428,17 +428,16 @@ distance_between(TopnScanState *state, const Vector *row)
 	const Vector *a = state->column_first ? row : state->query;
 	const Vector *b = state->column_first ? state->query : row;
 
-	CheckSameDims(a, b);
 	switch (state->distance)
 	{
 		case TOPN_L2:
-			return sqrt((double) VectorL2SquaredDistance(a->dim, a->x, b->x));
+			return VectorDistanceL2(a, b);
 		case TOPN_NEGATIVE_INNER_PRODUCT:
-			return (double) -VectorInnerProduct(a->dim, a->x, b->x);
+			return VectorDistanceNegativeInnerProduct(a, b);
 		case TOPN_COSINE:
-			return 1.0 - VectorCosineSimilarity(a->dim, a->x, b->x);
+			return VectorDistanceCosine(a, b);
 		case TOPN_L1:
-			return (double) VectorL1Distance(a->dim, a->x, b->x);
+			return VectorDistanceL1(a, b);
 	}
 	return 0;
 }
