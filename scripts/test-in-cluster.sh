@@ -26,4 +26,11 @@ else
   echo "tests/api: node_modules missing (scripts/deps.sh test runs npm ci)" >&2
   status=1
 fi
+
+# the standing security suite: one test per finding of a security review (same runner and
+# helpers as tests/api: tests/api/lib, whose require()s resolve in tests/api/node_modules)
+securityfiles=(tests/security/*.test.js)
+if [ ${#securityfiles[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 "${securityfiles[@]}" || status=1
+fi
 exit $status
