@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs inside pg_virtualenv (PGHOST, PGPORT, PGUSER, PGPASSWORD point at a throwaway cluster):
 # creates a database and runs the suites against it: the CLI tests (which migrate it and leave
-# it migrated), the SQL tests (pgTAP), then the API tests (node's test runner + supabase-js).
+# it migrated), the SQL tests (pgTAP), the API tests (node's test runner + supabase-js), then the
+# standing security suite (tests/security).
 # Every suite runs even when an earlier one fails; the exit status says whether all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
