@@ -145,7 +145,6 @@ struct sb_loop *sb_loop_new(void)
         sb_loop_free(loop);
         return NULL;
     }
-    thread_loop = loop;
     return loop;
 }
 
@@ -282,6 +281,7 @@ static void resume(struct sb_loop *loop, struct sb_fiber *fiber)
 
 bool sb_loop_start(struct sb_loop *loop, struct sb_fiber *fiber)
 {
+    thread_loop = loop;
     return sb_fiber_resume(fiber);
 }
 
@@ -325,6 +325,7 @@ static void run_ready(struct sb_loop *loop)
 
 int sb_loop_turn(struct sb_loop *loop, int timeout_ms)
 {
+    thread_loop = loop;
     loop->resumed = 0;
     run_ready(loop);   /* fibers woken outside a turn (by a fiber that just ran) */
     int timeout = loop->ready_head ? 0 : time_to_next_deadline(loop, timeout_ms);

@@ -30,11 +30,12 @@ struct sb_watch {
     void (*on_ready)(struct sb_watch *watch, uint32_t events);  /* runs on the loop's stack */
 };
 
-/* A loop for the calling thread (which becomes its thread); NULL if epoll or eventfd failed. */
+/* A new loop; NULL if epoll or eventfd failed. The thread that runs it (sb_loop_start,
+ * sb_loop_turn) becomes its thread. */
 struct sb_loop *sb_loop_new(void);
 /* Frees it; every watch must have been removed and no fiber may wait on it. */
 void sb_loop_free(struct sb_loop *loop);
-/* The calling thread's loop, or NULL. */
+/* The loop the calling thread runs, or NULL. */
 struct sb_loop *sb_loop_current(void);
 
 int sb_loop_watch(struct sb_loop *loop, struct sb_watch *watch, uint32_t events);

@@ -1,25 +1,37 @@
 /*
- * conn: each HTTP worker thread's own PostgreSQL connection, and the way every service runs
- * SQL: as the request's role, with its JWT claims, in one round trip.
+ * conn: how every service runs SQL — as the request's role, with its JWT claims, in one round
+ * trip — over PostgreSQL sessions that never block a worker's event loop.
  *
- * The connection is opened lazily on first use (DATABASE_URL), and dropped when it breaks; the
- * next call opens it again. While the database is unreachable calls return SB_DB_UNAVAILABLE
- * at once (the caller answers 503), never hang: connecting gives up after 5 seconds.
+ * Where the sessions come from:
+ *   - In a fiber on a worker's loop (every request), from that loop's pool: at most
+ *     SB_DB_POOL_SIZE / SB_THREADS sessions per worker, opened on demand, non-blocking, their
+ *     sockets watched by the loop. A request that needs one while all are busy waits (other
+ *     requests go on) up to SB_DB_POOL_TIMEOUT_MS, then gets SB_DB_UNAVAILABLE with busy set
+ *     (answer 503); so does one that finds too many requests already waiting.
+ *   - Anywhere else (a background thread, the command line), the thread's own session, used
+ *     blocking.
+ * While the database is unreachable calls return SB_DB_UNAVAILABLE (answer 503); connecting
+ * gives up after 5 seconds.
  *
  * sb_db_run sends, pipelined, in one implicit transaction: a statement that sets the role
  * (one of anon, authenticated, service_role — anything else is refused), request.jwt.claims,
  * request.jwt.claim.sub/.role and the statement timeout; then the caller's statement, prepared
- * once per connection and reused; then Sync. Results and error texts are owned by the arena.
+ * once per session and reused (a bounded cache, least recently used evicted); then Sync; then,
+ * in a transaction of its own, RESET ALL, so that nothing a statement set for the session
+ * (set_config(..., false) in a function) reaches the next request on that session. Results
+ * and error texts are owned by the arena.
  *
  * For work that needs several statements and a decision between them (storage renames a file
  * before committing), sb_db_begin / sb_db_query / sb_db_commit / sb_db_rollback run an explicit
- * transaction with the same role set-up. The calling thread must not serve another request
- * between begin and commit (it does not: a handler runs to its end on one thread).
+ * transaction with the same role set-up, on a session the fiber (or thread) holds from begin
+ * to commit or rollback. sb_db_end_request rolls back and gives back whatever a request still
+ * holds (the server calls it when a handler returns).
  */
 #ifndef SB_DB_CONN_H
 #define SB_DB_CONN_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "util/arena.h"
 
@@ -34,6 +46,7 @@ struct sb_db_result {
     PGresult *rows;                 /* the statement's result when SB_DB_OK; freed with the arena */
     const char *sqlstate, *message, *detail, *hint;
     const char *constraint, *schema, *table, *column;
+    bool busy;                      /* SB_DB_UNAVAILABLE because the pool is exhausted, not down */
 };
 
 struct sb_db_call {
@@ -52,16 +65,25 @@ enum sb_db_status sb_db_query(struct sb_arena *arena, const char *sql, int npara
                               struct sb_db_result *out);
 enum sb_db_status sb_db_commit(struct sb_arena *arena, struct sb_db_result *out);
 void sb_db_rollback(void);
+/* Rolls back and releases the session an explicit transaction of this fiber (or thread) still
+ * holds, if any. */
+void sb_db_end_request(void);
+/* Closes the calling worker's pooled sessions (a worker calls it as its loop ends; no request
+ * may still use them). */
+void sb_db_close_loop_sessions(void);
 
 /* Sets the connection string and statement timeout used by every worker (call once at start). */
 void sb_db_configure(const char *conninfo, int statement_timeout_ms);
+/* Sessions per worker loop, and how long a request waits for one (call once at start). */
+void sb_db_configure_pool(int sessions_per_loop, int acquire_timeout_ms);
 
 /* The connection string given to sb_db_configure (for services that open a connection of
  * their own, such as a LISTEN loop), or NULL. */
 const char *sb_db_conninfo(void);
 
-/* The calling thread's connection, opened if needed; NULL when the database is unreachable.
- * For services that need libpq directly (e.g. LISTEN); do not leave a transaction open. */
+/* The calling thread's own session (never a pooled one: call it from a background thread),
+ * opened if needed; NULL when the database is unreachable. For services that need libpq
+ * directly (e.g. LISTEN); do not leave a transaction open. */
 PGconn *sb_db_connection(void);
 
 /* Opens a connection of a service's own (a LISTEN loop) the way worker connections are

@@ -1,5 +1,5 @@
 /*
- * listener: accept(2) in one thread, then MHD_add_connection to the least busy worker (see
+ * listener: accept(2) in one thread, then hand the connection to the least busy worker (see
  * listener.h). Counts are kept under one mutex: accepting is rare next to requests (clients
  * keep their connections open), so the lock is never on a request's path.
  */
@@ -24,7 +24,8 @@ struct address_count {
 struct sb_listener {
     int fd, port;
     pthread_t thread;
-    struct MHD_Daemon *const *workers;
+    sb_listener_hand_over_fn *hand_over;
+    void *hand_over_cls;
     int worker_count, max_connections, max_per_ip;
     pthread_mutex_t lock;
     int *open_per_worker;             /* connections each worker holds */
@@ -91,8 +92,7 @@ static void hand_over(struct sb_listener *l, int fd, const struct sockaddr_in *c
         close(fd);                    /* over a limit: closed at once, as libmicrohttpd did */
         return;
     }
-    if (MHD_add_connection(l->workers[worker], fd, (const struct sockaddr *)client, sizeof *client) != MHD_YES)
-        sb_listener_closed(l, worker, (const struct sockaddr *)client);   /* MHD closed the socket */
+    l->hand_over(l->hand_over_cls, worker, fd, client);
 }
 
 static void *accept_loop(void *arg)
@@ -137,13 +137,14 @@ static int bound_socket(const struct sockaddr_in *addr, int *port)
     return fd;
 }
 
-int sb_listener_start(const struct sockaddr_in *addr, struct MHD_Daemon *const *workers, int worker_count,
-                      int max_connections, int max_per_ip, struct sb_listener **out)
+int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over, void *cls,
+                      int worker_count, int max_connections, int max_per_ip, struct sb_listener **out)
 {
     struct sb_listener *l = calloc(1, sizeof *l);
     l->open_per_worker = calloc((size_t)worker_count, sizeof *l->open_per_worker);
     l->per_address = calloc((size_t)max_connections, sizeof *l->per_address);
-    l->workers = workers;
+    l->hand_over = hand_over;
+    l->hand_over_cls = cls;
     l->worker_count = worker_count;
     l->max_connections = max_connections;
     l->max_per_ip = max_per_ip;

@@ -1,6 +1,6 @@
 /*
  * listener: the server's listening socket, and one thread that accepts connections and hands
- * each to the worker (a libmicrohttpd daemon with one epoll thread) holding the fewest.
+ * each to the worker (an event loop thread with its libmicrohttpd daemon) holding the fewest.
  *
  * Why not libmicrohttpd's own thread pool: there every worker watches the one listening
  * socket, and whichever wakes first accepts every pending connection (up to ten at a time).
@@ -17,15 +17,19 @@
 #ifndef SB_HTTP_LISTENER_H
 #define SB_HTTP_LISTENER_H
 
-#include <microhttpd.h>
 #include <netinet/in.h>
 
 struct sb_listener;
 
+/* Gives an accepted connection (fd, non-blocking) to worker; runs on the listener's thread,
+ * so it only queues the connection for the worker. From then on the worker owns fd, and
+ * reports its closing with sb_listener_closed (also when it could not take it). */
+typedef void sb_listener_hand_over_fn(void *cls, int worker, int fd, const struct sockaddr_in *client);
+
 /* Binds and listens on addr (port 0: any free port), stores the listener in *out, then starts
  * accepting for the workers. Returns -1 (errno set, *out NULL) when the socket cannot be bound. */
-int sb_listener_start(const struct sockaddr_in *addr, struct MHD_Daemon *const *workers, int worker_count,
-                      int max_connections, int max_per_ip, struct sb_listener **out);
+int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over, void *cls,
+                      int worker_count, int max_connections, int max_per_ip, struct sb_listener **out);
 
 /* The port bound. */
 int sb_listener_port(const struct sb_listener *listener);

@@ -138,7 +138,7 @@ static int load_auth_settings(struct sb_config *c)
 
 int sb_config_load(struct sb_config *c)
 {
-    long port, threads, exp, max_body, timeout, request_timeout, max_file, per_ip;
+    long port, threads, exp, max_body, timeout, request_timeout, max_file, per_ip, pool_size, pool_timeout;
     memset(c, 0, sizeof *c);
     c->database_url = env_or("DATABASE_URL", NULL);
     c->host = env_or("SB_HOST", "127.0.0.1");
@@ -151,8 +151,12 @@ int sb_config_load(struct sb_config *c)
         env_int("SB_STATEMENT_TIMEOUT_MS", 8000, 0, 3600000, &timeout) ||
         env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout) ||
         env_int("SB_STORAGE_MAX_FILE_BYTES", 52428800, 1, 1L << 40, &max_file) ||
-        env_int("SB_MAX_CONNECTIONS_PER_IP", 100, 1, 1000, &per_ip))
+        env_int("SB_MAX_CONNECTIONS_PER_IP", 100, 1, 1000, &per_ip) ||
+        env_int("SB_DB_POOL_SIZE", 4 * threads, 1, 1000, &pool_size) ||
+        env_int("SB_DB_POOL_TIMEOUT_MS", 10000, 1, 600000, &pool_timeout))
         return -1;
+    c->db_pool_size = (int)pool_size;
+    c->db_pool_timeout_ms = (int)pool_timeout;
     c->port = (int)port;
     c->threads = (int)threads;
     c->jwt_exp = (int)exp;

@@ -14,7 +14,9 @@ struct sb_config {
     const char *database_url;     /* DATABASE_URL: what the server connects to */
     const char *host;             /* SB_HOST, 127.0.0.1 */
     int port;                     /* SB_PORT, 54321 */
-    int threads;                  /* SB_THREADS, 4: HTTP workers, each with one DB connection */
+    int threads;                  /* SB_THREADS, 4: HTTP workers, each an event loop */
+    int db_pool_size;             /* SB_DB_POOL_SIZE, 4 per thread: database connections in all */
+    int db_pool_timeout_ms;       /* SB_DB_POOL_TIMEOUT_MS, 10000: wait for a free connection, then 503 */
     const char *data_dir;         /* SB_DATA_DIR, ./.studybase: local state (secret, files) */
     const char *jwt_secret;       /* SB_JWT_SECRET, else generated once into data_dir/jwt_secret */
     const char *jwt_aud;          /* SB_JWT_AUD, authenticated: the audience user tokens carry */

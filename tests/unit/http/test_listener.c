@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <microhttpd.h>
+
 #include "http/listener.h"
 
 #define WORKERS 2
@@ -34,6 +36,14 @@ static void notified(void *cls, struct MHD_Connection *conn, void **ctx, enum MH
     sb_listener_closed(listener, *(int *)cls, info ? info->client_addr : NULL);
 }
 
+/* The workers here are plain libmicrohttpd daemons with threads of their own, which take a
+ * connection from any thread. */
+static void add_to_daemon(void *cls, int worker, int fd, const struct sockaddr_in *client)
+{
+    if (MHD_add_connection(workers[worker], fd, (const struct sockaddr *)client, sizeof *client) != MHD_YES)
+        sb_listener_closed(listener, worker, (const struct sockaddr *)client);
+}
+
 static void start(int max_connections, int max_per_ip)
 {
     for (int i = 0; i < WORKERS; i++) {
@@ -43,7 +53,7 @@ static void start(int max_connections, int max_per_ip)
         assert_non_null(workers[i]);
     }
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(sb_listener_start(&addr, workers, WORKERS, max_connections, max_per_ip, &listener), 0);
+    assert_int_equal(sb_listener_start(&addr, add_to_daemon, NULL, WORKERS, max_connections, max_per_ip, &listener), 0);
 }
 
 static int stop(void **state)
