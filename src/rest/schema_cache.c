@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The exposed schema in one round trip. Names come back as the catalog spells them. */
+/* The exposed schema in one round trip. Names come back as the catalog spells them. Functions
+ * are the application's own: none that belongs to an extension (pg_depend deptype 'e'). */
 static const char catalog_sql[] =
     "WITH rels AS ("
     "  SELECT c.oid, c.relname, c.relkind FROM pg_class c"
@@ -57,7 +58,9 @@ static const char catalog_sql[] =
     "                   FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY u(t, o)))), '[]')"
     "   FROM pg_proc p JOIN pg_type t ON t.oid = p.prorettype LEFT JOIN pg_class c ON c.oid = t.typrelid"
     "   WHERE p.pronamespace = 'public'::regnamespace AND p.prokind = 'f'"
-    "     AND t.typname NOT IN ('trigger', 'event_trigger', 'internal'))"
+    "     AND t.typname NOT IN ('trigger', 'event_trigger', 'internal')"
+    "     AND NOT EXISTS (SELECT FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass"
+    "                     AND e.objid = p.oid AND e.deptype = 'e'))"
     " )::text";
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
