@@ -1,5 +1,5 @@
 /*
- * tokens: random material from OpenSSL's RAND_bytes, digests from EVP.
+ * tokens: random material from OpenSSL's RAND_bytes, digests and MACs from EVP and HMAC.
  */
 #include "auth/tokens.h"
 
@@ -8,10 +8,11 @@
 #include "util/hex.h"
 #include "util/sha256.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,7 +43,7 @@ char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const c
 }
 
 /* n random characters from alphabet (whose length divides 256 evenly enough: rejection keeps
- * the distribution uniform). */
+ * the distribution uniform); NULL when the system has no randomness to give. */
 static char *random_string(struct sb_arena *arena, size_t n, const char *alphabet)
 {
     size_t k = strlen(alphabet);
@@ -52,7 +53,7 @@ static char *random_string(struct sb_arena *arena, size_t n, const char *alphabe
     while (filled < n) {
         unsigned char raw[64];
         if (RAND_bytes(raw, sizeof raw) != 1)
-            abort(); /* no randomness: nothing safe can be handed out */
+            return NULL; /* no randomness: nothing safe can be handed out */
         for (size_t i = 0; i < sizeof raw && filled < n; i++)
             if (raw[i] < limit)
                 out[filled++] = alphabet[raw[i] % k];
@@ -163,15 +164,43 @@ char *sb_tokens_new_otp(struct sb_arena *arena)
     return random_string(arena, 6, "0123456789");
 }
 
-char *sb_tokens_otp_hash(struct sb_arena *arena, const char *email, const char *otp)
+/* The key of mailed tokens: HMAC-SHA256 of a label under the JWT secret, so that it is not the
+ * key that signs JWTs, and a MAC made with one can never stand for the other. */
+static void mail_token_key(const char *secret, unsigned char key[32])
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
+    static const char label[] = "studybase mail token key v1";
     unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha224(), NULL);
-    EVP_DigestUpdate(ctx, email, strlen(email));
-    EVP_DigestUpdate(ctx, otp, strlen(otp));
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
-    return to_hex(arena, digest, len);
+    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)label, sizeof label - 1, key, &len);
+}
+
+char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, const char *kind, const char *user_id,
+                                const char *code)
+{
+    unsigned char key[32], mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    mail_token_key(secret, key);
+    /* kind NUL user_id NUL code: C strings hold no NUL, so no two triples encode alike */
+    struct sb_buf message;
+    sb_buf_init(&message, arena);
+    sb_buf_append(&message, kind);
+    sb_buf_append_char(&message, '\0');
+    sb_buf_append(&message, user_id);
+    sb_buf_append_char(&message, '\0');
+    sb_buf_append(&message, code);
+    HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)message.data, message.len, mac, &len);
+    OPENSSL_cleanse(key, sizeof key);
+    return to_hex(arena, mac, len);
+}
+
+char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token)
+{
+    char *hex = sb_arena_alloc(arena, SB_SHA256_HEX_LEN + 1);
+    sb_sha256_hex(link_token, strlen(link_token), hex);
+    return hex;
+}
+
+bool sb_tokens_equal(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
 }

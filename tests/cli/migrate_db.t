@@ -40,7 +40,7 @@ kept=$(sql "$first" "select string_agg(extname, ',' order by extname) from pg_ex
                       where extname in ('uuid-ossp', 'pgcrypto', 'vector', 'pg_trgm')")
 check "down keeps the four extensions ($kept)" [ "$kept" = "pg_trgm,pgcrypto,uuid-ossp,vector" ]
 kept=$(sql "$first" "select count(*) from pg_tables where schemaname in ('auth', 'storage')")
-check "down keeps the platform's auth and storage tables and 006's file queue ($kept)" [ "$kept" = 6 ]
+check "down keeps the platform's auth and storage tables (mail outbox included) and 006's file queue ($kept)" [ "$kept" = 7 ]
 
 DATABASE_URL=$(url "$first") "$STUDYBASE" migrate up >/dev/null 2>&1
 check "up after down migrates again" [ $? -eq 0 ]
