@@ -107,6 +107,7 @@ enum sb_mail_outcome sb_mail_send(const struct sb_config *config, struct sb_aren
     curl_easy_cleanup(curl);
     if (rc == CURLE_OK)
         return SB_MAIL_SENT;
-    *error = sb_arena_printf(arena, "%s (SMTP %ld)", curl_easy_strerror(rc), smtp_code);
+    *error = smtp_code ? sb_arena_printf(arena, "%s (SMTP %ld)", curl_easy_strerror(rc), smtp_code)
+                       : curl_easy_strerror(rc);
     return failure_kind(smtp_code);
 }

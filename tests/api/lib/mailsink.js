@@ -88,8 +88,10 @@ async function startStalledSmtp() {
 }
 
 /* Waits (boundedly) until the outbox holds no mail to address that is still to be sent: each was
- * sent (and is then in the sink) or has finally failed. */
+ * sent (and is then in the sink) or has finally failed. A database without the outbox (a server
+ * that mails within the request) has nothing pending. */
 function outboxSettled(address) {
+  if (sql(`SELECT to_regclass('auth.mail_outbox') IS NULL`) === 't') return Promise.resolve(true);
   return until(() => sql(`SELECT count(*) FROM auth.mail_outbox WHERE recipient = :'address' AND failed_at IS NULL`,
     { address }) === '0', `the outbox to settle for ${address}`);
 }
