@@ -103,11 +103,14 @@ static bool compose(struct sb_request *req, const struct mail_kind *kind, const 
                     const char *redirect_to, struct mail *out)
 {
     char *code = sb_tokens_new_otp(req->arena);
-    if (!code) {
+    char *link_token = code ? sb_tokens_mail_link_token(req->arena, req->config->jwt_secret, kind->token_kind,
+                                                        user_id, code)
+                            : NULL;
+    if (!link_token) {
+        sb_log(SB_LOG_ERROR, "auth: no code could be made for a mail", "id", req->id, NULL);
         sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
         return false;
     }
-    char *link_token = sb_tokens_mail_link_token(req->arena, req->config->jwt_secret, kind->token_kind, user_id, code);
     out->kind = kind;
     out->subject = kind->subject;
     out->body = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", kind->action,

@@ -17,8 +17,9 @@
 
 #include "util/config.h"
 
-/* Starts the sender thread, once per process; does nothing when no SMTP server is configured
- * (then nothing is queued either). config must live as long as the process. */
+/* Starts the sender thread, once per process (`studybase serve` calls it once the server
+ * listens); does nothing when no SMTP server is configured (then nothing is queued either).
+ * config must live as long as the process. */
 void sb_auth_outbox_start(const struct sb_config *config);
 
 #endif

@@ -6,7 +6,6 @@
 #include "auth/service.h"
 
 #include "auth/jwt.h"
-#include "auth/outbox.h"
 #include "http/router.h"
 
 #include <stdio.h>
@@ -71,8 +70,6 @@ static bool apikey_accepted(struct sb_request *req)
 
 static void dispatch(struct sb_request *req)
 {
-    /* the mail sender starts with the service's first request: the config arrives with it */
-    sb_auth_outbox_start(req->config);
     sb_response_header(req, "X-Supabase-Api-Version", API_VERSION);
     const char *path = req->path + strlen(PREFIX);
     bool path_known = false;

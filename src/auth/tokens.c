@@ -166,11 +166,12 @@ char *sb_tokens_new_otp(struct sb_arena *arena)
 
 /* The key of mailed tokens: HMAC-SHA256 of a label under the JWT secret, so that it is not the
  * key that signs JWTs, and a MAC made with one can never stand for the other. */
-static void mail_token_key(const char *secret, unsigned char key[32])
+static bool mail_token_key(const char *secret, unsigned char key[32])
 {
     static const char label[] = "studybase mail token key v1";
     unsigned int len = 0;
-    HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)label, sizeof label - 1, key, &len);
+    return HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)label, sizeof label - 1, key,
+                &len) != NULL && len == 32;
 }
 
 char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, const char *kind, const char *user_id,
@@ -178,7 +179,8 @@ char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, cons
 {
     unsigned char key[32], mac[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    mail_token_key(secret, key);
+    if (!mail_token_key(secret, key))
+        return NULL;
     /* kind NUL user_id NUL code: C strings hold no NUL, so no two triples encode alike */
     struct sb_buf message;
     sb_buf_init(&message, arena);
@@ -187,9 +189,9 @@ char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, cons
     sb_buf_append(&message, user_id);
     sb_buf_append_char(&message, '\0');
     sb_buf_append(&message, code);
-    HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)message.data, message.len, mac, &len);
+    bool ok = HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)message.data, message.len, mac, &len) != NULL;
     OPENSSL_cleanse(key, sizeof key);
-    return to_hex(arena, mac, len);
+    return ok && len > 0 ? to_hex(arena, mac, len) : NULL;
 }
 
 char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token)

@@ -45,7 +45,8 @@ char *sb_tokens_unseal_child(struct sb_arena *arena, const char *parent, const c
 char *sb_tokens_new_otp(struct sb_arena *arena);
 
 /* The link token of a mailed code: hex HMAC-SHA256, under a key derived from secret and a
- * label, of kind ("confirmation", "recovery", "email_change"), user_id and code. */
+ * label, of kind ("confirmation", "recovery", "email_change"), user_id and code; NULL if
+ * OpenSSL fails. */
 char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, const char *kind, const char *user_id,
                                 const char *code);
 

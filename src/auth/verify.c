@@ -102,6 +102,10 @@ static enum verify_outcome verify_code(struct sb_request *req, const struct toke
     for (int i = 0; i < PQntuples(db.rows); i++) {
         const char *user_id = PQgetvalue(db.rows, i, 0);
         char *link_token = sb_tokens_mail_link_token(req->arena, req->config->jwt_secret, k->kind, user_id, code);
+        if (!link_token) {
+            sb_auth_fail(req, 500, "unexpected_failure", "Could not check the code");
+            return FAILED;
+        }
         char *stored = sb_tokens_mail_token_stored(req->arena, link_token);
         if (sb_tokens_equal(stored, PQgetvalue(db.rows, i, 1)))
             return consume(req, k, user_id, stored, session);

@@ -9,6 +9,7 @@
 #include "cli/dev.h"
 #include "db/migrate.h"
 #include "auth/keys.h"
+#include "auth/outbox.h"
 #include "db/conn.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -75,6 +76,7 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
      * already accepted before this line see the URL with port 0; the server should set it
      * between binding and accepting.) */
     sb_config_set_bound_port(config, sb_server_port(server));
+    sb_auth_outbox_start(config); /* sends queued mail, when an SMTP server is configured */
     char api_url[300];
     snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));
     print_keys(config, api_url, shown_db_url, 0);
