@@ -92,7 +92,6 @@ static const struct mail_kind *mail_kind_of(const char *type)
 
 /* A queued mail: its text, and the stored form of the token it carries. */
 struct mail {
-    const struct mail_kind *kind;
     const char *subject;
     const char *body;
     const char *stored_token;
@@ -111,7 +110,6 @@ static bool compose(struct sb_request *req, const struct mail_kind *kind, const 
         sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
         return false;
     }
-    out->kind = kind;
     out->subject = kind->subject;
     out->body = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", kind->action,
                                 verify_link(req, link_token, kind->type, redirect_to), code);
