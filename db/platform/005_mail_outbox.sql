@@ -5,15 +5,16 @@
 -- try, or at once when the SMTP server refused it for good, the row is kept with failed_at and
 -- last_error, and the token the mail carried is void (auth.sb_mail_failed).
 --
--- service_role only: anon and authenticated have no grants here (a queued body carries a live
--- link and code until it is sent).
+-- service_role only: anon and authenticated have no grants here. A queued body carries a live
+-- link and code until it is sent, so the server seals it under a key derived from its JWT
+-- secret: the rows alone give no usable link.
 
 CREATE TABLE auth.mail_outbox (
     id              bigserial PRIMARY KEY,
     kind            text NOT NULL,            -- the mail: signup, recovery, email_change
     recipient       text NOT NULL,
     subject         text NOT NULL,
-    body            text NOT NULL,
+    body            text NOT NULL,            -- sealed by the server (AES-256-GCM, hex): it holds a live link
     user_id         uuid REFERENCES auth.users (id) ON DELETE CASCADE,
     token_kind      text CHECK (token_kind IN ('confirmation', 'recovery', 'email_change')),
     token_hash      text,                     -- the stored form of the token the mail carries

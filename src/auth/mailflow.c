@@ -90,10 +90,11 @@ static const struct mail_kind *mail_kind_of(const char *type)
     return &mail_kinds[0];
 }
 
-/* A queued mail: its text, and the stored form of the token it carries. */
+/* A queued mail: its subject, its text sealed (tokens.h: the outbox must not hold a live link
+ * in clear), and the stored form of the token it carries. */
 struct mail {
     const char *subject;
-    const char *body;
+    const char *sealed_body;
     const char *stored_token;
 };
 
@@ -110,10 +111,16 @@ static bool compose(struct sb_request *req, const struct mail_kind *kind, const 
         sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
         return false;
     }
+    char *text = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", kind->action,
+                                 verify_link(req, link_token, kind->type, redirect_to), code);
     out->subject = kind->subject;
-    out->body = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", kind->action,
-                                verify_link(req, link_token, kind->type, redirect_to), code);
+    out->sealed_body = sb_tokens_seal_mail(req->arena, req->config->jwt_secret, text);
     out->stored_token = sb_tokens_mail_token_stored(req->arena, link_token);
+    if (!out->sealed_body) {
+        sb_log(SB_LOG_ERROR, "auth: a mail could not be sealed", "id", req->id, NULL);
+        sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
+        return false;
+    }
     return true;
 }
 
@@ -176,7 +183,7 @@ bool sb_auth_send_link(struct sb_request *req, const char *email, const char *ty
         return false;
     char frequency[16];
     snprintf(frequency, sizeof frequency, "%d", req->config->mailer_max_frequency_s);
-    const char *params[] = { user_id, mail.stored_token, frequency, kind->type, mail.subject, mail.body,
+    const char *params[] = { user_id, mail.stored_token, frequency, kind->type, mail.subject, mail.sealed_body,
                              kind->token_kind };
     struct sb_db_result db;
     if (sb_auth_sql(req, set_token_and_queue_sql(req, kind->token_kind), 7, params, &db) != SB_DB_OK) {
@@ -201,7 +208,7 @@ bool sb_auth_send_email_change(struct sb_request *req, const char *user_id, cons
     struct mail mail;
     if (!smtp_configured(req, kind) || !compose(req, kind, user_id, redirect_to, &mail))
         return false;
-    const char *params[] = { user_id, new_email, mail.stored_token, mail.subject, mail.body };
+    const char *params[] = { user_id, new_email, mail.stored_token, mail.subject, mail.sealed_body };
     struct sb_db_result db;
     if (sb_auth_sql(req,
                     "WITH updated AS (UPDATE auth.users SET email_change = $2, email_change_token_new = $3,"

@@ -4,6 +4,7 @@
 #include "auth/outbox.h"
 
 #include "auth/mail.h"
+#include "auth/tokens.h"
 #include "db/conn.h"
 #include "util/arena.h"
 #include "util/log.h"
@@ -100,9 +101,11 @@ static int send_one(PGconn *pg, const struct sb_config *config)
         return 0;
     }
     struct sb_arena *arena = sb_arena_new();
-    const char *error = NULL;
-    enum sb_mail_outcome outcome = sb_mail_send(config, arena, PQgetvalue(claimed, 0, 1), PQgetvalue(claimed, 0, 2),
-                                                PQgetvalue(claimed, 0, 3), &error);
+    const char *error = "the mail cannot be opened (sealed under another JWT secret?)";
+    enum sb_mail_outcome outcome = SB_MAIL_REFUSED;
+    const char *body = sb_tokens_unseal_mail(arena, config->jwt_secret, PQgetvalue(claimed, 0, 3));
+    if (body)
+        outcome = sb_mail_send(config, arena, PQgetvalue(claimed, 0, 1), PQgetvalue(claimed, 0, 2), body, &error);
     bool settled = settle(pg, PQgetvalue(claimed, 0, 0), atoi(PQgetvalue(claimed, 0, 4)), outcome, error);
     sb_arena_free(arena);
     PQclear(claimed);

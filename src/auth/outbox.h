@@ -10,7 +10,9 @@
  * never send a mail twice at the same time and no lock is held while SMTP is talked to.
  * Sent: the row is deleted. Failed: tried again after 5, 10, 20 and 40 seconds; after the
  * fifth failure, or at once when the SMTP server refused the mail for good (5xx), the row is
- * kept with failed_at and last_error and the token it carried is void.
+ * kept with failed_at and last_error and the token it carried is void. The body is sealed
+ * under a key derived from the JWT secret (tokens.h); a body the sender cannot open (the
+ * secret changed) is a mail that fails at once.
  */
 #ifndef SB_AUTH_OUTBOX_H
 #define SB_AUTH_OUTBOX_H

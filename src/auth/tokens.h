@@ -53,6 +53,14 @@ char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, cons
 /* What the database keeps of a link token: its hex SHA-256. */
 char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token);
 
+/* A queued mail's body sealed (AES-256-GCM, hex) under a key derived from secret and a label:
+ * the outbox holds a live link and code until the mail is sent, and a database dump must not
+ * give them. NULL on failure. */
+char *sb_tokens_seal_mail(struct sb_arena *arena, const char *secret, const char *body);
+
+/* The body back, or NULL when it was sealed under another secret or is damaged. */
+char *sb_tokens_unseal_mail(struct sb_arena *arena, const char *secret, const char *sealed);
+
 /* a equals b, compared in time that depends only on their lengths. */
 bool sb_tokens_equal(const char *a, const char *b);
 

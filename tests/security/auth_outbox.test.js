@@ -2,6 +2,7 @@
 // without waiting for the SMTP server: the mail is queued in auth.mail_outbox with its token and
 // sent by a background thread. A token whose mail cannot be delivered must not stay usable:
 // when the mail finally fails, or when no SMTP server is configured at all, the token is void.
+// The queued body is sealed: the outbox does not give the link that the users table hides.
 // Each test starts its own server with its own SMTP set-up (one at a time: every server on a
 // database sends the mail any of them queued).
 'use strict';
@@ -84,6 +85,25 @@ test('the refused mail stays in the outbox, marked failed with the SMTP error', 
       const row = sql(`SELECT failed_at IS NOT NULL, last_error FROM auth.mail_outbox WHERE recipient = :'email'`,
         { email });
       assert.match(row, /^t\|.*550/);
+    });
+  } finally {
+    await refusing.stop();
+  }
+});
+
+test('a queued mail\'s body holds neither its link nor its code in clear', async () => {
+  const refusing = await startMailSink({ refuse: true }); // the row is kept, and the sink has the mail
+  try {
+    await withServer(smtpAt(refusing.port), async (server) => {
+      const email = await confirmedUser(server);
+      await recover(server, email);
+      const { link, code } = linkAndCode(await refusing.lastMailTo(email));
+      await outboxSettled(email);
+      const body = sql(`SELECT body FROM auth.mail_outbox WHERE recipient = :'email'`, { email });
+      assert.ok(body.length > 0);
+      for (const secret of [new URL(link).searchParams.get('token'), code, '/auth/v1/verify']) {
+        assert.ok(!body.includes(secret), `the body shows ${secret}`);
+      }
     });
   } finally {
     await refusing.stop();

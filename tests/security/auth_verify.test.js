@@ -94,10 +94,13 @@ test('a mailed code verifies only on a server with the secret that made it', asy
 });
 
 describe('the per-address limit (SB_RATE_LIMIT_EMAIL=3) on links', () => {
-  // the same mail sink: every server on a database sends the mail any of them queued
+  // the same mail sink and secret: every server on a database sends the mail any of them queued
   let limited;
   before(async () => {
-    limited = await startServer({ SB_SMTP_HOST: '127.0.0.1', SB_SMTP_PORT: String(sink.port), SB_RATE_LIMIT_EMAIL: '3' });
+    limited = await startServer({
+      SB_SMTP_HOST: '127.0.0.1', SB_SMTP_PORT: String(sink.port), SB_JWT_SECRET: server.env.SB_JWT_SECRET,
+      SB_RATE_LIMIT_EMAIL: '3',
+    });
   });
   after(async () => { await limited?.stop(); });
 

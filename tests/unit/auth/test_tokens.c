@@ -151,6 +151,18 @@ static void a_link_token_is_stored_as_its_sha256(void **state)
     sb_arena_free(a);
 }
 
+static void a_sealed_mail_opens_with_its_secret_only(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    const char *body = "Follow this link: http://x/auth/v1/verify?token=abc\nOr enter this code: 123456\n";
+    char *sealed = sb_tokens_seal_mail(a, "secret", body);
+    assert_non_null(sealed);
+    assert_string_equal(sb_tokens_unseal_mail(a, "secret", sealed), body);
+    assert_null(sb_tokens_unseal_mail(a, "another secret", sealed));
+    assert_string_not_equal(sealed, sb_tokens_seal_mail(a, "secret", body)); /* a fresh IV each time */
+    sb_arena_free(a);
+}
+
 static void tokens_are_equal_only_when_every_byte_and_the_length_match(void **state)
 {
     assert_true(sb_tokens_equal("abcdef", "abcdef"));
@@ -176,6 +188,7 @@ int main(void)
         cmocka_unit_test(a_link_token_is_an_hmac_of_kind_user_and_code_under_a_key_derived_from_the_secret),
         cmocka_unit_test(a_link_token_changes_with_each_of_its_inputs),
         cmocka_unit_test(a_link_token_is_stored_as_its_sha256),
+        cmocka_unit_test(a_sealed_mail_opens_with_its_secret_only),
         cmocka_unit_test(tokens_are_equal_only_when_every_byte_and_the_length_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
