@@ -60,7 +60,8 @@ static PGconn *sender_connection(void)
     PGconn *pg = conninfo ? sb_db_open(conninfo, "studybase mail") : NULL;
     if (!pg)
         return NULL;
-    if (!run_and_clear(pg, "SET ROLE service_role", 0, NULL) || !run_and_clear(pg, "LISTEN auth_mail_outbox", 0, NULL)) {
+    if (!run_and_clear(pg, "SET ROLE service_role", 0, NULL) ||
+        !run_and_clear(pg, "LISTEN auth_mail_outbox", 0, NULL)) {
         PQfinish(pg);
         return NULL;
     }

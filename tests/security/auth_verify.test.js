@@ -69,7 +69,8 @@ test('what the database keeps of a mailed code is no plain hash of the address a
   for (const algorithm of ['sha224', 'sha256', 'sha1', 'md5']) {
     for (const text of [email + code, code + email, code, `${email}:${code}`, `${email}\0${code}`, id + code,
       `recovery\0${id}\0${code}`]) {
-      assert.notEqual(stored, crypto.createHash(algorithm).update(text).digest('hex'), `${algorithm}(${JSON.stringify(text)})`);
+      const hash = crypto.createHash(algorithm).update(text).digest('hex');
+      assert.notEqual(stored, hash, `${algorithm}(${JSON.stringify(text)})`);
     }
   }
 });
