@@ -1,16 +1,18 @@
 /*
- * mailflow: the flows that go through a mailed link or code: confirming a sign-up, recovering
- * a password, confirming a new address; POST /recover, GET and POST /verify, POST /resend.
+ * mailflow: asking for a mail that carries a link and a code: confirming a sign-up,
+ * recovering a password, confirming a new address; POST /recover and POST /resend, and the
+ * mail itself for sign-up (signin.c) and PUT /user (account.c). GET and POST /verify, which
+ * take the link or the code, are in verify.c.
  *
- * A mail carries a link to GET /verify?token=<hash>&type=<type>&redirect_to=<url> and the
- * six-digit code; the database keeps only the hash (hex SHA-224 of address + code), so the
- * link and the code (POST /verify {email, token}) find the same user.
+ * A mail carries a link to GET /verify?token=<link token>&type=<type>&redirect_to=<url> and
+ * the six-digit code. The database keeps only the stored form of the link token (tokens.h).
+ * The mail is not sent here: it is queued in auth.mail_outbox by the statement that sets the
+ * token, and the outbox's thread sends it (outbox.h), so the request answers at once.
  */
-#include "auth/mail.h"
 #include "auth/service.h"
-#include "auth/session.h"
 #include "auth/tokens.h"
 #include "util/buf.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -42,8 +44,7 @@ static size_t origin_length(const char *url)
     return (size_t)(end - url);
 }
 
-/* redirect_to when it leads to the site's own origin, else the site URL (as GoTrue). */
-static const char *allowed_redirect(struct sb_request *req, const char *redirect_to)
+const char *sb_auth_allowed_redirect(struct sb_request *req, const char *redirect_to)
 {
     const char *site = req->config->site_url;
     if (!redirect_to || !*redirect_to)
@@ -54,59 +55,138 @@ static const char *allowed_redirect(struct sb_request *req, const char *redirect
     return site;
 }
 
-static char *verify_link(struct sb_request *req, const char *token_hash, const char *type, const char *redirect_to)
+static char *verify_link(struct sb_request *req, const char *link_token, const char *type, const char *redirect_to)
 {
     struct sb_buf b;
     sb_buf_init(&b, req->arena);
-    sb_buf_printf(&b, "%s/auth/v1/verify?token=%s&type=%s&redirect_to=", sb_auth_external_url(req), token_hash, type);
-    append_percent_encoded(&b, allowed_redirect(req, redirect_to));
+    sb_buf_printf(&b, "%s/auth/v1/verify?token=%s&type=%s&redirect_to=", sb_auth_external_url(req), link_token, type);
+    append_percent_encoded(&b, sb_auth_allowed_redirect(req, redirect_to));
     return b.data;
 }
 
-static bool mail_link(struct sb_request *req, const char *to, const char *type, const char *link, const char *otp)
+/* ---- what is mailed ---- */
+
+struct mail_kind {
+    const char *type;       /* the link's type: signup, recovery, email_change */
+    const char *token_kind; /* the token it carries: confirmation, recovery, email_change */
+    const char *subject;
+    const char *action;     /* "Follow this link to <action>" */
+    const char *failure;    /* the 500's message when it cannot be sent */
+};
+
+static const struct mail_kind mail_kinds[] = {
+    { "signup", "confirmation", "Confirm Your Signup", "confirm your account", "Error sending confirmation email" },
+    { "recovery", "recovery", "Reset Your Password", "reset the password of your account",
+      "Error sending recovery email" },
+    { "email_change", "email_change", "Confirm Email Change", "confirm this new address",
+      "Error sending confirmation email" },
+};
+
+static const struct mail_kind *mail_kind_of(const char *type)
 {
-    const char *subject = strcmp(type, "recovery") == 0 ? "Reset Your Password"
-                          : strcmp(type, "email_change") == 0 ? "Confirm Email Change"
-                                                              : "Confirm Your Signup";
-    const char *action = strcmp(type, "recovery") == 0 ? "reset the password of your account"
-                         : strcmp(type, "email_change") == 0 ? "confirm this new address"
-                                                             : "confirm your account";
-    char *text = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", action,
-                                 link, otp);
-    if (sb_mail_send(req->config, req->arena, to, subject, text))
+    for (size_t i = 0; i < sizeof mail_kinds / sizeof mail_kinds[0]; i++)
+        if (strcmp(mail_kinds[i].type, type) == 0)
+            return &mail_kinds[i];
+    return &mail_kinds[0];
+}
+
+/* A queued mail: its subject, its text sealed (tokens.h: the outbox must not hold a live link
+ * in clear), and the stored form of the token it carries. */
+struct mail {
+    const char *subject;
+    const char *sealed_body;
+    const char *stored_token;
+};
+
+/* Makes a code for the user and the mail that carries it; false after answering 500. */
+static bool compose(struct sb_request *req, const struct mail_kind *kind, const char *user_id,
+                    const char *redirect_to, struct mail *out)
+{
+    char *code = sb_tokens_new_otp(req->arena);
+    char *link_token = code ? sb_tokens_mail_link_token(req->arena, req->config->jwt_secret, kind->token_kind,
+                                                        user_id, code)
+                            : NULL;
+    if (!link_token) {
+        sb_log(SB_LOG_ERROR, "auth: no code could be made for a mail", "id", req->id, NULL);
+        sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
+        return false;
+    }
+    char *text = sb_arena_printf(req->arena, "Follow this link to %s:\n\n%s\n\nOr enter this code: %s\n", kind->action,
+                                 verify_link(req, link_token, kind->type, redirect_to), code);
+    out->subject = kind->subject;
+    out->sealed_body = sb_tokens_seal_mail(req->arena, req->config->jwt_secret, text);
+    out->stored_token = sb_tokens_mail_token_stored(req->arena, link_token);
+    if (!out->sealed_body) {
+        sb_log(SB_LOG_ERROR, "auth: a mail could not be sealed", "id", req->id, NULL);
+        sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
+        return false;
+    }
+    return true;
+}
+
+/* Without an SMTP server nothing can be mailed: the request fails as it always did, and no
+ * token is set that no mail will carry. */
+static bool smtp_configured(struct sb_request *req, const struct mail_kind *kind)
+{
+    if (req->config->smtp_host)
         return true;
-    sb_auth_fail(req, 500, "unexpected_failure",
-                 strcmp(type, "recovery") == 0 ? "Error sending recovery email" : "Error sending confirmation email");
+    sb_log(SB_LOG_ERROR, "mail: SB_SMTP_HOST is not set, cannot send", "id", req->id, NULL);
+    sb_auth_fail(req, 500, "unexpected_failure", kind->failure);
     return false;
 }
 
-/* Sets a new code on the user with $1 unless the last mail of this kind went out less than $3
- * seconds ago. Row: the updated user (NULL when held back or no user), seconds left to wait.
- * The columns are recovery_token/_sent_at or confirmation_token/_sent_at (fixed names). */
-static const char *send_link_sql(struct sb_request *req, const char *type)
+/* Sets the mail's token on the user $1 unless the last mail of this kind went out less than
+ * $3 seconds ago, and queues the mail ($4..$7) in the same statement. Row: the updated user
+ * (NULL when held back or gone), seconds left to wait. The columns are recovery_token/_sent_at
+ * or confirmation_token/_sent_at (fixed names). */
+static const char *set_token_and_queue_sql(struct sb_request *req, const char *token_kind)
 {
-    const char *kind = strcmp(type, "recovery") == 0 ? "recovery" : "confirmation";
     return sb_arena_printf(
         req->arena,
-        "WITH target AS (SELECT id, %s_sent_at AS sent FROM auth.users WHERE email = $1),"
+        "WITH target AS (SELECT id, %s_sent_at AS sent FROM auth.users WHERE id = $1::uuid),"
         " updated AS (UPDATE auth.users u SET %s_token = $2, %s_sent_at = now() FROM target"
         "   WHERE u.id = target.id AND (target.sent IS NULL OR target.sent <= now() - make_interval(secs => $3::int))"
-        "   RETURNING auth.sb_user_json(u) AS user_json)"
+        "   RETURNING u.id, u.email, auth.sb_user_json(u) AS user_json),"
+        " queued AS (INSERT INTO auth.mail_outbox (kind, recipient, subject, body, user_id, token_kind, token_hash)"
+        "   SELECT $4, email, $5, $6, id, $7, $2 FROM updated RETURNING id)"
         " SELECT (SELECT user_json FROM updated),"
-        "        (SELECT ceil($3::int - extract(epoch FROM now() - sent))::int FROM target)",
-        kind, kind, kind);
+        "        (SELECT ceil($3::int - extract(epoch FROM now() - sent))::int FROM target),"
+        "        (SELECT count(*) FROM queued)",
+        token_kind, token_kind, token_kind);
+}
+
+/* The id of the user with this address, or NULL (no user, or answered: see *failed). */
+static const char *user_with_email(struct sb_request *req, const char *email, bool *failed)
+{
+    struct sb_db_result db;
+    *failed = false;
+    if (sb_auth_sql(req, "SELECT id FROM auth.users WHERE email = $1", 1, (const char *const[]){ email }, &db) !=
+        SB_DB_OK) {
+        sb_auth_fail_db(req, &db);
+        *failed = true;
+        return NULL;
+    }
+    return sb_auth_value(&db, 0);
 }
 
 bool sb_auth_send_link(struct sb_request *req, const char *email, const char *type, const char *redirect_to,
                        const char **user_json)
 {
-    char *otp = sb_tokens_new_otp(req->arena);
-    char *token_hash = sb_tokens_otp_hash(req->arena, email, otp);
+    const struct mail_kind *kind = mail_kind_of(type);
+    bool failed;
+    const char *user_id = user_with_email(req, email, &failed);
+    *user_json = NULL;
+    if (!user_id)
+        return !failed;
+    struct mail mail;
+    if (!smtp_configured(req, kind) || !compose(req, kind, user_id, redirect_to, &mail))
+        return false;
     char frequency[16];
     snprintf(frequency, sizeof frequency, "%d", req->config->mailer_max_frequency_s);
-    const char *params[] = { email, token_hash, frequency };
+    const char *params[] = { user_id, mail.stored_token, frequency, kind->type, mail.subject, mail.sealed_body,
+                             kind->token_kind };
     struct sb_db_result db;
-    if (sb_auth_sql(req, send_link_sql(req, type), 3, params, &db) != SB_DB_OK) {
+    if (sb_auth_sql(req, set_token_and_queue_sql(req, kind->token_kind), 7, params, &db) != SB_DB_OK) {
         sb_auth_fail_db(req, &db);
         return false;
     }
@@ -118,152 +198,32 @@ bool sb_auth_send_link(struct sb_request *req, const char *email, const char *ty
                                      wait));
         return false;
     }
-    if (!*user_json)
-        return true;
-    return mail_link(req, email, type, verify_link(req, token_hash, type, redirect_to), otp);
+    return true;
 }
 
 bool sb_auth_send_email_change(struct sb_request *req, const char *user_id, const char *new_email,
                                const char *redirect_to, const char **user_json)
 {
-    char *otp = sb_tokens_new_otp(req->arena);
-    char *token_hash = sb_tokens_otp_hash(req->arena, new_email, otp);
-    const char *params[] = { user_id, new_email, token_hash };
+    const struct mail_kind *kind = mail_kind_of("email_change");
+    struct mail mail;
+    if (!smtp_configured(req, kind) || !compose(req, kind, user_id, redirect_to, &mail))
+        return false;
+    const char *params[] = { user_id, new_email, mail.stored_token, mail.subject, mail.sealed_body };
     struct sb_db_result db;
     if (sb_auth_sql(req,
-                    "UPDATE auth.users SET email_change = $2, email_change_token_new = $3, email_change_sent_at = now()"
-                    " WHERE id = $1::uuid RETURNING auth.sb_user_json(users)",
-                    3, params, &db) != SB_DB_OK) {
+                    "WITH updated AS (UPDATE auth.users SET email_change = $2, email_change_token_new = $3,"
+                    "                   email_change_sent_at = now()"
+                    "                 WHERE id = $1::uuid RETURNING id, auth.sb_user_json(users) AS user_json),"
+                    " queued AS (INSERT INTO auth.mail_outbox"
+                    "              (kind, recipient, subject, body, user_id, token_kind, token_hash)"
+                    "            SELECT 'email_change', $2, $4, $5, id, 'email_change', $3 FROM updated RETURNING id)"
+                    " SELECT (SELECT user_json FROM updated), (SELECT count(*) FROM queued)",
+                    5, params, &db) != SB_DB_OK) {
         sb_auth_fail_db(req, &db);
         return false;
     }
     *user_json = sb_auth_value(&db, 0);
-    return mail_link(req, new_email, "email_change", verify_link(req, token_hash, "email_change", redirect_to), otp);
-}
-
-/* ---- verifying ---- */
-
-/* The statement that consumes a token of this type, and the amr method of the session it
- * starts; NULL for a type we do not mail. $1 = token hash, $2 = validity in seconds. */
-static const char *consume_sql(const char *type, const char **method)
-{
-    if (strcmp(type, "signup") == 0 || strcmp(type, "email") == 0) {
-        *method = "otp";
-        return "UPDATE auth.users SET email_confirmed_at = coalesce(email_confirmed_at, now()),"
-               "  confirmation_token = NULL, updated_at = now(),"
-               "  raw_user_meta_data = coalesce(raw_user_meta_data, '{}') || '{\"email_verified\":true}'"
-               " WHERE confirmation_token = $1 AND confirmation_sent_at > now() - make_interval(secs => $2::int)"
-               " RETURNING id";
-    }
-    if (strcmp(type, "recovery") == 0) {
-        *method = "recovery";
-        return "UPDATE auth.users SET email_confirmed_at = coalesce(email_confirmed_at, now()),"
-               "  recovery_token = NULL, updated_at = now()"
-               " WHERE recovery_token = $1 AND recovery_sent_at > now() - make_interval(secs => $2::int)"
-               " RETURNING id";
-    }
-    if (strcmp(type, "email_change") == 0) {
-        *method = "otp";
-        return "UPDATE auth.users SET email = email_change, email_change = NULL, email_change_token_new = NULL,"
-               "  email_confirmed_at = now(), updated_at = now()"
-               " WHERE email_change_token_new = $1 AND email_change_sent_at > now() - make_interval(secs => $2::int)"
-               " RETURNING id";
-    }
-    return NULL;
-}
-
-enum verify_outcome { VERIFIED, INVALID, FAILED };
-
-/* Consumes the token and starts a session; FAILED means an answer was already given. */
-static enum verify_outcome verify_token(struct sb_request *req, const char *type, const char *token_hash,
-                                        struct sb_session *session)
-{
-    const char *method;
-    const char *sql = consume_sql(type, &method);
-    if (!sql || !token_hash || !*token_hash)
-        return INVALID;
-    char validity[16];
-    snprintf(validity, sizeof validity, "%d", req->config->mailer_otp_exp);
-    const char *params[] = { token_hash, validity };
-    struct sb_db_result db;
-    if (sb_auth_sql(req, sql, 2, params, &db) != SB_DB_OK) {
-        if (db.sqlstate && strcmp(db.sqlstate, "23505") == 0) {
-            sb_auth_fail(req, 422, "email_exists", "A user with this email address has already been registered");
-            return FAILED;
-        }
-        sb_auth_fail_db(req, &db);
-        return FAILED;
-    }
-    const char *user_id = sb_auth_value(&db, 0);
-    if (!user_id)
-        return INVALID;
-    if (sb_session_start(req, user_id, method, session, &db) != SB_SESSION_OK) {
-        sb_auth_fail_db(req, &db);
-        return FAILED;
-    }
-    return VERIFIED;
-}
-
-static void redirect(struct sb_request *req, const char *location)
-{
-    sb_response_header(req, "Location", location);
-    sb_respond(req, 303, NULL, "", 0);
-}
-
-void sb_auth_handle_verify_get(struct sb_request *req)
-{
-    const char *type = sb_request_query(req, "type");
-    const char *target = allowed_redirect(req, sb_request_query(req, "redirect_to"));
-    if (!sb_auth_within_rate_limits(req, "verify", NULL))
-        return;
-    struct sb_session session;
-    switch (verify_token(req, type ? type : "", sb_request_query(req, "token"), &session)) {
-    case VERIFIED:
-        redirect(req, sb_arena_printf(req->arena, "%s#%s", target, sb_session_fragment(req->arena, &session, type)));
-        return;
-    case INVALID:
-        redirect(req, sb_arena_printf(req->arena, "%s#error=access_denied&error_code=otp_expired"
-                                                  "&error_description=Email+link+is+invalid+or+has+expired&sb=",
-                                      target));
-        return;
-    case FAILED:
-        return;
-    }
-}
-
-void sb_auth_handle_verify_post(struct sb_request *req)
-{
-    json_t *body = sb_auth_body(req);
-    if (!body)
-        return;
-    const char *type = sb_auth_string(body, "type");
-    const char *token_hash = sb_auth_string(body, "token_hash");
-    const char *token = sb_auth_string(body, "token");
-    char *email = sb_auth_normalize_email(req->arena, sb_auth_string(body, "email"));
-    if (!type || !consume_sql(type, &(const char *){ NULL })) {
-        sb_auth_fail(req, 400, "validation_failed", "Verify requires a valid type");
-        return;
-    }
-    if (!token_hash) {
-        if (!token || !email) {
-            sb_auth_fail(req, 400, "validation_failed", "Verify requires either a token_hash, or a token and an email");
-            return;
-        }
-        token_hash = sb_tokens_otp_hash(req->arena, email, token);
-    }
-    if (!sb_auth_within_rate_limits(req, "verify", email))
-        return;
-    struct sb_session session;
-    switch (verify_token(req, type, token_hash, &session)) {
-    case VERIFIED:
-        sb_auth_reply(req, 200, sb_session_json(req->arena, &session));
-        return;
-    case INVALID:
-        sb_auth_fail(req, 403, "otp_expired", "Token has expired or is invalid");
-        return;
-    case FAILED:
-        return;
-    }
+    return true;
 }
 
 /* ---- asking for a mail ---- */

@@ -58,9 +58,9 @@ void sb_auth_fail_db(struct sb_request *req, const struct sb_db_result *db)
         sb_auth_fail(req, 503, "unexpected_failure", "The database is not available, try again shortly");
         return;
     }
-    sb_log(SB_LOG_ERROR, "auth: database error", "id", req->id, "sqlstate", db->sqlstate ? db->sqlstate : "",
-           "error", db->message ? db->message : "", NULL);
-    sb_auth_fail(req, 500, "unexpected_failure", "Database error");
+    sb_log(SB_LOG_ERROR, db->sqlstate ? "auth: database error" : "auth: unexpected failure", "id", req->id,
+           "sqlstate", db->sqlstate ? db->sqlstate : "", "error", db->message ? db->message : "", NULL);
+    sb_auth_fail(req, 500, "unexpected_failure", db->sqlstate ? "Database error" : "Unexpected failure");
 }
 
 static void release_json(void *value)
@@ -189,11 +189,18 @@ bool sb_auth_within_rate_limits(struct sb_request *req, const char *kind, const 
 {
     const struct sb_config *c = req->config;
     int per_ip = strcmp(kind, "token") == 0 ? c->rate_limit_token : c->rate_limit_verify;
-    bool ok = sb_ratelimit_take(sb_arena_printf(req->arena, "%s ip %s", kind, req->client_ip), per_ip,
+    if (!sb_ratelimit_take(sb_arena_printf(req->arena, "%s ip %s", kind, req->client_ip), per_ip,
+                           SB_RATELIMIT_WINDOW_S)) {
+        sb_auth_fail(req, 429, "over_request_rate_limit", "Request rate limit reached");
+        return false;
+    }
+    return !email || sb_auth_within_email_rate_limit(req, email);
+}
+
+bool sb_auth_within_email_rate_limit(struct sb_request *req, const char *email)
+{
+    bool ok = sb_ratelimit_take(sb_arena_printf(req->arena, "email %s", email), req->config->rate_limit_email,
                                 SB_RATELIMIT_WINDOW_S);
-    if (ok && email)
-        ok = sb_ratelimit_take(sb_arena_printf(req->arena, "email %s", email), c->rate_limit_email,
-                               SB_RATELIMIT_WINDOW_S);
     if (!ok)
         sb_auth_fail(req, 429, "over_request_rate_limit", "Request rate limit reached");
     return ok;

@@ -178,8 +178,9 @@ const char *sb_auth_value(const struct sb_db_result *r, int col)
 
 const char *sb_auth_external_url(struct sb_request *req)
 {
-    if (req->config->api_external_url)
-        return req->config->api_external_url;
-    const char *host = sb_request_header(req, "Host");
-    return sb_arena_printf(req->arena, "http://%s", host && *host ? host : "localhost");
+    const struct sb_config *c = req->config;
+    if (c->api_external_url)
+        return c->api_external_url;
+    /* only before the server has told the config which port it bound */
+    return sb_arena_printf(req->arena, "http://%s:%d", c->host, c->port);
 }

@@ -24,7 +24,8 @@ void sb_auth_register(void);
 void sb_auth_fail(struct sb_request *req, int status, const char *code, const char *msg);
 /* 422 weak_password with {"weak_password":{"reasons":[reason]}}. */
 void sb_auth_fail_weak_password(struct sb_request *req, const char *reason, const char *msg);
-/* 503 when the database is unavailable, else 500 unexpected_failure (details logged, not sent). */
+/* 503 when the database is unavailable, else 500 unexpected_failure (details logged, not sent);
+ * also for failures that are not the database's (db->sqlstate NULL, db->message says what). */
 void sb_auth_fail_db(struct sb_request *req, const struct sb_db_result *db);
 /* 200 with a JSON body. */
 void sb_auth_reply(struct sb_request *req, int status, const char *json);
@@ -47,6 +48,8 @@ bool sb_auth_password_acceptable(struct sb_request *req, const char *password);
 /* Answers 429 over_request_rate_limit and returns false when the caller is over a limit:
  * kind is "token" or "verify" (per IP), email (may be NULL) is counted per address. */
 bool sb_auth_within_rate_limits(struct sb_request *req, const char *kind, const char *email);
+/* The per-address limit alone (for an address learnt after the per-IP check). */
+bool sb_auth_within_email_rate_limit(struct sb_request *req, const char *email);
 
 /* ---- callers ---- */
 
@@ -71,20 +74,26 @@ enum sb_db_status sb_auth_sql(struct sb_request *req, const char *sql, int npara
 /* Text of row 0, column col of a result, or NULL (SQL NULL or no row). */
 const char *sb_auth_value(const struct sb_db_result *r, int col);
 
-/* The base URL mailed links start with: SB_API_EXTERNAL_URL, else http://<Host header>. */
+/* The base URL of mailed links and of the access token's iss: SB_API_EXTERNAL_URL, else the
+ * server's own http://SB_HOST:<bound port>. Never anything the request says (its Host header
+ * is the caller's to choose). */
 const char *sb_auth_external_url(struct sb_request *req);
 
 /* ---- mail (mailflow.c) ---- */
 
-/* Gives the user with this email a new one-time code of type "signup" or "recovery", mails its
- * link and code, and sets *user_json to the updated user. Answers (500) and returns false when
- * the mail cannot be sent; returns true without mailing when no user has the address. */
+/* Gives the user with this email a new one-time code of type "signup" or "recovery", queues
+ * the mail with its link and code (outbox.h), and sets *user_json to the updated user. Answers
+ * and returns false when it cannot (429 when the last such mail is too recent, 500 when no SMTP
+ * server is configured); returns true without mailing when no user has the address. */
 bool sb_auth_send_link(struct sb_request *req, const char *email, const char *type, const char *redirect_to,
                        const char **user_json);
-/* Records new_email as the user's pending address and mails a link that confirms it to that
- * address; *user_json receives the updated user. Answers and returns false on failure. */
+/* Records new_email as the user's pending address and queues a mail to that address with a
+ * link that confirms it; *user_json receives the updated user. Answers and returns false on
+ * failure. */
 bool sb_auth_send_email_change(struct sb_request *req, const char *user_id, const char *new_email,
                                const char *redirect_to, const char **user_json);
+/* redirect_to when it leads to the site's own origin, else the site URL (as GoTrue). */
+const char *sb_auth_allowed_redirect(struct sb_request *req, const char *redirect_to);
 
 /* Handlers, one per endpoint (path relative to /auth/v1). */
 void sb_auth_handle_signup(struct sb_request *req);

@@ -10,6 +10,16 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Fills db as a failure that is not the database's (the caller answers 500 unexpected_failure
+ * and logs the message). */
+static enum sb_session_status failed(struct sb_db_result *db, const char *message)
+{
+    memset(db, 0, sizeof *db);
+    db->status = SB_DB_ERROR;
+    db->message = message;
+    return SB_SESSION_DB_FAILED;
+}
+
 /* Turns a row (user_json, claims) into a session with a signed access token. */
 static enum sb_session_status finish(struct sb_request *req, const char *user_json, const char *claims,
                                      const char *refresh_token, struct sb_session *out)
@@ -28,6 +38,8 @@ enum sb_session_status sb_session_start(struct sb_request *req, const char *user
                                         struct sb_session *out, struct sb_db_result *db)
 {
     char *token = sb_tokens_new_refresh_token(req->arena);
+    if (!token)
+        return failed(db, "no randomness for a refresh token");
     const char *agent = sb_request_header(req, "User-Agent");
     const char *params[] = { user_id, sb_tokens_refresh_hash(req->arena, token), method, req->client_ip, agent };
     if (sb_auth_sql(req, "SELECT user_json, claims FROM auth.sb_start_session($1, $2, $3, $4, $5)", 5, params,
@@ -40,17 +52,15 @@ enum sb_session_status sb_session_refresh(struct sb_request *req, const char *re
                                           struct sb_session *out, struct sb_db_result *db)
 {
     char *next = sb_tokens_new_refresh_token(req->arena);
+    if (!next)
+        return failed(db, "no randomness for a refresh token");
     char *sealed = sb_tokens_seal_child(req->arena, refresh_token, next);
+    if (!sealed)
+        return failed(db, "could not seal the new refresh token");
     char interval[16];
     snprintf(interval, sizeof interval, "%d", req->config->refresh_reuse_interval_s);
     const char *params[] = { sb_tokens_refresh_hash(req->arena, refresh_token),
                              sb_tokens_refresh_hash(req->arena, next), interval, sealed };
-    if (!sealed) {
-        memset(db, 0, sizeof *db);
-        db->status = SB_DB_ERROR;
-        db->message = "could not seal the new refresh token";
-        return SB_SESSION_DB_FAILED;
-    }
     if (sb_auth_sql(req, "SELECT outcome, user_json, claims, child_sealed FROM auth.sb_refresh($1, $2, $3, $4)", 4,
                     params, db) != SB_DB_OK || PQntuples(db->rows) != 1)
         return SB_SESSION_DB_FAILED;

@@ -1,5 +1,5 @@
 /*
- * tokens: random material from OpenSSL's RAND_bytes, digests from EVP.
+ * tokens: random material from OpenSSL's RAND_bytes, digests and MACs from EVP and HMAC.
  */
 #include "auth/tokens.h"
 
@@ -8,10 +8,11 @@
 #include "util/hex.h"
 #include "util/sha256.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -42,7 +43,7 @@ char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const c
 }
 
 /* n random characters from alphabet (whose length divides 256 evenly enough: rejection keeps
- * the distribution uniform). */
+ * the distribution uniform); NULL when the system has no randomness to give. */
 static char *random_string(struct sb_arena *arena, size_t n, const char *alphabet)
 {
     size_t k = strlen(alphabet);
@@ -52,7 +53,7 @@ static char *random_string(struct sb_arena *arena, size_t n, const char *alphabe
     while (filled < n) {
         unsigned char raw[64];
         if (RAND_bytes(raw, sizeof raw) != 1)
-            abort(); /* no randomness: nothing safe can be handed out */
+            return NULL; /* no randomness: nothing safe can be handed out */
         for (size_t i = 0; i < sizeof raw && filled < n; i++)
             if (raw[i] < limit)
                 out[filled++] = alphabet[raw[i] % k];
@@ -117,45 +118,57 @@ static unsigned char *from_hex(struct sb_arena *arena, const char *hex, size_t *
     return out;
 }
 
-char *sb_tokens_seal_child(struct sb_arena *arena, const char *parent, const char *child)
+/* text sealed with AES-256-GCM under key, as hex: random IV, tag, ciphertext. NULL on failure. */
+static char *seal(struct sb_arena *arena, const unsigned char key[32], const char *text)
 {
-    unsigned char key[32];
-    size_t n = strlen(child);
+    size_t n = strlen(text);
     unsigned char *out = sb_arena_alloc(arena, SEAL_IV + SEAL_TAG + n + 16);
     int len = 0, final_len = 0;
-    child_key(parent, key);
     if (RAND_bytes(out, SEAL_IV) != 1)
         return NULL;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     bool ok = EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, out) == 1 &&
-              EVP_EncryptUpdate(ctx, out + SEAL_IV + SEAL_TAG, &len, (const unsigned char *)child, (int)n) == 1 &&
+              EVP_EncryptUpdate(ctx, out + SEAL_IV + SEAL_TAG, &len, (const unsigned char *)text, (int)n) == 1 &&
               EVP_EncryptFinal_ex(ctx, out + SEAL_IV + SEAL_TAG + len, &final_len) == 1 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG, out + SEAL_IV) == 1;
     EVP_CIPHER_CTX_free(ctx);
     return ok ? to_hex(arena, out, SEAL_IV + SEAL_TAG + (size_t)(len + final_len)) : NULL;
 }
 
-char *sb_tokens_unseal_child(struct sb_arena *arena, const char *parent, const char *sealed)
+/* The text back from seal's output, or NULL when it was sealed under another key or damaged. */
+static char *unseal(struct sb_arena *arena, const unsigned char key[32], const char *sealed)
 {
     size_t n;
     unsigned char *raw = sealed ? from_hex(arena, sealed, &n) : NULL;
     if (!raw || n <= SEAL_IV + SEAL_TAG)
         return NULL;
-    unsigned char key[32];
-    child_key(parent, key);
     size_t text_len = n - SEAL_IV - SEAL_TAG;
-    char *child = sb_arena_alloc(arena, text_len + 16);
+    char *text = sb_arena_alloc(arena, text_len + 16);
     int len = 0, final_len = 0;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     bool ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
-              EVP_DecryptUpdate(ctx, (unsigned char *)child, &len, raw + SEAL_IV + SEAL_TAG, (int)text_len) == 1 &&
+              EVP_DecryptUpdate(ctx, (unsigned char *)text, &len, raw + SEAL_IV + SEAL_TAG, (int)text_len) == 1 &&
               EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG, raw + SEAL_IV) == 1 &&
-              EVP_DecryptFinal_ex(ctx, (unsigned char *)child + len, &final_len) == 1;
+              EVP_DecryptFinal_ex(ctx, (unsigned char *)text + len, &final_len) == 1;
     EVP_CIPHER_CTX_free(ctx);
     if (!ok)
         return NULL;
-    child[len + final_len] = '\0';
-    return child;
+    text[len + final_len] = '\0';
+    return text;
+}
+
+char *sb_tokens_seal_child(struct sb_arena *arena, const char *parent, const char *child)
+{
+    unsigned char key[32];
+    child_key(parent, key);
+    return seal(arena, key, child);
+}
+
+char *sb_tokens_unseal_child(struct sb_arena *arena, const char *parent, const char *sealed)
+{
+    unsigned char key[32];
+    child_key(parent, key);
+    return unseal(arena, key, sealed);
 }
 
 char *sb_tokens_new_otp(struct sb_arena *arena)
@@ -163,15 +176,61 @@ char *sb_tokens_new_otp(struct sb_arena *arena)
     return random_string(arena, 6, "0123456789");
 }
 
-char *sb_tokens_otp_hash(struct sb_arena *arena, const char *email, const char *otp)
+/* A key of its own for one use of the JWT secret: HMAC-SHA256 of a label under the secret, so
+ * that it is not the key that signs JWTs and a MAC or seal made with one can never stand for
+ * another. */
+static bool derived_key(const char *secret, const char *label, unsigned char key[32])
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha224(), NULL);
-    EVP_DigestUpdate(ctx, email, strlen(email));
-    EVP_DigestUpdate(ctx, otp, strlen(otp));
-    EVP_DigestFinal_ex(ctx, digest, &len);
-    EVP_MD_CTX_free(ctx);
-    return to_hex(arena, digest, len);
+    return HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)label, strlen(label), key, &len) !=
+               NULL && len == 32;
+}
+
+char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, const char *kind, const char *user_id,
+                                const char *code)
+{
+    unsigned char key[32], mac[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!derived_key(secret, "studybase mail token key v1", key))
+        return NULL;
+    /* kind NUL user_id NUL code: C strings hold no NUL, so no two triples encode alike */
+    struct sb_buf message;
+    sb_buf_init(&message, arena);
+    sb_buf_append(&message, kind);
+    sb_buf_append_char(&message, '\0');
+    sb_buf_append(&message, user_id);
+    sb_buf_append_char(&message, '\0');
+    sb_buf_append(&message, code);
+    bool ok = HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)message.data, message.len, mac, &len) != NULL;
+    OPENSSL_cleanse(key, sizeof key);
+    return ok && len > 0 ? to_hex(arena, mac, len) : NULL;
+}
+
+char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token)
+{
+    char *hex = sb_arena_alloc(arena, SB_SHA256_HEX_LEN + 1);
+    sb_sha256_hex(link_token, strlen(link_token), hex);
+    return hex;
+}
+
+bool sb_tokens_equal(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    return n == strlen(b) && CRYPTO_memcmp(a, b, n) == 0;
+}
+
+char *sb_tokens_seal_mail(struct sb_arena *arena, const char *secret, const char *body)
+{
+    unsigned char key[32];
+    char *sealed = derived_key(secret, "studybase mail outbox key v1", key) ? seal(arena, key, body) : NULL;
+    OPENSSL_cleanse(key, sizeof key);
+    return sealed;
+}
+
+char *sb_tokens_unseal_mail(struct sb_arena *arena, const char *secret, const char *sealed)
+{
+    unsigned char key[32];
+    char *body = derived_key(secret, "studybase mail outbox key v1", key) ? unseal(arena, key, sealed) : NULL;
+    OPENSSL_cleanse(key, sizeof key);
+    return body;
 }

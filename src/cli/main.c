@@ -9,6 +9,7 @@
 #include "cli/dev.h"
 #include "db/migrate.h"
 #include "auth/keys.h"
+#include "auth/outbox.h"
 #include "db/conn.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -61,7 +62,7 @@ static void print_keys(const struct sb_config *config, const char *api_url, cons
 
 /* Serves until SIGINT or SIGTERM, then lets in-flight requests finish. shown_db_url is what
  * to print as the database (the superuser URL in dev, never the server's password). */
-static int serve_until_stopped(const struct sb_config *config, const char *shown_db_url)
+static int serve_until_stopped(struct sb_config *config, const char *shown_db_url)
 {
     sigset_t stop_signals;
     int sig;
@@ -71,6 +72,12 @@ static int serve_until_stopped(const struct sb_config *config, const char *shown
     struct sb_server *server = sb_server_start(config);
     if (!server)
         return 1;
+    /* SB_PORT=0: the default base of mailed links is known once the port is bound. (Requests
+     * already accepted before this line see the URL with port 0; the server should set it
+     * between binding and accepting.) */
+    if (config->port == 0)
+        sb_config_set_bound_port(config, sb_server_port(server));
+    sb_auth_outbox_start(config); /* sends queued mail, when an SMTP server is configured */
     char api_url[300];
     snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));
     print_keys(config, api_url, shown_db_url, 0);

@@ -169,6 +169,16 @@ int sb_config_load(struct sb_config *c)
     c->max_connections_per_ip = (int)per_ip;
     if (load_auth_settings(c))
         return -1;
+    if (c->port != 0)
+        sb_config_set_bound_port(c, c->port);
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);
     return c->jwt_secret ? 0 : -1;
+}
+
+void sb_config_set_bound_port(struct sb_config *c, int port)
+{
+    if (env_or("SB_API_EXTERNAL_URL", NULL))
+        return;
+    snprintf(c->api_url_storage, sizeof c->api_url_storage, "http://%s:%d", c->host, port);
+    c->api_external_url = c->api_url_storage;
 }

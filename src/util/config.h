@@ -36,7 +36,9 @@ struct sb_config {
     int refresh_reuse_interval_s; /* SB_REFRESH_TOKEN_REUSE_INTERVAL, 10: a rotated token still works this long */
     int mailer_otp_exp;           /* SB_MAILER_OTP_EXP, 86400: seconds a mailed link stays valid */
     int mailer_max_frequency_s;   /* SB_MAILER_MAX_FREQUENCY, 60: seconds between two mails of a kind to one user */
-    const char *api_external_url; /* SB_API_EXTERNAL_URL, none: base of mailed links (else from Host) */
+    const char *api_external_url; /* SB_API_EXTERNAL_URL, http://SB_HOST:SB_PORT (the bound port when SB_PORT
+                                     is 0, see sb_config_set_bound_port): base of mailed links and of the
+                                     access tokens' iss; never taken from a request */
     const char *smtp_host;        /* SB_SMTP_HOST, none: mail cannot be sent */
     int smtp_port;                /* SB_SMTP_PORT, 587 */
     const char *smtp_user;        /* SB_SMTP_USER, none */
@@ -48,9 +50,16 @@ struct sb_config {
 
     char secret_storage[256];     /* holds a secret read from data_dir */
     char storage_dir_storage[4096]; /* holds the default storage_dir */
+    char api_url_storage[300];    /* holds the default api_external_url */
 };
 
 /* Fills config from the environment. Returns 0, or -1 after printing what is wrong. */
 int sb_config_load(struct sb_config *config);
+
+/* Gives api_external_url its default, http://<host>:<port>, from the port the server bound
+ * (the configured one, or the one the system chose for SB_PORT=0), unless SB_API_EXTERNAL_URL
+ * is set. sb_config_load calls it for a configured port; the server's starter calls it again
+ * with the bound port. */
+void sb_config_set_bound_port(struct sb_config *config, int port);
 
 #endif

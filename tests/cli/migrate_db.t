@@ -47,7 +47,7 @@ check "down leaves no function of 002 in public ($left left)" [ "$left" = 0 ]
 kept=$(extensions_of "$first")
 check "down keeps the four extensions in schema extensions ($kept)" [ "$kept" = "$in_extensions" ]
 kept=$(sql "$first" "select count(*) from pg_tables where schemaname in ('auth', 'storage')")
-check "down keeps the platform's auth and storage tables and 006's file queue ($kept)" [ "$kept" = 6 ]
+check "down keeps the platform's auth and storage tables (mail outbox included) and 006's file queue ($kept)" [ "$kept" = 7 ]
 
 DATABASE_URL=$(url "$first") "$STUDYBASE" migrate up >/dev/null 2>&1
 check "up after down migrates again" [ $? -eq 0 ]

@@ -118,12 +118,58 @@ static void a_code_is_six_digits(void **state)
     sb_arena_free(a);
 }
 
-static void a_code_is_stored_as_sha224_of_email_then_code(void **state)
+static void a_link_token_is_an_hmac_of_kind_user_and_code_under_a_key_derived_from_the_secret(void **state)
 {
     struct sb_arena *a = sb_arena_new();
-    /* SHA-224("abc"), FIPS 180-2: "ab" + "c" */
-    assert_string_equal(sb_tokens_otp_hash(a, "ab", "c"), "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7");
+    /* computed independently (Python's hmac): key = HMAC-SHA256("secret", "studybase mail token
+     * key v1"), token = HMAC-SHA256(key, "recovery\0user-1\0123456") */
+    assert_string_equal(sb_tokens_mail_link_token(a, "secret", "recovery", "user-1", "123456"),
+                        "08d13843742632aedd17e601b672ed0d5870176782b3279041e52df0dd9820e9");
     sb_arena_free(a);
+}
+
+static void a_link_token_changes_with_each_of_its_inputs(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    const char *base = sb_tokens_mail_link_token(a, "secret", "recovery", "user-1", "123456");
+    assert_string_not_equal(base, sb_tokens_mail_link_token(a, "secret2", "recovery", "user-1", "123456"));
+    assert_string_not_equal(base, sb_tokens_mail_link_token(a, "secret", "confirmation", "user-1", "123456"));
+    assert_string_not_equal(base, sb_tokens_mail_link_token(a, "secret", "recovery", "user-2", "123456"));
+    assert_string_not_equal(base, sb_tokens_mail_link_token(a, "secret", "recovery", "user-1", "123457"));
+    /* the fields are separated: moving a character from one to the next is another token */
+    assert_string_not_equal(sb_tokens_mail_link_token(a, "secret", "recovery", "user-1", "23456"),
+                            sb_tokens_mail_link_token(a, "secret", "recovery", "user-12", "3456"));
+    sb_arena_free(a);
+}
+
+static void a_link_token_is_stored_as_its_sha256(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    /* SHA-256("abc"), FIPS 180-2 */
+    assert_string_equal(sb_tokens_mail_token_stored(a, "abc"),
+                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sb_arena_free(a);
+}
+
+static void a_sealed_mail_opens_with_its_secret_only(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    const char *body = "Follow this link: http://x/auth/v1/verify?token=abc\nOr enter this code: 123456\n";
+    char *sealed = sb_tokens_seal_mail(a, "secret", body);
+    assert_non_null(sealed);
+    assert_string_equal(sb_tokens_unseal_mail(a, "secret", sealed), body);
+    assert_null(sb_tokens_unseal_mail(a, "another secret", sealed));
+    assert_string_not_equal(sealed, sb_tokens_seal_mail(a, "secret", body)); /* a fresh IV each time */
+    sb_arena_free(a);
+}
+
+static void tokens_are_equal_only_when_every_byte_and_the_length_match(void **state)
+{
+    assert_true(sb_tokens_equal("abcdef", "abcdef"));
+    assert_false(sb_tokens_equal("abcdef", "abcdeg"));
+    assert_false(sb_tokens_equal("abcdef", "abcde"));
+    assert_false(sb_tokens_equal("", "a"));
+    assert_true(sb_tokens_equal("", ""));
 }
 
 int main(void)
@@ -139,7 +185,11 @@ int main(void)
         cmocka_unit_test(a_sealed_child_does_not_open_with_another_token),
         cmocka_unit_test(a_damaged_seal_does_not_open),
         cmocka_unit_test(a_code_is_six_digits),
-        cmocka_unit_test(a_code_is_stored_as_sha224_of_email_then_code),
+        cmocka_unit_test(a_link_token_is_an_hmac_of_kind_user_and_code_under_a_key_derived_from_the_secret),
+        cmocka_unit_test(a_link_token_changes_with_each_of_its_inputs),
+        cmocka_unit_test(a_link_token_is_stored_as_its_sha256),
+        cmocka_unit_test(a_sealed_mail_opens_with_its_secret_only),
+        cmocka_unit_test(tokens_are_equal_only_when_every_byte_and_the_length_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
