@@ -108,8 +108,8 @@ static int give_to_cluster_owner(const char *path)
     return chown(path, pw->pw_uid, pw->pw_gid);
 }
 
-/* The first folder on the way to dir (dir included) that the calling user may not pass
- * through, into closed (a PATH_MAX buffer); 0 when there is none. */
+/* Whether the calling user may pass through every folder on the way to dir, dir included:
+ * 0, or -1 with the first folder it may not enter in closed (a PATH_MAX buffer). */
 static int first_closed_folder(const char *dir, char *closed)
 {
     snprintf(closed, PATH_MAX, "%s", dir);
