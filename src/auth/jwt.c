@@ -1,5 +1,6 @@
 /*
- * jwt: compact serialisation, HMAC-SHA256, and claim checks with jansson.
+ * jwt: compact serialisation, HMAC-SHA256, and claim checks with jansson. Both checks share
+ * the form, algorithm, signature and expiry steps; they differ in the claims that follow.
  */
 #include "auth/jwt.h"
 
@@ -93,8 +94,8 @@ static int role_is_known(const char *role)
            strcmp(role, "service_role") == 0;
 }
 
-static enum sb_jwt_status check_claims(struct sb_arena *arena, json_t *payload, const char *audience,
-                                       struct sb_jwt_claims *out)
+/* exp (a number, or absent for no expiry) against the clock; iat read along. */
+static enum sb_jwt_status check_expiry(json_t *payload, struct sb_jwt_claims *out)
 {
     json_t *exp = json_object_get(payload, "exp");
     if (exp && !json_is_number(exp))
@@ -104,6 +105,17 @@ static enum sb_jwt_status check_claims(struct sb_arena *arena, json_t *payload, 
     out->iat = json_is_number(iat) ? (long long)json_number_value(iat) : 0;
     if (exp && out->exp <= sb_jwt_now())
         return SB_JWT_EXPIRED;
+    return SB_JWT_OK;
+}
+
+static enum sb_jwt_status check_api_claims(struct sb_arena *arena, json_t *payload, const char *audience,
+                                           struct sb_jwt_claims *out)
+{
+    enum sb_jwt_status status = check_expiry(payload, out);
+    if (status != SB_JWT_OK)
+        return status;
+    if (json_object_get(payload, "purpose"))
+        return SB_JWT_WRONG_PURPOSE; /* a signed URL's token, say: no API token */
     if (!audience_matches(json_object_get(payload, "aud"), audience))
         return SB_JWT_BAD_AUDIENCE;
     json_t *role = json_object_get(payload, "role");
@@ -118,33 +130,71 @@ static enum sb_jwt_status check_claims(struct sb_arena *arena, json_t *payload, 
     return SB_JWT_OK;
 }
 
-enum sb_jwt_status sb_jwt_verify(struct sb_arena *arena, const char *secret, const char *token,
-                                 const char *audience, struct sb_jwt_claims *out)
+static enum sb_jwt_status check_purpose_claims(json_t *payload, const char *purpose, struct sb_jwt_claims *out)
+{
+    enum sb_jwt_status status = check_expiry(payload, out);
+    if (status != SB_JWT_OK)
+        return status;
+    const char *given = json_string_value(json_object_get(payload, "purpose"));
+    return given && strcmp(given, purpose) == 0 ? SB_JWT_OK : SB_JWT_WRONG_PURPOSE;
+}
+
+/* The payload of a token whose form, algorithm and signature are right (the caller decrefs
+ * it; out->json is its text), or NULL with *status saying what is wrong. */
+static json_t *signed_payload(struct sb_arena *arena, const char *secret, const char *token,
+                              struct sb_jwt_claims *out, enum sb_jwt_status *status)
 {
     memset(out, 0, sizeof *out);
+    *status = SB_JWT_MALFORMED;
     const char *dot1 = strchr(token, '.');
     const char *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
     if (!dot1 || !dot2 || strchr(dot2 + 1, '.'))
-        return SB_JWT_MALFORMED;
+        return NULL;
 
     json_t *header = decode_object(arena, token, (size_t)(dot1 - token), NULL);
     if (!header)
-        return SB_JWT_MALFORMED;
+        return NULL;
     const char *alg = json_string_value(json_object_get(header, "alg"));
     int is_hs256 = alg && strcmp(alg, "HS256") == 0;
     json_decref(header);
-    if (!is_hs256)
-        return SB_JWT_BAD_ALGORITHM;
+    if (!is_hs256) {
+        *status = SB_JWT_BAD_ALGORITHM;
+        return NULL;
+    }
 
     char *expected = signature_of(arena, secret, token, (size_t)(dot2 - token));
     size_t given_len = strlen(dot2 + 1);
-    if (given_len != strlen(expected) || CRYPTO_memcmp(expected, dot2 + 1, given_len) != 0)
-        return SB_JWT_BAD_SIGNATURE;
+    if (given_len != strlen(expected) || CRYPTO_memcmp(expected, dot2 + 1, given_len) != 0) {
+        *status = SB_JWT_BAD_SIGNATURE;
+        return NULL;
+    }
 
     json_t *payload = decode_object(arena, dot1 + 1, (size_t)(dot2 - dot1 - 1), &out->json);
+    if (payload)
+        *status = SB_JWT_OK;
+    return payload;
+}
+
+enum sb_jwt_status sb_jwt_verify(struct sb_arena *arena, const char *secret, const char *token,
+                                 const char *audience, struct sb_jwt_claims *out)
+{
+    enum sb_jwt_status status;
+    json_t *payload = signed_payload(arena, secret, token, out, &status);
     if (!payload)
-        return SB_JWT_MALFORMED;
-    enum sb_jwt_status status = check_claims(arena, payload, audience, out);
+        return status;
+    status = check_api_claims(arena, payload, audience, out);
+    json_decref(payload);
+    return status;
+}
+
+enum sb_jwt_status sb_jwt_verify_for(struct sb_arena *arena, const char *secret, const char *token,
+                                     const char *purpose, struct sb_jwt_claims *out)
+{
+    enum sb_jwt_status status;
+    json_t *payload = signed_payload(arena, secret, token, out, &status);
+    if (!payload)
+        return status;
+    status = check_purpose_claims(payload, purpose, out);
     json_decref(payload);
     return status;
 }
@@ -159,6 +209,7 @@ const char *sb_jwt_status_message(enum sb_jwt_status status)
     case SB_JWT_EXPIRED: return "JWT expired";
     case SB_JWT_BAD_AUDIENCE: return "invalid JWT: the audience is not accepted";
     case SB_JWT_BAD_ROLE: return "invalid JWT: the role is not anon, authenticated or service_role";
+    case SB_JWT_WRONG_PURPOSE: return "invalid JWT: the token was made for another use";
     }
     return "invalid JWT";
 }

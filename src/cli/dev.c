@@ -1,16 +1,24 @@
 /*
  * dev: creates, starts and stops the private cluster with initdb and pg_ctl, run as the
- * `postgres` user when we are root. The cluster runs in its own session so that Ctrl-C on
- * studybase reaches studybase first, which then stops the cluster cleanly.
+ * `postgres` user when we are root (initdb and postgres refuse to run as root). The cluster
+ * runs in its own session so that Ctrl-C on studybase reaches studybase first, which then
+ * stops the cluster cleanly.
+ *
+ * Permissions: the data folder is made 0700. As root, the postgres user must pass through it
+ * to reach pg/ inside, so it is 0701 then: passing through, no listing; what it holds is 0600
+ * files and closed folders. Nothing above it is changed: if a folder above is closed to
+ * postgres (e.g. /root, 0700 on Debian), dev stops and says what to do.
  */
 #include "cli/dev.h"
 
 #include "util/hex.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libpq-fe.h>
 #include <openssl/rand.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +51,28 @@ void sb_dev_cluster_url(const struct sb_dev_cluster *c, char *buf, size_t cap)
     snprintf(buf, cap, "postgresql://postgres:postgres@127.0.0.1:%d/postgres", c->port);
 }
 
+/* In a child: when root, becomes the postgres user, with its own groups only (not root's);
+ * exits 127 when that fails. */
+static void become_cluster_owner(void)
+{
+    if (geteuid() != 0)
+        return;
+    struct passwd *pw = getpwnam("postgres");
+    if (!pw || initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "studybase: cannot switch to the postgres user (is PostgreSQL installed?)\n");
+        _exit(127);
+    }
+}
+
+static int wait_for(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* Runs argv as the postgres user (when root) and waits; returns its exit status or -1.
  * The program's output goes to log (opened before privileges are dropped), or nowhere. */
 static int run_as_cluster_owner(char *const argv[], const char *log, int new_session)
@@ -58,22 +88,12 @@ static int run_as_cluster_owner(char *const argv[], const char *log, int new_ses
             dup2(out, STDOUT_FILENO);
             dup2(out, STDERR_FILENO);
         }
-        if (geteuid() == 0) {
-            struct passwd *pw = getpwnam("postgres");
-            if (!pw || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-                fprintf(stderr, "studybase: cannot switch to the postgres user (is PostgreSQL installed?)\n");
-                _exit(127);
-            }
-        }
+        become_cluster_owner();
         execv(argv[0], argv);
         fprintf(stderr, "studybase: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return wait_for(pid);
 }
 
 static int give_to_cluster_owner(const char *path)
@@ -88,34 +108,59 @@ static int give_to_cluster_owner(const char *path)
     return chown(path, pw->pw_uid, pw->pw_gid);
 }
 
-/* The cluster owner must be able to pass through the data folder to reach pg/ inside it;
- * it needs no more (the folder may hold keys that only we may read). */
-static int add_traverse_permission(const char *dir, int announce)
+/* Whether the calling user may pass through every folder on the way to dir, dir included:
+ * 0, or -1 with the first folder it may not enter in closed (a PATH_MAX buffer). */
+static int first_closed_folder(const char *dir, char *closed)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0 || (st.st_mode & S_IXOTH))
-        return 0;
-    if (announce)
-        printf("studybase: allowing others to pass through %s (mode o+x, no listing) so that the "
-               "postgres user can reach the cluster's data\n", dir);
-    return chmod(dir, (st.st_mode & 07777) | S_IXOTH);
+    snprintf(closed, PATH_MAX, "%s", dir);
+    for (char *p = closed + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char kept = *p;
+        *p = '\0';
+        if (access(closed, X_OK) != 0)
+            return -1;
+        if (kept == '\0')
+            return 0;
+        *p = kept;
+    }
 }
 
-/* The data folder and every folder above it (e.g. /root, mode 0700 on Debian). */
-static int let_cluster_owner_reach(const char *data_dir)
+/* As root: whether the postgres user can pass through every folder down to data_dir (checked
+ * as that user, in a child). Says what to do when it cannot; changes no permission. */
+static int cluster_owner_can_reach(const char *data_dir)
 {
     if (geteuid() != 0)
+        return 1;
+    pid_t pid = fork();
+    if (pid < 0)
         return 0;
-    char path[2048];
-    snprintf(path, sizeof path, "%s", data_dir);
-    if (add_traverse_permission(path, 0) != 0)
-        return -1;
-    for (char *slash = strrchr(path, '/'); slash && slash != path; slash = strrchr(path, '/')) {
-        *slash = '\0';
-        if (add_traverse_permission(path, 1) != 0)
-            return -1;
+    if (pid == 0) {
+        become_cluster_owner();
+        char closed[PATH_MAX];
+        if (first_closed_folder(data_dir, closed) == 0)
+            _exit(0);
+        fprintf(stderr,
+                "studybase: the postgres user cannot reach the data folder %s: it may not enter %s.\n"
+                "  Run as root, studybase runs the local PostgreSQL as the postgres user (initdb refuses root),\n"
+                "  and it changes no permission outside its data folder. Either set SB_DATA_DIR to a folder\n"
+                "  the postgres user can reach (for example SB_DATA_DIR=/var/lib/studybase), run studybase as\n"
+                "  an ordinary user, or set DATABASE_URL to a PostgreSQL of your own.\n",
+                data_dir, closed);
+        _exit(1);
     }
-    return 0;
+    return wait_for(pid) == 0;
+}
+
+/* The data folder is ours alone (0700), except that as root the postgres user passes
+ * through it (o+x: no listing) to reach pg/. */
+static int close_data_folder(const char *data_dir)
+{
+    struct stat st;
+    if (stat(data_dir, &st) != 0)
+        return -1;
+    mode_t wanted = geteuid() == 0 ? 0701 : 0700;
+    return (st.st_mode & 07777) == wanted ? 0 : chmod(data_dir, wanted);
 }
 
 static int create_cluster(const struct sb_dev_cluster *c)
@@ -160,14 +205,16 @@ int sb_dev_cluster_start(const struct sb_dev_cluster *c)
 {
     char version_file[4200];
     snprintf(version_file, sizeof version_file, "%s/PG_VERSION", c->pg_dir);
-    if (mkdir(c->data_dir, 0755) != 0 && errno != EEXIST) {
+    if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "studybase: cannot create %s: %s\n", c->data_dir, strerror(errno));
         return -1;
     }
-    if (let_cluster_owner_reach(c->data_dir) != 0) {
-        fprintf(stderr, "studybase: cannot let the postgres user into %s: %s\n", c->data_dir, strerror(errno));
+    if (close_data_folder(c->data_dir) != 0) {
+        fprintf(stderr, "studybase: cannot set the permissions of %s: %s\n", c->data_dir, strerror(errno));
         return -1;
     }
+    if (!cluster_owner_can_reach(c->data_dir))
+        return -1;
     if (access(version_file, F_OK) != 0 && create_cluster(c) != 0)
         return -1;
     if (sb_dev_cluster_is_running(c))

@@ -37,9 +37,13 @@ struct sb_storage_backend {
 };
 
 /* The local file-system backend rooted at dir: dir/objects/<2 hex>/<key> and dir/tmp.
- * Creates the folders (and missing parents), and removes temporary files a previous process
- * left behind.
- * Returns NULL (after logging why) when dir cannot be used. */
+ * Creates the folders (and missing parents) 0700, narrows objects/ and tmp/ to 0700 if they
+ * are open to others, and removes temporary files a previous process left behind. Files are
+ * created 0600. Returns NULL (after logging why) when dir cannot be used. */
 struct sb_storage_backend *sb_fs_backend_open(const char *dir);
+
+/* For tests: temporary files are named files in tmp/, as where O_TMPFILE is not supported
+ * (non-zero), or O_TMPFILE first again (0). */
+void sb_fs_backend_use_named_temp_files(int yes);
 
 #endif

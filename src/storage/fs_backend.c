@@ -3,6 +3,10 @@
  * file system supports it: they have no name until put() links them into place, so a killed
  * process leaves nothing behind. Elsewhere they are named files in tmp/, which opening the
  * backend sweeps. Keys must be UUID-like (hex digits and '-') and are refused otherwise.
+ *
+ * Only the server's user may read what is stored: files are created 0600 and folders 0700
+ * (FILE_MODE, DIR_MODE; the umask can only narrow them), and opening the backend narrows
+ * objects/ and tmp/ to 0700 when an older version left them open to others.
  */
 #include "storage/backend.h"
 
@@ -17,6 +21,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define FILE_MODE 0600
+#define DIR_MODE 0700
+
+static int named_temp_files_only; /* for tests: as on a file system without O_TMPFILE */
+
+void sb_fs_backend_use_named_temp_files(int yes)
+{
+    named_temp_files_only = yes;
+}
 
 struct fs_state {
     char *root;
@@ -51,17 +65,18 @@ static int fs_open_temp(struct sb_storage_backend *b, struct sb_storage_temp *ou
 {
     struct fs_state *s = b->state;
     out->path = NULL;
-    out->fd = open(s->tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-    if (out->fd >= 0)
-        return 0;
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
-        return -1;
+    if (!named_temp_files_only) {
+        out->fd = open(s->tmp_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, FILE_MODE);
+        if (out->fd >= 0)
+            return 0;
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+            return -1;
+    }
     char path[PATH_MAX];
     snprintf(path, sizeof path, "%s/upload-XXXXXX", s->tmp_dir);
-    out->fd = mkostemp(path, O_CLOEXEC);
+    out->fd = mkostemp(path, O_CLOEXEC); /* created 0600 */
     if (out->fd < 0)
         return -1;
-    fchmod(out->fd, 0644);
     out->path = strdup(path);
     return 0;
 }
@@ -74,7 +89,7 @@ static int ensure_parent(const char *path)
     if (!slash)
         return 0;
     *slash = '\0';
-    return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
+    return mkdir(dir, DIR_MODE) == 0 || errno == EEXIST ? 0 : -1;
 }
 
 static int fs_put(struct sb_storage_backend *b, struct sb_storage_temp *temp, const char *key)
@@ -199,7 +214,20 @@ static void sweep_tmp(const char *tmp_dir)
     closedir(d);
 }
 
-/* mkdir -p: creates path and any missing parent folders. */
+/* A folder of ours that an older version created open to others (0755) becomes 0700: what
+ * it holds is then out of their reach, the files already in it included. One we may not
+ * change (another user's) is used as it is, with a warning. */
+static void close_to_others(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || (st.st_mode & 077) == 0)
+        return;
+    if (chmod(path, st.st_mode & 0700) != 0)
+        sb_log(SB_LOG_WARN, "storage folder is open to other users and cannot be closed", "path", path, "error",
+               strerror(errno), NULL);
+}
+
+/* mkdir -p: creates path and any missing parent folders (0700). */
 static int make_dir(const char *path)
 {
     char partial[PATH_MAX];
@@ -208,11 +236,11 @@ static int make_dir(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(partial, 0755) != 0 && errno != EEXIST)
+        if (mkdir(partial, DIR_MODE) != 0 && errno != EEXIST)
             break; /* reported below, by the full path */
         *p = '/';
     }
-    if (mkdir(path, 0755) == 0 || errno == EEXIST)
+    if (mkdir(path, DIR_MODE) == 0 || errno == EEXIST)
         return 0;
     sb_log(SB_LOG_ERROR, "storage folder cannot be created", "path", path, "error", strerror(errno), NULL);
     return -1;
@@ -225,6 +253,8 @@ struct sb_storage_backend *sb_fs_backend_open(const char *dir)
     snprintf(tmp, sizeof tmp, "%s/tmp", dir);
     if (make_dir(dir) || make_dir(objects) || make_dir(tmp))
         return NULL;
+    close_to_others(objects);
+    close_to_others(tmp);
     sweep_tmp(tmp);
     struct fs_state *s = calloc(1, sizeof *s);
     s->root = strdup(dir);

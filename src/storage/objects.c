@@ -7,7 +7,6 @@
 #include "storage/path.h"
 #include "storage/service.h"
 #include "storage/sign.h"
-#include "storage/upload.h"
 #include "util/buf.h"
 
 #include <stdio.h>
@@ -247,79 +246,4 @@ void sb_storage_handle_remove(struct sb_request *req)
         return;
     }
     remove_many(req, &who, bucket, names_json(req, prefixes));
-}
-
-/* ---- move and copy ---------------------------------------------------------------------------- */
-
-struct transfer {
-    const char *from_bucket, *from_key, *to_bucket, *to_key;
-};
-
-/* Reads {bucketId, sourceKey, destinationKey[, destinationBucket]}; answers 400 if invalid. */
-static bool read_transfer(struct sb_request *req, struct transfer *t)
-{
-    json_t *body = sb_storage_json_body(req);
-    if (!body)
-        return false;
-    const char *bucket = sb_storage_json_string(body, "bucketId");
-    const char *dest_bucket = sb_storage_json_string(body, "destinationBucket");
-    const char *source = sb_storage_json_string(body, "sourceKey");
-    const char *dest = sb_storage_json_string(body, "destinationKey");
-    if (!bucket || !source || !dest) {
-        sb_storage_fail(req, "400", "InvalidRequest", "bucketId, sourceKey and destinationKey are required");
-        return false;
-    }
-    if (!dest_bucket)
-        dest_bucket = bucket;
-    const char *from = sb_arena_printf(req->arena, "%s/%s", bucket, source);
-    const char *to = sb_arena_printf(req->arena, "%s/%s", dest_bucket, dest);
-    return sb_storage_target(req, from, &t->from_bucket, &t->from_key) &&
-           sb_storage_target(req, to, &t->to_bucket, &t->to_key);
-}
-
-void sb_storage_handle_move(struct sb_request *req)
-{
-    static const char sql[] =
-        "UPDATE storage.objects SET bucket_id = $3, name = $4, updated_at = now()"
-        " WHERE bucket_id = $1 AND name = $2 RETURNING id";
-    struct sb_db_call who;
-    struct transfer t;
-    struct sb_db_result r;
-    if (!sb_storage_identify(req, &who) || !read_transfer(req, &t) ||
-        !sb_storage_run(req, &who, sql, 4, (const char *const[]){ t.from_bucket, t.from_key, t.to_bucket, t.to_key }, &r))
-        return;
-    if (PQntuples(r.rows) == 0)
-        return not_found(req);
-    sb_respond_json(req, 200, "{\"message\":\"Successfully moved\"}");
-}
-
-/* Copies the source row's file (the row's second column) to the new version. */
-static int copy_source(void *ctx, PGresult *row, const char *version)
-{
-    struct sb_storage_backend *backend = ctx;
-    if (PQgetisnull(row, 0, 1))
-        return -1;
-    return backend->copy(backend, PQgetvalue(row, 0, 1), version);
-}
-
-void sb_storage_handle_copy(struct sb_request *req)
-{
-    static const char sql[] =
-        "WITH src AS (SELECT version, metadata, user_metadata FROM storage.objects WHERE bucket_id = $1 AND name = $2)"
-        " INSERT INTO storage.objects (bucket_id, name, owner, owner_id, version, metadata, user_metadata)"
-        " SELECT $3, $4, CASE WHEN $5::text ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' THEN $5::text::uuid END,"
-        "  $5::text, $6, metadata || jsonb_build_object('eTag', '\"' || $6 || '\"',"
-        "  'lastModified', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')), user_metadata"
-        " FROM src RETURNING id, (SELECT version FROM src)";
-    struct sb_db_call who;
-    struct transfer t;
-    struct sb_storage_backend *backend;
-    if (!sb_storage_identify(req, &who) || !(backend = sb_storage_backend_for(req)) || !read_transfer(req, &t))
-        return;
-    const char *version = sb_storage_new_uuid(req->arena);
-    const char *params[] = { t.from_bucket, t.from_key, t.to_bucket, t.to_key, who.sub, version };
-    PGresult *rows = sb_storage_write_with_file(req, &who, sql, 6, params, version, copy_source, backend);
-    if (!rows)
-        return;
-    sb_storage_respond_key(req, PQgetvalue(rows, 0, 0), t.to_bucket, t.to_key);
 }

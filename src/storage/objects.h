@@ -1,6 +1,6 @@
 /*
- * objects: the object routes other than upload — download (as the caller, or by signed URL
- * via sign.c), info, list, remove, move and copy. Every statement runs as the caller, so the
+ * objects: the object routes other than upload, move and copy (transfer.h) — download (as the
+ * caller, or by signed URL via sign.c), info, list, remove. Every statement runs as the caller, so the
  * storage.objects policies decide what each one sees and may change; an object hidden by
  * them reads as "Object not found".
  */
@@ -15,8 +15,6 @@
 void sb_storage_handle_get(struct sb_request *req);
 void sb_storage_handle_list(struct sb_request *req);   /* POST /object/list/{bucket} */
 void sb_storage_handle_remove(struct sb_request *req); /* DELETE /object/{bucket} {prefixes} or /object/{bucket}/{key} */
-void sb_storage_handle_move(struct sb_request *req);   /* POST /object/move */
-void sb_storage_handle_copy(struct sb_request *req);   /* POST /object/copy */
 
 /* Sends bucket/key's bytes with its headers, reading the row as who (service_role for signed
  * URLs). Answers 404 when the row is missing or hidden. */

@@ -9,6 +9,7 @@
 #include "storage/objects.h"
 #include "storage/path.h"
 #include "storage/sign.h"
+#include "storage/transfer.h"
 #include "storage/upload.h"
 #include "util/buf.h"
 #include "util/log.h"

@@ -23,7 +23,7 @@ static const char *token_for(struct sb_request *req, const char *bucket, const c
     long long now = (long long)time(NULL);
     struct sb_buf claims;
     sb_buf_init(&claims, req->arena);
-    sb_buf_append(&claims, "{\"url\":");
+    sb_buf_append(&claims, "{\"purpose\":\"" SB_JWT_PURPOSE_DOWNLOAD "\",\"url\":");
     sb_buf_append_json_string(&claims, sb_arena_printf(req->arena, "%s/%s", bucket, key));
     sb_buf_printf(&claims, ",\"iat\":%lld,\"exp\":%lld}", now, now + expires_in);
     return sb_jwt_sign(req->arena, req->config->jwt_secret, claims.data);
@@ -142,9 +142,9 @@ void sb_storage_handle_sign(struct sb_request *req)
     sign_many(req, &who, bucket, paths, expires_in);
 }
 
-/* The token's claims when it verifies and names bucket/key; NULL after answering 400.
- * The caller owns the returned JSON (json_decref). */
-static json_t *verified_claims(struct sb_request *req, const char *bucket, const char *key)
+/* The ?token= claims when the token was made for purpose, verifies and names bucket/key;
+ * NULL after answering 400. The caller owns the returned JSON (json_decref). */
+static json_t *verified_claims(struct sb_request *req, const char *bucket, const char *key, const char *purpose)
 {
     const char *token = sb_request_query(req, "token");
     if (!token || !*token) {
@@ -152,9 +152,15 @@ static json_t *verified_claims(struct sb_request *req, const char *bucket, const
         return NULL;
     }
     struct sb_jwt_claims claims;
-    enum sb_jwt_status st = sb_jwt_verify(req->arena, req->config->jwt_secret, token, NULL, &claims);
+    enum sb_jwt_status st = sb_jwt_verify_for(req->arena, req->config->jwt_secret, token, purpose, &claims);
     if (st == SB_JWT_EXPIRED) {
         sb_storage_fail(req, "400", "InvalidJWT", "The provided token has expired.");
+        return NULL;
+    }
+    if (st == SB_JWT_WRONG_PURPOSE) {
+        bool upload = strcmp(purpose, SB_JWT_PURPOSE_UPLOAD) == 0;
+        sb_storage_fail(req, "400", "InvalidJWT", upload ? "The token is not a signed upload URL's token"
+                                                         : "The token is not a signed download URL's token");
         return NULL;
     }
     json_t *payload = st == SB_JWT_OK ? json_loads(claims.json, 0, NULL) : NULL;
@@ -172,7 +178,7 @@ void sb_storage_serve_signed(struct sb_request *req, const char *rest)
     const char *bucket, *key;
     if (!sb_storage_target(req, rest, &bucket, &key))
         return;
-    json_t *claims = verified_claims(req, bucket, key);
+    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_DOWNLOAD);
     if (!claims)
         return;
     json_decref(claims);
@@ -212,7 +218,7 @@ void sb_storage_handle_upload_sign(struct sb_request *req)
     long long now = (long long)time(NULL);
     struct sb_buf claims;
     sb_buf_init(&claims, req->arena);
-    sb_buf_append(&claims, "{\"url\":");
+    sb_buf_append(&claims, "{\"purpose\":\"" SB_JWT_PURPOSE_UPLOAD "\",\"url\":");
     sb_buf_append_json_string(&claims, sb_arena_printf(req->arena, "%s/%s", bucket, key));
     sb_buf_append(&claims, ",\"owner\":");
     sb_buf_append_json_string(&claims, who.sub);
@@ -234,7 +240,7 @@ void sb_storage_handle_upload_sign(struct sb_request *req)
 bool sb_storage_signed_upload_identity(struct sb_request *req, const char *bucket, const char *key,
                                        struct sb_db_call *who, bool *upsert)
 {
-    json_t *claims = verified_claims(req, bucket, key);
+    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_UPLOAD);
     if (!claims)
         return false;
     const char *role = sb_storage_json_string(claims, "owner_role");

@@ -8,6 +8,7 @@
 
 #include "storage/drain.h"
 #include "storage/mime.h"
+#include "storage/rules.h"
 #include "storage/service.h"
 #include "storage/sign.h"
 #include "util/buf.h"
@@ -46,8 +47,7 @@ struct upload {
     struct sb_db_call who;
     const char *bucket, *key;
     bool upsert;
-    long long limit;
-    json_t *allowed;                 /* bucket's allowed_mime_types (array) or NULL */
+    struct sb_bucket_rules rules;    /* the bucket's size limit and allowed types */
     uint64_t size;
     char *pending;                   /* WRITE_MIN_BYTES, allocated on the first small piece */
     size_t pending_len;
@@ -118,10 +118,10 @@ static bool take_file_bytes(struct upload *up, const char *data, size_t len)
     up->size += len;
     if (up->refused)
         return up->size <= up->read_cap;
-    if ((long long)up->size > up->limit) {
-        sb_storage_fail(up->req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+    if ((long long)up->size > up->rules.max_bytes) {
+        sb_storage_fail_too_large(up->req);
         up->refused = true;
-        up->read_cap = (uint64_t)up->limit + OVERRUN_READ_BYTES;
+        up->read_cap = (uint64_t)up->rules.max_bytes + OVERRUN_READ_BYTES;
         up->backend->discard(up->backend, &up->temp);
         return true;
     }
@@ -167,35 +167,6 @@ static enum MHD_Result take_form_piece(void *cls, enum MHD_ValueKind kind, const
 
 /* ---- begin ---------------------------------------------------------------------------------- */
 
-/* Reads the bucket's limits as the server; answers 404 when there is no such bucket. */
-static bool load_bucket(struct sb_request *req, struct upload *up)
-{
-    struct sb_db_call call;
-    sb_storage_as_service(&call);
-    call.sql = "SELECT file_size_limit, to_json(allowed_mime_types) FROM storage.buckets WHERE id = $1";
-    call.nparams = 1;
-    call.params = (const char *const[]){ up->bucket };
-    struct sb_db_result r;
-    if (sb_db_run(req->arena, &call, &r) != SB_DB_OK) {
-        sb_storage_fail_db(req, &r);
-        return false;
-    }
-    if (PQntuples(r.rows) == 0) {
-        sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
-        return false;
-    }
-    up->limit = req->config->storage_max_file_bytes;
-    if (!PQgetisnull(r.rows, 0, 0)) {
-        long long bucket_limit = atoll(PQgetvalue(r.rows, 0, 0));
-        if (bucket_limit < up->limit)
-            up->limit = bucket_limit;
-    }
-    if (!PQgetisnull(r.rows, 0, 1)) {
-        up->allowed = sb_storage_json_in_arena(req->arena, json_loads(PQgetvalue(r.rows, 0, 1), 0, NULL));
-    }
-    return true;
-}
-
 static long long declared_length(const struct sb_request *req)
 {
     const char *length = sb_request_header(req, "Content-Length");
@@ -209,7 +180,7 @@ static long long declared_length(const struct sb_request *req)
 static int refuse(struct sb_request *req, struct upload *up)
 {
     long long declared = declared_length(req);
-    if (declared > up->limit + DECLARED_READ_BYTES)
+    if (declared > up->rules.max_bytes + DECLARED_READ_BYTES)
         return 400;
     up->refused = true;
     up->read_cap = declared > 0 ? (uint64_t)declared : (uint64_t)OVERRUN_READ_BYTES;
@@ -248,7 +219,7 @@ int sb_storage_upload_begin(struct sb_request *req)
     bool known = by_token ? sb_storage_target(req, rest, &up->bucket, &up->key) &&
                                 sb_storage_signed_upload_identity(req, up->bucket, up->key, &up->who, &up->upsert)
                           : sb_storage_identify(req, &up->who) && sb_storage_target(req, rest, &up->bucket, &up->key);
-    if (!known || !(up->backend = sb_storage_backend_for(req)) || !load_bucket(req, up))
+    if (!known || !(up->backend = sb_storage_backend_for(req)) || !sb_storage_bucket_rules(req, up->bucket, &up->rules))
         return 400;
     const char *x_upsert = sb_request_header(req, "x-upsert");
     if (!by_token)
@@ -262,8 +233,8 @@ int sb_storage_upload_begin(struct sb_request *req)
         }
     }
     struct sb_db_result r;
-    if (declared_length(req) > up->limit + (up->form ? MULTIPART_SLACK_BYTES : 0)) {
-        sb_storage_fail(req, "413", "Payload too large", "The object exceeded the maximum allowed size");
+    if (declared_length(req) > up->rules.max_bytes + (up->form ? MULTIPART_SLACK_BYTES : 0)) {
+        sb_storage_fail_too_large(req);
         return refuse(req, up);
     }
     if (!sb_storage_may_create(req, &up->who, up->bucket, up->key, up->upsert, &r)) {
@@ -346,18 +317,9 @@ static const char *settle_type(struct sb_request *req, const struct upload *up)
         sb_storage_fail(req, "400", "InvalidRequest", "The content type is not a valid header value");
         return NULL;
     }
-    if (!up->allowed || !json_is_array(up->allowed))
+    if (!sb_storage_rules_restrict_types(&up->rules))
         return declared && *declared ? declared : sb_mime_sniff(req->arena, up->temp.fd);
-    const char *sniffed = sb_mime_sniff(req->arena, up->temp.fd);
-    size_t n = json_array_size(up->allowed);
-    const char **patterns = sb_arena_alloc(req->arena, sizeof *patterns * (n + 1));
-    for (size_t i = 0; i < n; i++)
-        patterns[i] = json_string_value(json_array_get(up->allowed, i));
-    if (sb_mime_allowed(sniffed, patterns, (int)n))
-        return sniffed;
-    sb_storage_fail(req, "415", "invalid_mime_type",
-                    sb_arena_printf(req->arena, "mime type %s is not supported", sniffed));
-    return NULL;
+    return sb_storage_allowed_type(req, &up->rules, up->temp.fd);
 }
 
 /* User metadata as JSON text ("null" when none); NULL after answering 400. */

@@ -226,7 +226,8 @@ test('an expired signed URL is refused', async () => {
   const name = inCourse(unique('pdf'));
   await upload(alice, name, FILES.pdf, 'application/pdf');
   const now = Math.floor(Date.now() / 1000);
-  const token = signToken(server.env.SB_JWT_SECRET, { url: `materials/${name}`, iat: now - 120, exp: now - 60 });
+  const token = signToken(server.env.SB_JWT_SECRET,
+    { purpose: 'storage.download', url: `materials/${name}`, iat: now - 120, exp: now - 60 });
   const res = await fetch(`${server.url}/storage/v1/object/sign/materials/${name}?token=${token}`);
   assert.equal(res.status, 400);
   assert.equal((await res.json()).message, 'The provided token has expired.');
@@ -272,7 +273,7 @@ test('a signed upload URL is refused for another student\'s folder and gives no 
   const res = await fetch(`${server.url}/storage/v1/object/materials/${name}`, {
     headers: { apikey: server.anonKey, Authorization: `Bearer ${signed.token}` },
   });
-  assert.equal((await res.json()).statusCode, '404', 'the upload token does not act as alice');
+  assert.equal((await res.json()).statusCode, '403', 'the upload token is refused as a bearer token');
 });
 
 // ---- remove, move, copy ---------------------------------------------------------------------

@@ -1,5 +1,7 @@
 # studybase dev: creates a private cluster, migrates it and serves /health; Ctrl-C stops both;
-# a second run reuses the data; with DATABASE_URL set it starts no cluster.
+# a second run reuses the data; with DATABASE_URL set it starts no cluster; it changes no
+# permission outside its data folder (as root, a data folder the postgres user cannot reach
+# stops it with advice instead).
 # Needs STUDYBASE (the binary) and DATABASE_URL (a database it may migrate). Speaks TAP.
 set -u
 n=0
@@ -16,13 +18,15 @@ free_port() {
 
 data=$(mktemp -d)
 other=$(mktemp -d)
+closed=$(mktemp -d) # mode 0700: no other user may enter
 db_port=$(free_port)
 api_port=$(free_port)
 pid=""
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   SB_DATA_DIR=$data "$STUDYBASE" stop >/dev/null 2>&1
-  rm -rf "$data" "$other"
+  SB_DATA_DIR=$closed/data "$STUDYBASE" stop >/dev/null 2>&1
+  rm -rf "$data" "$other" "$closed"
 }
 trap cleanup EXIT
 
@@ -44,12 +48,14 @@ interrupt_and_wait() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=""; retur
 private_db() { psql "postgresql://postgres:postgres@127.0.0.1:$db_port/postgres" -XAtqc "$1" 2>/dev/null; }
 app_tables() { private_db "select count(*) from pg_tables where schemaname = 'public' and tablename in ('academic','personalized','courses','materials','chat_history')"; }
 
-echo "1..13"
+echo "1..18"
 
 start_dev "$data/first.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
 check "the first run serves /health" health_answers
 check "it created a cluster in the data folder" grep -q "creating the local PostgreSQL cluster" "$data/first.log"
 check "the private cluster is migrated (five app tables)" [ "$(app_tables)" = 5 ]
+expected_data_mode=700; [ "$(id -u)" -eq 0 ] && expected_data_mode=701 # root: postgres passes through
+check "the data folder is closed to others (0700; 0701 as root)" [ "$(stat -c %a "$data")" = "$expected_data_mode" ]
 topn_plan() { private_db "explain select v from plain_vectors order by v <-> (select v from plain_vectors limit 1) limit 2"; }
 private_db "create table public.plain_vectors (v vector(3)); insert into plain_vectors values ('[1,2,3]'), ('[3,2,1]')"
 check "a session's first query can use the vector extension's top-N scan (library preloaded)" \
@@ -71,3 +77,19 @@ start_dev "$other/external.log" SB_DATA_DIR="$other" DATABASE_URL="${DATABASE_UR
 check "with DATABASE_URL it serves /health" health_answers
 check "and creates no cluster" [ ! -e "$other/pg" ]
 check "and exits cleanly on Ctrl-C" interrupt_and_wait
+
+if [ "$(id -u)" -eq 0 ]; then
+  env -u DATABASE_URL SB_DATA_DIR="$closed/data" SB_DB_PORT="$db_port" SB_PORT="$api_port" \
+    timeout 60 "$STUDYBASE" dev >"$other/closed.log" 2>&1
+  rc=$?
+  check "as root, a data folder the postgres user cannot reach stops dev (not killed by timeout)" \
+    bash -c '[ "$1" -ne 0 ] && [ "$1" -ne 124 ]' _ "$rc"
+  check "and says which folder is closed and what to do" \
+    bash -c "grep -q 'may not enter $closed\\.' '$other/closed.log' && grep -q 'SB_DATA_DIR' '$other/closed.log'"
+  check "the closed folder above keeps its mode (0700)" [ "$(stat -c %a "$closed")" = 700 ]
+  check "and no cluster was created" [ ! -e "$closed/data/pg/PG_VERSION" ]
+else
+  for what in "stops dev" "says what to do" "keeps its mode" "no cluster"; do
+    n=$((n + 1)); echo "ok $n # skip not root: the postgres user is only used as root ($what)"
+  done
+fi

@@ -129,6 +129,56 @@ static void garbage_is_malformed(void **state)
     sb_arena_free(a);
 }
 
+static void a_token_naming_a_purpose_is_no_api_token(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    struct sb_jwt_claims c;
+    char *download = token_with(a, claims_expiring_in(a, 60, ",\"purpose\":\"" SB_JWT_PURPOSE_DOWNLOAD "\""));
+    char *upload = token_with(a, "{\"purpose\":\"" SB_JWT_PURPOSE_UPLOAD "\",\"url\":\"b/k\"}");
+    assert_int_equal(sb_jwt_verify(a, secret, download, "authenticated", &c), SB_JWT_WRONG_PURPOSE);
+    assert_int_equal(sb_jwt_verify(a, secret, upload, NULL, &c), SB_JWT_WRONG_PURPOSE);
+    sb_arena_free(a);
+}
+
+static void a_token_for_a_purpose_verifies_for_that_purpose_only(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    struct sb_jwt_claims c;
+    const char *claims = sb_arena_printf(a, "{\"purpose\":\"%s\",\"url\":\"b/k\",\"exp\":%lld}",
+                                         SB_JWT_PURPOSE_DOWNLOAD, (long long)time(NULL) + 60);
+    char *token = token_with(a, claims);
+    assert_int_equal(sb_jwt_verify_for(a, secret, token, SB_JWT_PURPOSE_DOWNLOAD, &c), SB_JWT_OK);
+    assert_string_equal(c.json, claims);
+    assert_null(c.role);
+    assert_int_equal(sb_jwt_verify_for(a, secret, token, SB_JWT_PURPOSE_UPLOAD, &c), SB_JWT_WRONG_PURPOSE);
+    sb_arena_free(a);
+}
+
+static void an_api_token_or_one_without_a_purpose_is_refused_for_a_purpose(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    struct sb_jwt_claims c;
+    char *access = token_with(a, claims_expiring_in(a, 60, ""));
+    char *old_signed_url = token_with(a, "{\"url\":\"b/k\",\"iat\":1}");
+    char *not_a_string = token_with(a, "{\"purpose\":[\"" SB_JWT_PURPOSE_DOWNLOAD "\"]}");
+    assert_int_equal(sb_jwt_verify_for(a, secret, access, SB_JWT_PURPOSE_DOWNLOAD, &c), SB_JWT_WRONG_PURPOSE);
+    assert_int_equal(sb_jwt_verify_for(a, secret, old_signed_url, SB_JWT_PURPOSE_DOWNLOAD, &c), SB_JWT_WRONG_PURPOSE);
+    assert_int_equal(sb_jwt_verify_for(a, secret, not_a_string, SB_JWT_PURPOSE_DOWNLOAD, &c), SB_JWT_WRONG_PURPOSE);
+    sb_arena_free(a);
+}
+
+static void a_token_for_a_purpose_is_checked_for_signature_and_expiry_first(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    struct sb_jwt_claims c;
+    const char *expired = sb_arena_printf(a, "{\"purpose\":\"%s\",\"exp\":%lld}", SB_JWT_PURPOSE_UPLOAD,
+                                          (long long)time(NULL) - 1);
+    char *forged = sb_jwt_sign(a, "another-secret-of-at-least-32-characters", "{\"purpose\":\"" SB_JWT_PURPOSE_UPLOAD "\"}");
+    assert_int_equal(sb_jwt_verify_for(a, secret, token_with(a, expired), SB_JWT_PURPOSE_UPLOAD, &c), SB_JWT_EXPIRED);
+    assert_int_equal(sb_jwt_verify_for(a, secret, forged, SB_JWT_PURPOSE_UPLOAD, &c), SB_JWT_BAD_SIGNATURE);
+    sb_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -142,6 +192,10 @@ int main(void)
         cmocka_unit_test(a_role_outside_the_three_api_roles_is_refused),
         cmocka_unit_test(a_token_without_a_role_is_anon),
         cmocka_unit_test(garbage_is_malformed),
+        cmocka_unit_test(a_token_naming_a_purpose_is_no_api_token),
+        cmocka_unit_test(a_token_for_a_purpose_verifies_for_that_purpose_only),
+        cmocka_unit_test(an_api_token_or_one_without_a_purpose_is_refused_for_a_purpose),
+        cmocka_unit_test(a_token_for_a_purpose_is_checked_for_signature_and_expiry_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,17 @@ static void claims_from_the_cache_belong_to_the_arena(void **state)
     sb_arena_free(a);
 }
 
+static void a_token_naming_a_purpose_is_refused_every_time(void **state)
+{
+    struct sb_arena *a = sb_arena_new();
+    struct sb_jwt_claims c;
+    char *token = sb_jwt_sign(a, secret, "{\"purpose\":\"" SB_JWT_PURPOSE_DOWNLOAD "\",\"url\":\"b/k\"}");
+    assert_int_equal(sb_jwt_verify_cached(a, secret, token, "authenticated", &c), SB_JWT_WRONG_PURPOSE);
+    assert_int_equal(sb_jwt_verify_cached(a, secret, token, "authenticated", &c), SB_JWT_WRONG_PURPOSE);
+    assert_int_equal(sb_jwt_cache_hits(), 0);
+    sb_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +167,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_refused_token_is_not_remembered, reset, reset),
         cmocka_unit_test_setup_teardown(more_tokens_than_entries_evict_the_least_recently_used, reset, reset),
         cmocka_unit_test_setup_teardown(claims_from_the_cache_belong_to_the_arena, reset, reset),
+        cmocka_unit_test_setup_teardown(a_token_naming_a_purpose_is_refused_every_time, reset, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
