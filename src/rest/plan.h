@@ -164,8 +164,10 @@ struct sb_rest_plan {
     struct sb_rest_prefs prefs;
     enum sb_rest_accept accept;
     /* what to run */
-    struct sb_plan_relation *target;   /* the rows selected: read, written (want_body) or returned by
-                                          a call of rows; NULL otherwise */
+    struct sb_plan_relation *target;   /* the relation acted on: its conditions choose the rows read,
+                                          updated or deleted; its select list the JSON returned (a
+                                          read, a call of rows, a write with want_body). NULL for a
+                                          call of a value or of nothing, and when nothing_to_run */
     struct sb_plan_write write;        /* INSERT, UPDATE */
     struct sb_plan_call call;          /* CALL */
     enum sb_plan_total total;
