@@ -11,8 +11,9 @@ seconds=${1:-60}
 mkdir -p build-fuzz
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Isrc -I/usr/include/postgresql \
-  tests/fuzz/fuzz_rest_parse.c src/rest/parse.c src/rest/plan.c src/rest/sql.c src/rest/errors.c src/rest/schema_cache.c \
-  src/http/request.c src/util/arena.c src/util/buf.c src/util/log.c \
+  tests/fuzz/fuzz_rest_parse.c src/rest/parse.c src/rest/plan.c src/rest/query.c src/rest/query_parts.c \
+  src/rest/sql.c src/rest/errors.c src/rest/schema_cache.c \
+  src/db/conn.c src/http/request.c src/util/arena.c src/util/buf.c src/util/fdio.c src/util/log.c src/util/thread.c \
   -lpq -ljansson -lmicrohttpd -lpthread -o build-fuzz/fuzz_rest_parse
 corpus=tests/fuzz/corpus/rest_parse
 scratch=build-fuzz/corpus

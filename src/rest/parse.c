@@ -26,7 +26,7 @@ static bool fail_at(struct lexer *lx, const char *expected)
     const char *details = sb_arena_printf(lx->arena, "unexpected %s at column %d, expecting %s", found,
                                           (int)(lx->p - lx->text) + 1, expected);
     const char *message = sb_arena_printf(lx->arena, "failed to parse %s parameter (%s)", lx->param, lx->text);
-    return sb_rest_fail(lx->err, 400, "PGRST100", message, details, NULL);
+    return sb_rest_fail_parse(lx->err, message, details);
 }
 
 /* Makes room for one more element in an arena array of *cap elements holding count, doubling
@@ -637,9 +637,8 @@ static bool parse_count(struct sb_arena *arena, const char *param, const char *v
     errno = 0;
     long n = strtol(value, &end, 10);
     if (errno || *end || end == value || n < 0)
-        return sb_rest_fail(err, 400, "PGRST100",
-                            sb_arena_printf(arena, "failed to parse %s parameter (%s)", param, value),
-                            "expecting a non-negative whole number", NULL);
+        return sb_rest_fail_parse(err, sb_arena_printf(arena, "failed to parse %s parameter (%s)", param, value),
+                                  "expecting a non-negative whole number");
     *out = n;
     return true;
 }

@@ -1,7 +1,7 @@
 /*
  * parse: PostgREST's URL grammar (select, filters, or/and trees, order, limit/offset,
  * columns, on_conflict) into a small AST. Nothing here knows the schema: names are checked
- * later against the schema cache (sql.c).
+ * later against the schema cache (plan.c).
  *
  * Everything returned is owned by the arena passed in. A syntax error fills an
  * sb_rest_error (400, PGRST100) whose message names the parameter and whose details name the

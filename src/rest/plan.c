@@ -1,91 +1,60 @@
 /*
- * plan: the pieces of a statement, from the parsed request and the schema cache: quoted
- * identifiers, $n parameters, fields with JSON paths, conditions, embedded resources through
- * foreign keys, select lists, order and paging. sql.c assembles them into whole statements.
+ * plan: the tree of relations of one statement, resolved against the schema cache: each
+ * relation's select list (columns, count(), embeds through the foreign key chosen), its
+ * conditions, order and paging; and a write's columns, DEFAULTs and conflict target. Names
+ * are checked in the order the statement uses them, so the first error of a request with
+ * several is the one PostgreSQL's order of reading would meet first.
  */
 #include "rest/plan.h"
 
-#include "rest/sql.h"
+#include "util/buf.h"
 
-#include <ctype.h>
 #include <string.h>
 
-struct relation {                    /* how an embedded resource joins its parent */
+struct planner {
+    struct sb_arena *arena;
+    const struct sb_schema_cache *cache;
+    const struct sb_rest_query *q;
+    struct sb_rest_error *err;
+    const char **embedded;           /* the paths of the embeds planned (filters may name only these) */
+    int embedded_count;
+};
+
+/* How an embedded resource relates to its parent, as found in the schema cache. */
+struct relationship {
     const struct sb_cache_table *target;
     const struct sb_cache_fkey *fk;
     bool parent_holds_fk;            /* parent.from_cols -> target.to_cols */
     bool to_one;
 };
 
-/* ---- small pieces -------------------------------------------------------------------------- */
-
-void sb_plan_ident(struct sb_buf *b, const char *name)
+static void planner_init(struct planner *p, struct sb_arena *arena, const struct sb_schema_cache *cache,
+                         const struct sb_rest_query *q, struct sb_rest_error *err)
 {
-    sb_buf_append_char(b, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            sb_buf_append_char(b, '"');
-        sb_buf_append_char(b, *p);
-    }
-    sb_buf_append_char(b, '"');
+    memset(p, 0, sizeof *p);
+    p->arena = arena;
+    p->cache = cache;
+    p->q = q;
+    p->err = err;
 }
 
-void sb_plan_param(struct sb_plan *g, struct sb_buf *b, const char *value)
+static struct sb_plan_relation *new_relation(struct planner *p, const char *name, const char *path)
 {
-    if (g->nparams == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 16;
-        const char **n = sb_arena_alloc(g->arena, sizeof *n * (size_t)g->cap);
-        if (g->nparams)
-            memcpy(n, g->params, sizeof *n * (size_t)g->nparams);
-        g->params = n;
-    }
-    g->params[g->nparams++] = value;
-    sb_buf_printf(b, "$%d", g->nparams);
+    struct sb_plan_relation *rel = sb_arena_alloc(p->arena, sizeof *rel);
+    memset(rel, 0, sizeof *rel);
+    rel->name = name;
+    rel->path = path;
+    rel->limit = -1;
+    return rel;
 }
 
-static void alias_name(struct sb_buf *b, int alias)
+static bool check_field(struct planner *p, const struct sb_cache_table *t, const struct sb_rest_field *f)
 {
-    sb_buf_printf(b, "pgrst_%d", alias);
-}
-
-bool sb_plan_unknown_column(struct sb_plan *g, const struct sb_cache_table *t, const char *name)
-{
-    return sb_rest_fail(g->err, 400, "42703", sb_arena_printf(g->arena, "column %s.%s does not exist", t->name, name),
-                        NULL, NULL);
-}
-
-static bool is_integer(const char *s)
-{
-    if (*s == '-')
-        s++;
-    if (!*s)
-        return false;
-    for (; *s; s++)
-        if (!isdigit((unsigned char)*s))
-            return false;
-    return true;
-}
-
-/* alias."column"->$k::text->>$m::int ... */
-static bool field_expr(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                       const struct sb_rest_field *f)
-{
-    const struct sb_cache_column *c = sb_cache_column(t, f->name);
-    if (!c)
-        return sb_plan_unknown_column(g, t, f->name);
-    alias_name(b, alias);
-    sb_buf_append_char(b, '.');
-    sb_plan_ident(b, c->name);
-    for (int i = 0; i < f->path_len; i++) {
-        sb_buf_append(b, f->path_as_text[i] ? "->>" : "->");
-        sb_plan_param(g, b, f->path[i]);
-        sb_buf_append(b, is_integer(f->path[i]) ? "::int" : "::text");
-    }
-    return true;
+    return sb_cache_column(t, f->name) || sb_rest_fail_no_column(p->err, p->arena, t->name, f->name);
 }
 
 /* The key a field has in the output: its alias, else the last JSON key, else the column. */
-static const char *output_name(const struct sb_rest_item *item)
+static const char *output_key(const struct sb_rest_item *item)
 {
     if (item->alias)
         return item->alias;
@@ -94,30 +63,25 @@ static const char *output_name(const struct sb_rest_item *item)
     return item->field.name;
 }
 
-static const char *child_path(struct sb_plan *g, const char *path, const struct sb_rest_item *item)
+static const char *embed_key(const struct sb_rest_item *item)
 {
-    const char *name = item->alias ? item->alias : item->field.name;
-    return *path ? sb_arena_printf(g->arena, "%s.%s", path, name) : name;
+    return item->alias ? item->alias : item->field.name;
 }
 
-const char *sb_rest_array_literal(struct sb_arena *arena, const char *const *elems, int count)
+static const char *child_path(struct planner *p, const char *path, const struct sb_rest_item *item)
 {
-    struct sb_buf b;
-    sb_buf_init(&b, arena);
-    sb_buf_append_char(&b, '{');
-    for (int i = 0; i < count; i++) {
-        if (i)
-            sb_buf_append_char(&b, ',');
-        sb_buf_append_char(&b, '"');
-        for (const char *p = elems[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                sb_buf_append_char(&b, '\\');
-            sb_buf_append_char(&b, *p);
-        }
-        sb_buf_append_char(&b, '"');
+    return *path ? sb_arena_printf(p->arena, "%s.%s", path, embed_key(item)) : embed_key(item);
+}
+
+/* The position in sel of the embed called name (its alias, else its relation), or -1. */
+static int embed_named(const struct sb_rest_select *sel, const char *name)
+{
+    for (int i = 0; sel && i < sel->count; i++) {
+        const struct sb_rest_item *it = &sel->items[i];
+        if (it->kind == SB_ITEM_EMBED && strcmp(embed_key(it), name) == 0)
+            return i;
     }
-    sb_buf_append_char(&b, '}');
-    return b.data;
+    return -1;
 }
 
 /* ---- relationships ------------------------------------------------------------------------- */
@@ -145,15 +109,18 @@ static bool cols_are_pkey(const struct sb_cache_table *t, const char *const *col
     return true;
 }
 
-static bool find_relation(struct sb_plan *g, const struct sb_cache_table *parent, const struct sb_rest_item *item,
-                          struct relation *out)
+/* The one foreign key between parent and the embedded table (either way round, matching the
+ * !hint): none is PGRST200, several PGRST201. To-one when the parent holds the key or the
+ * child's key columns are its primary key. */
+static bool find_relationship(struct planner *p, const struct sb_cache_table *parent, const struct sb_rest_item *item,
+                              struct relationship *out)
 {
-    const struct sb_cache_table *target = sb_cache_table(g->cache, item->field.name);
+    const struct sb_cache_table *target = sb_cache_table(p->cache, item->field.name);
     int found = 0;
     struct sb_buf choices;
-    sb_buf_init(&choices, g->arena);
-    for (int i = 0; target && i < g->cache->fkey_count; i++) {
-        const struct sb_cache_fkey *k = &g->cache->fkeys[i];
+    sb_buf_init(&choices, p->arena);
+    for (int i = 0; target && i < p->cache->fkey_count; i++) {
+        const struct sb_cache_fkey *k = &p->cache->fkeys[i];
         bool down = k->from == parent && k->to == target;   /* parent references target */
         bool up = k->from == target && k->to == parent;     /* target references parent */
         if (!(down || up) || !fk_matches_hint(k, item->hint))
@@ -169,330 +136,170 @@ static bool find_relation(struct sb_plan *g, const struct sb_cache_table *parent
     if (found == 1)
         return true;
     if (found == 0)
-        return sb_rest_fail(g->err, 400, "PGRST200",
-                            sb_arena_printf(g->arena, "Could not find a relationship between '%s' and '%s' in the "
-                                                      "schema cache", parent->name, item->field.name),
-                            item->hint ? sb_arena_printf(g->arena, "Searched for a foreign key relationship between "
-                                                                   "'%s' and '%s' using the hint '%s'",
-                                                         parent->name, item->field.name, item->hint)
-                                       : NULL,
-                            "Perhaps you meant a table that references this one, or check the spelling");
-    return sb_rest_fail(g->err, 300, "PGRST201",
-                        sb_arena_printf(g->arena, "Could not embed because more than one relationship was found "
-                                                  "for '%s' and '%s'", parent->name, item->field.name),
-                        NULL,
-                        sb_arena_printf(g->arena, "Try changing '%s' to one of the following: %s. Find the desired "
-                                                  "relationship in the 'details' key.", item->field.name, choices.data));
+        return sb_rest_fail_no_relationship(p->err, p->arena, parent->name, item->field.name, item->hint);
+    return sb_rest_fail_ambiguous_embed(p->err, p->arena, parent->name, item->field.name, choices.data);
 }
 
-/* target_alias.to = parent_alias.from (or the other way round) */
-static void join_condition(struct sb_buf *b, const struct relation *r, int parent_alias, int target_alias)
+static void set_join(struct sb_plan_relation *rel, const struct relationship *r)
 {
-    for (int i = 0; i < r->fk->count; i++) {
-        if (i)
-            sb_buf_append(b, " AND ");
-        alias_name(b, target_alias);
-        sb_buf_append_char(b, '.');
-        sb_plan_ident(b, r->parent_holds_fk ? r->fk->to_cols[i] : r->fk->from_cols[i]);
-        sb_buf_append(b, " = ");
-        alias_name(b, parent_alias);
-        sb_buf_append_char(b, '.');
-        sb_plan_ident(b, r->parent_holds_fk ? r->fk->from_cols[i] : r->fk->to_cols[i]);
-    }
+    rel->join_count = r->fk->count;
+    rel->cols = r->parent_holds_fk ? r->fk->to_cols : r->fk->from_cols;
+    rel->parent_cols = r->parent_holds_fk ? r->fk->from_cols : r->fk->to_cols;
+    rel->to_one = r->to_one;
 }
 
 /* ---- conditions ------------------------------------------------------------------------------ */
 
-static const char *op_sql(enum sb_rest_op op)
+static bool is_fts(enum sb_rest_op op)
 {
-    switch (op) {
-    case SB_OP_EQ: return "=";
-    case SB_OP_NEQ: return "<>";
-    case SB_OP_GT: return ">";
-    case SB_OP_GTE: return ">=";
-    case SB_OP_LT: return "<";
-    case SB_OP_LTE: return "<=";
-    case SB_OP_LIKE: return "LIKE";
-    case SB_OP_ILIKE: return "ILIKE";
-    case SB_OP_MATCH: return "~";
-    case SB_OP_IMATCH: return "~*";
-    case SB_OP_CS: return "@>";
-    case SB_OP_CD: return "<@";
-    case SB_OP_OV: return "&&";
-    case SB_OP_SL: return "<<";
-    case SB_OP_SR: return ">>";
-    case SB_OP_NXR: return "&<";
-    case SB_OP_NXL: return "&>";
-    case SB_OP_ADJ: return "-|-";
-    default: return "=";
+    return op == SB_OP_FTS || op == SB_OP_PLFTS || op == SB_OP_PHFTS || op == SB_OP_WFTS;
+}
+
+/* A filter naming an embed of this level rather than a column: only is.null / not.is.null. */
+static bool plan_embed_filter(struct planner *p, const struct sb_plan_relation *rel, int embed,
+                              const struct sb_rest_cond *c, struct sb_plan_cond *out)
+{
+    if (c->op != SB_OP_IS || strcmp(c->value, "null") != 0)
+        return sb_rest_fail_embed_filter(p->err);
+    out->kind = SB_PLAN_COND_NO_EMBED;
+    out->embed = rel->outputs[embed].embed;
+    return true;
+}
+
+static bool plan_cond(struct planner *p, const struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                      const struct sb_rest_select *sel, const struct sb_rest_cond *c, struct sb_plan_cond *out)
+{
+    memset(out, 0, sizeof *out);
+    out->negate = c->negate;
+    if (c->kind != SB_COND_LEAF) {
+        out->kind = c->kind == SB_COND_AND ? SB_PLAN_COND_AND : SB_PLAN_COND_OR;
+        out->child_count = c->child_count;
+        out->children = sb_arena_alloc(p->arena, sizeof *out->children * (size_t)(c->child_count + 1));
+        for (int i = 0; i < c->child_count; i++)
+            if (!plan_cond(p, rel, t, sel, &c->children[i], &out->children[i]))
+                return false;
+        return true;
     }
-}
-
-static const char *tsquery_function(enum sb_rest_op op)
-{
-    switch (op) {
-    case SB_OP_PLFTS: return "plainto_tsquery";
-    case SB_OP_PHFTS: return "phraseto_tsquery";
-    case SB_OP_WFTS: return "websearch_to_tsquery";
-    default: return "to_tsquery";
-    }
-}
-
-static const char *like_pattern(struct sb_arena *arena, const char *v)
-{
-    char *s = sb_arena_strdup(arena, v);
-    for (char *p = s; *p; p++)
-        if (*p == '*')
-            *p = '%';
-    return s;
-}
-
-static bool is_like(enum sb_rest_op op)
-{
-    return op == SB_OP_LIKE || op == SB_OP_ILIKE;
-}
-
-static bool fts_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                    const struct sb_rest_cond *c)
-{
+    int embed = c->field.path_len == 0 ? embed_named(sel, c->field.name) : -1;
+    if (embed >= 0 && !sb_cache_column(t, c->field.name))
+        return plan_embed_filter(p, rel, embed, c, out);
+    out->kind = SB_PLAN_COND_COLUMN;
+    out->parsed = c;
     const struct sb_cache_column *col = sb_cache_column(t, c->field.name);
-    bool is_vector = col && c->field.path_len == 0 && strcmp(col->type, "tsvector") == 0;
-    if (!is_vector) {
-        sb_buf_append(b, "to_tsvector(");
-        if (c->fts_config) {
-            sb_plan_param(g, b, c->fts_config);
-            sb_buf_append(b, "::regconfig, ");
-        }
-    }
-    if (!field_expr(g, b, t, alias, &c->field))
-        return false;
-    sb_buf_printf(b, "%s @@ %s(", is_vector ? "" : ")", tsquery_function(c->op));
-    if (c->fts_config) {
-        sb_plan_param(g, b, c->fts_config);
-        sb_buf_append(b, "::regconfig, ");
-    }
-    sb_plan_param(g, b, c->value);
-    sb_buf_append(b, ")");
-    return true;
+    out->on_tsvector = is_fts(c->op) && col && c->field.path_len == 0 && strcmp(col->type, "tsvector") == 0;
+    return check_field(p, t, &c->field);
 }
 
-static bool leaf_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                     const struct sb_rest_cond *c)
+/* The ANDed conditions of one level: its filters, then (when sel is given: reads, not writes)
+ * filters naming its embeds and its !inner embeds. */
+static bool plan_conds(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                       const struct sb_rest_select *sel)
 {
-    if (c->op == SB_OP_FTS || c->op == SB_OP_PLFTS || c->op == SB_OP_PHFTS || c->op == SB_OP_WFTS)
-        return fts_sql(g, b, t, alias, c);
-    if (!field_expr(g, b, t, alias, &c->field))
-        return false;
-    if (c->op == SB_OP_IS) {
-        sb_buf_printf(b, " IS %s", strcmp(c->value, "null") == 0 ? "NULL" : strcmp(c->value, "true") == 0 ? "TRUE"
-                                   : strcmp(c->value, "false") == 0 ? "FALSE" : "UNKNOWN");
-        return true;
-    }
-    if (c->op == SB_OP_IN) {
-        sb_buf_append(b, " = ANY(");
-        sb_plan_param(g, b, sb_rest_array_literal(g->arena, c->list, c->list_len));
-        sb_buf_append(b, ")");
-        return true;
-    }
-    if (c->op == SB_OP_ISDISTINCT) {
-        sb_buf_append(b, " IS DISTINCT FROM ");
-        sb_plan_param(g, b, c->value);
-        return true;
-    }
-    sb_buf_printf(b, " %s ", op_sql(c->op));
-    if (c->quant != SB_QUANT_NONE) {
-        const char **elems = sb_arena_alloc(g->arena, sizeof *elems * (size_t)(c->list_len + 1));
-        for (int i = 0; i < c->list_len; i++)
-            elems[i] = is_like(c->op) ? like_pattern(g->arena, c->list[i]) : c->list[i];
-        sb_buf_append(b, c->quant == SB_QUANT_ANY ? "ANY(" : "ALL(");
-        sb_plan_param(g, b, sb_rest_array_literal(g->arena, elems, c->list_len));
-        sb_buf_append(b, ")");
-        return true;
-    }
-    sb_plan_param(g, b, is_like(c->op) ? like_pattern(g->arena, c->value) : c->value);
-    return true;
-}
-
-static const struct sb_rest_item *embed_named(const struct sb_rest_select *sel, const char *name)
-{
-    for (int i = 0; sel && i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (it->kind == SB_ITEM_EMBED && strcmp(it->alias ? it->alias : it->field.name, name) == 0)
-            return it;
-    }
-    return NULL;
-}
-
-static bool exists_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                       const struct sb_rest_item *item, const char *path);
-
-static bool cond_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                     const struct sb_rest_cond *c, const struct sb_rest_select *sel, const char *path)
-{
-    if (c->negate)
-        sb_buf_append(b, "NOT ");
-    sb_buf_append_char(b, '(');
-    if (c->kind == SB_COND_LEAF) {
-        const struct sb_rest_item *embed = c->field.path_len == 0 ? embed_named(sel, c->field.name) : NULL;
-        if (embed && !sb_cache_column(t, c->field.name)) {
-            if (c->op != SB_OP_IS || strcmp(c->value, "null") != 0)
-                return sb_rest_fail(g->err, 400, "PGRST120",
-                                    "Only is null or not is null filters are allowed on embedded resources", NULL,
-                                    NULL);
-            sb_buf_append(b, "NOT ");
-            if (!exists_sql(g, b, t, alias, embed, child_path(g, path, embed)))
-                return false;
-        } else if (!leaf_sql(g, b, t, alias, c)) {
+    const struct sb_rest_scope *s = sb_rest_scope_for(p->q, rel->path);
+    int inner = 0;
+    for (int i = 0; sel && i < sel->count; i++)
+        inner += sel->items[i].kind == SB_ITEM_EMBED && sel->items[i].inner;
+    int filters = s ? s->cond_count : 0;
+    rel->conds = sb_arena_alloc(p->arena, sizeof *rel->conds * (size_t)(filters + inner + 1));
+    for (int i = 0; i < filters; i++)
+        if (!plan_cond(p, rel, t, sel, &s->conds[i], &rel->conds[rel->cond_count++]))
             return false;
-        }
-    } else {
-        if (c->child_count == 0)
-            sb_buf_append(b, c->kind == SB_COND_AND ? "true" : "false");
-        for (int i = 0; i < c->child_count; i++) {
-            if (i)
-                sb_buf_append(b, c->kind == SB_COND_AND ? " AND " : " OR ");
-            if (!cond_sql(g, b, t, alias, &c->children[i], sel, path))
-                return false;
-        }
-    }
-    sb_buf_append_char(b, ')');
-    return true;
-}
-
-void sb_plan_mark_visited(struct sb_plan *g, const char *path)
-{
-    const char **n = sb_arena_alloc(g->arena, sizeof *n * (size_t)(g->visited_count + 1));
-    if (g->visited_count)
-        memcpy(n, g->visited, sizeof *n * (size_t)g->visited_count);
-    n[g->visited_count++] = path;
-    g->visited = n;
-}
-
-/* The WHERE conditions of one level (filters of its scope, !inner embeds), ANDed, or "" */
-bool sb_plan_where(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                      const struct sb_rest_select *sel, const char *path)
-{
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
-    int n = 0;
-    for (int i = 0; s && i < s->cond_count; i++) {
-        sb_buf_append(b, n++ ? " AND " : "");
-        if (!cond_sql(g, b, t, alias, &s->conds[i], sel, path))
-            return false;
-    }
     for (int i = 0; sel && i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (it->kind != SB_ITEM_EMBED || !it->inner)
+        if (sel->items[i].kind != SB_ITEM_EMBED || !sel->items[i].inner)
             continue;
-        sb_buf_append(b, n++ ? " AND " : "");
-        if (!exists_sql(g, b, t, alias, it, child_path(g, path, it)))
-            return false;
+        struct sb_plan_cond *c = &rel->conds[rel->cond_count++];
+        memset(c, 0, sizeof *c);
+        c->kind = SB_PLAN_COND_INNER_EMBED;
+        c->embed = rel->outputs[i].embed;
     }
     return true;
 }
 
-/* " FROM target AS alias WHERE <join> AND <the embed's own conditions>" */
-static bool related_rows_sql(struct sb_plan *g, struct sb_buf *b, const struct relation *r, int parent_alias, int alias,
-                             const struct sb_rest_item *item, const char *path)
-{
-    sb_buf_append(b, " FROM \"public\".");
-    sb_plan_ident(b, r->target->name);
-    sb_buf_append(b, " AS ");
-    alias_name(b, alias);
-    sb_buf_append(b, " WHERE ");
-    join_condition(b, r, parent_alias, alias);
-    struct sb_buf w;
-    sb_buf_init(&w, g->arena);
-    if (!sb_plan_where(g, &w, r->target, alias, item->children, path))
-        return false;
-    if (w.len)
-        sb_buf_printf(b, " AND %s", w.data);
-    return true;
-}
+/* ---- order and paging --------------------------------------------------------------------------- */
 
-static bool exists_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                       const struct sb_rest_item *item, const char *path)
+/* order=rel(col): rel must be a to-one embed of this level (PGRST108, PGRST118). */
+static bool plan_related_order(struct planner *p, const struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                               const struct sb_rest_select *sel, const struct sb_rest_order_term *o,
+                               struct sb_plan_order *out)
 {
-    struct relation r;
-    if (!find_relation(g, parent, item, &r))
-        return false;
-    int alias = g->next_alias++;
-    sb_buf_append(b, "EXISTS (SELECT 1");
-    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
-        return false;
-    sb_buf_append(b, ")");
-    return true;
-}
-
-/* ---- select list ------------------------------------------------------------------------------ */
-
-/* (SELECT target.column FROM target WHERE join): a to-one embedded relation's column, for
- * order=relation(column). The relation must be embedded at this level. */
-static bool related_column_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                               const struct sb_rest_select *sel, const struct sb_rest_order_term *o)
-{
-    const struct sb_rest_item *embed = embed_named(sel, o->relation);
-    struct relation r;
-    if (!embed)
-        return sb_rest_fail(g->err, 400, "PGRST108",
-                            sb_arena_printf(g->arena, "'%s' is not an embedded resource in this request", o->relation),
-                            NULL, "Embed the relation in 'select' to order by its columns.");
-    if (!find_relation(g, t, embed, &r))
+    int embed = embed_named(sel, o->relation);
+    struct relationship r;
+    if (embed < 0)
+        return sb_rest_fail_order_not_embedded(p->err, p->arena, o->relation);
+    if (!find_relationship(p, t, &sel->items[embed], &r))
         return false;
     if (!r.to_one)
-        return sb_rest_fail(g->err, 400, "PGRST118",
-                            sb_arena_printf(g->arena, "A related order on '%s' is not possible", o->relation),
-                            sb_arena_printf(g->arena, "'%s' and '%s' do not form a many-to-one or one-to-one "
-                                                      "relationship", t->name, r.target->name), NULL);
-    int inner = g->next_alias++;
-    sb_buf_append(b, "(SELECT ");
-    if (!field_expr(g, b, r.target, inner, &o->field))
-        return false;
-    sb_buf_append(b, " FROM \"public\".");
-    sb_plan_ident(b, r.target->name);
-    sb_buf_append(b, " AS ");
-    alias_name(b, inner);
-    sb_buf_append(b, " WHERE ");
-    join_condition(b, &r, alias, inner);
-    sb_buf_append(b, ")");
-    return true;
+        return sb_rest_fail_related_order(p->err, p->arena, o->relation, t->name, r.target->name);
+    out->via = rel->outputs[embed].embed;
+    return check_field(p, r.target, &o->field);
 }
 
-bool sb_plan_order(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                   const struct sb_rest_select *sel, const char *path)
+static bool plan_order(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                       const struct sb_rest_select *sel)
 {
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
+    const struct sb_rest_scope *s = sb_rest_scope_for(p->q, rel->path);
     if (!s || s->order_count == 0)
         return true;
-    sb_buf_append(b, " ORDER BY ");
+    rel->order = sb_arena_alloc(p->arena, sizeof *rel->order * (size_t)s->order_count);
+    rel->order_count = s->order_count;
     for (int i = 0; i < s->order_count; i++) {
         const struct sb_rest_order_term *o = &s->order[i];
-        if (i)
-            sb_buf_append(b, ", ");
-        bool ok = o->relation ? related_column_sql(g, b, t, alias, sel, o) : field_expr(g, b, t, alias, &o->field);
+        struct sb_plan_order *out = &rel->order[i];
+        memset(out, 0, sizeof *out);
+        out->field = &o->field;
+        out->desc = o->desc;
+        out->nulls = o->nulls;
+        bool ok = o->relation ? plan_related_order(p, rel, t, sel, o, out) : check_field(p, t, &o->field);
         if (!ok)
             return false;
-        sb_buf_append(b, o->desc ? " DESC" : " ASC");
-        if (o->nulls)
-            sb_buf_append(b, o->nulls == 1 ? " NULLS FIRST" : " NULLS LAST");
     }
     return true;
 }
 
-void sb_plan_limit(struct sb_plan *g, struct sb_buf *b, const char *path)
+static void plan_paging(struct planner *p, struct sb_plan_relation *rel)
 {
-    const struct sb_rest_scope *s = sb_rest_scope_for(g->q, path);
-    if (!s)
-        return;
-    if (s->limit >= 0) {
-        sb_buf_append(b, " LIMIT ");
-        sb_plan_param(g, b, sb_arena_printf(g->arena, "%ld", s->limit));
-    }
-    if (s->offset > 0) {
-        sb_buf_append(b, " OFFSET ");
-        sb_plan_param(g, b, sb_arena_printf(g->arena, "%ld", s->offset));
+    const struct sb_rest_scope *s = sb_rest_scope_for(p->q, rel->path);
+    if (s) {
+        rel->limit = s->limit;
+        rel->offset = s->offset;
     }
 }
 
+/* ---- select lists ------------------------------------------------------------------------------- */
+
+static bool plan_outputs(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                         const struct sb_rest_select *sel);
+
+static void mark_embedded(struct planner *p, const char *path)
+{
+    const char **n = sb_arena_alloc(p->arena, sizeof *n * (size_t)(p->embedded_count + 1));
+    if (p->embedded_count)
+        memcpy(n, p->embedded, sizeof *n * (size_t)p->embedded_count);
+    n[p->embedded_count++] = path;
+    p->embedded = n;
+}
+
+/* An embedded resource: the relationship, then its own select list, conditions, order, paging. */
+static bool plan_embed(struct planner *p, const struct sb_plan_relation *parent, const struct sb_cache_table *t,
+                       const struct sb_rest_item *item, struct sb_plan_relation **out)
+{
+    struct relationship r;
+    if (!find_relationship(p, t, item, &r))
+        return false;
+    struct sb_plan_relation *rel = new_relation(p, r.target->name, child_path(p, parent->path, item));
+    rel->key = embed_key(item);
+    rel->inner = item->inner;
+    set_join(rel, &r);
+    mark_embedded(p, rel->path);
+    *out = rel;
+    if (!plan_outputs(p, rel, r.target, item->children) || !plan_conds(p, rel, r.target, item->children) ||
+        !plan_order(p, rel, r.target, item->children))
+        return false;
+    plan_paging(p, rel);
+    return true;
+}
+
+/* count() is counted: `count` means it too when the table has no column of that name. */
 static bool is_count_item(const struct sb_cache_table *t, const struct sb_rest_item *it)
 {
     if (it->kind == SB_ITEM_COUNT)
@@ -501,109 +308,200 @@ static bool is_count_item(const struct sb_cache_table *t, const struct sb_rest_i
            !it->cast && !sb_cache_column(t, "count");
 }
 
-
-/* (SELECT coalesce(json_agg(pgrst_e), '[]') FROM (SELECT ... FROM target WHERE join ...) pgrst_e) */
-static bool embed_sql(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *parent, int parent_alias,
-                      const struct sb_rest_item *item, const char *parent_path)
+static bool plan_output(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                        const struct sb_rest_item *it, struct sb_plan_output *out)
 {
-    struct relation r;
-    if (!find_relation(g, parent, item, &r))
-        return false;
-    const char *path = child_path(g, parent_path, item);
-    sb_plan_mark_visited(g, path);
-    int alias = g->next_alias++;
-    sb_buf_append(b, r.to_one ? "(SELECT row_to_json(pgrst_e) FROM (SELECT "
-                              : "(SELECT coalesce(json_agg(pgrst_e), '[]') FROM (SELECT ");
-    struct sb_buf group;
-    sb_buf_init(&group, g->arena);
-    if (!sb_plan_select_list(g, b, r.target, alias, item->children, path, &group))
-        return false;
-    if (!related_rows_sql(g, b, &r, parent_alias, alias, item, path))
-        return false;
-    if (group.len)
-        sb_buf_printf(b, " GROUP BY %s", group.data);
-    if (!sb_plan_order(g, b, r.target, alias, item->children, path))
-        return false;
-    sb_plan_limit(g, b, path);
-    sb_buf_append(b, ") pgrst_e) AS ");
-    sb_plan_ident(b, item->alias ? item->alias : item->field.name);
-    return true;
-}
-
-bool sb_plan_select_list(struct sb_plan *g, struct sb_buf *b, const struct sb_cache_table *t, int alias,
-                            const struct sb_rest_select *sel, const char *path, struct sb_buf *group_by)
-{
-    bool has_count = false, has_star = false;
-    for (int i = 0; i < sel->count; i++) {
-        has_count = has_count || is_count_item(t, &sel->items[i]);
-        has_star = has_star || sel->items[i].kind == SB_ITEM_STAR;
-    }
-    if (has_count && has_star)
-        return sb_rest_fail(g->err, 400, "PGRST100", "failed to parse select parameter",
-                            "count() cannot be combined with *", "Name the columns to group by");
-    if (sel->count == 0) {
-        sb_buf_append(b, "NULL AS pgrst_nothing");    /* rel() selects no column */
+    memset(out, 0, sizeof *out);
+    if (is_count_item(t, it)) {
+        out->kind = SB_OUTPUT_COUNT;
+        out->key = it->alias ? it->alias : "count";
         return true;
     }
+    if (it->kind == SB_ITEM_STAR) {
+        out->kind = SB_OUTPUT_ALL;
+        return true;
+    }
+    if (it->kind == SB_ITEM_EMBED) {
+        if (rel->grouped)
+            return sb_rest_fail_count_with(p->err, "count() cannot be combined with embedded resources", NULL);
+        out->kind = SB_OUTPUT_EMBED;
+        out->key = embed_key(it);
+        return plan_embed(p, rel, t, it, &out->embed);
+    }
+    out->kind = SB_OUTPUT_COLUMN;
+    out->key = output_key(it);
+    out->field = &it->field;
+    out->cast = it->cast;
+    return check_field(p, t, &it->field);
+}
+
+/* One output per item of sel, in order (so outputs[i] is sel->items[i]). */
+static bool plan_outputs(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t,
+                         const struct sb_rest_select *sel)
+{
+    bool has_star = false;
     for (int i = 0; i < sel->count; i++) {
-        const struct sb_rest_item *it = &sel->items[i];
-        if (i)
-            sb_buf_append(b, ", ");
-        if (is_count_item(t, it)) {
-            sb_buf_append(b, "count(*) AS ");
-            sb_plan_ident(b, it->alias ? it->alias : "count");
-        } else if (it->kind == SB_ITEM_STAR) {
-            alias_name(b, alias);
-            sb_buf_append(b, ".*");
-        } else if (it->kind == SB_ITEM_EMBED) {
-            if (has_count)
-                return sb_rest_fail(g->err, 400, "PGRST100", "failed to parse select parameter",
-                                    "count() cannot be combined with embedded resources", NULL);
-            if (!embed_sql(g, b, t, alias, it, path))
-                return false;
-        } else {
-            if (it->cast)
-                sb_buf_append(b, "CAST(");
-            if (!field_expr(g, b, t, alias, &it->field))
-                return false;
-            if (it->cast)
-                sb_buf_printf(b, " AS %s)", it->cast);
-            sb_buf_append(b, " AS ");
-            sb_plan_ident(b, output_name(it));
-            if (has_count)
-                sb_buf_printf(group_by, "%s%d", group_by->len ? ", " : "", i + 1);
-        }
+        rel->grouped = rel->grouped || is_count_item(t, &sel->items[i]);
+        has_star = has_star || sel->items[i].kind == SB_ITEM_STAR;
+    }
+    if (rel->grouped && has_star)
+        return sb_rest_fail_count_with(p->err, "count() cannot be combined with *", "Name the columns to group by");
+    rel->outputs = sb_arena_alloc(p->arena, sizeof *rel->outputs * (size_t)(sel->count + 1));
+    for (int i = 0; i < sel->count; i++) {
+        rel->output_count = i + 1;
+        if (!plan_output(p, rel, t, &sel->items[i], &rel->outputs[i]))
+            return false;
     }
     return true;
 }
 
-bool sb_plan_all_scopes_visited(struct sb_plan *g)
+/* Every filter, order or paging parameter for an embed path names an embed planned (PGRST108). */
+static bool all_scopes_embedded(struct planner *p)
 {
-    for (int i = 0; i < g->q->scope_count; i++) {
-        const char *path = g->q->scopes[i].path;
+    for (int i = 0; i < p->q->scope_count; i++) {
+        const char *path = p->q->scopes[i].path;
         if (!*path)
             continue;
         bool seen = false;
-        for (int j = 0; j < g->visited_count; j++)
-            seen = seen || strcmp(g->visited[j], path) == 0;
+        for (int j = 0; j < p->embedded_count; j++)
+            seen = seen || strcmp(p->embedded[j], path) == 0;
         if (!seen)
-            return sb_rest_fail(g->err, 400, "PGRST108",
-                                sb_arena_printf(g->arena, "'%s' is not an embedded resource in this request", path),
-                                NULL,
-                                sb_arena_printf(g->arena, "Verify that '%s' is included in the 'select' query "
-                                                          "parameter.", path));
+            return sb_rest_fail_not_embedded(p->err, p->arena, path);
     }
     return true;
 }
 
-void sb_plan_init(struct sb_plan *g, struct sb_arena *arena, const struct sb_schema_cache *cache,
-                     const struct sb_rest_query *q, struct sb_rest_error *err)
+/* The target read (a table's rows, or a call's): select list, conditions, order, paging. */
+static struct sb_plan_relation *plan_rows(struct planner *p, const struct sb_cache_table *t)
 {
-    memset(g, 0, sizeof *g);
-    g->arena = arena;
-    g->cache = cache;
-    g->q = q;
-    g->err = err;
-    g->next_alias = 1;
+    struct sb_plan_relation *rel = new_relation(p, t->name, "");
+    const struct sb_rest_select *sel = &p->q->select;
+    if (!plan_outputs(p, rel, t, sel) || !plan_conds(p, rel, t, sel) || !plan_order(p, rel, t, sel))
+        return NULL;
+    plan_paging(p, rel);
+    return all_scopes_embedded(p) ? rel : NULL;
 }
 
+/* The rows a write returns: only the select list (the rows are those written). */
+static bool plan_returned_rows(struct planner *p, struct sb_plan_relation *rel, const struct sb_cache_table *t)
+{
+    return plan_outputs(p, rel, t, &p->q->select) && all_scopes_embedded(p);
+}
+
+/* ---- writes ------------------------------------------------------------------------------------ */
+
+static bool plan_columns(struct planner *p, const struct sb_cache_table *t, const struct sb_rest_write *w,
+                         struct sb_plan_write *out)
+{
+    for (int i = 0; i < w->column_count; i++)
+        if (!sb_cache_column(t, w->columns[i]))
+            return sb_rest_fail_no_write_column(p->err, p->arena, w->columns[i], t->name);
+    out->body = w->body;
+    out->column_count = w->column_count;
+    out->columns = w->columns;
+    out->want_body = w->want_body;
+    return true;
+}
+
+/* missing=default: each column's DEFAULT expression, for the rows that lack the key. */
+static void plan_defaults(struct planner *p, const struct sb_cache_table *t, struct sb_plan_write *out)
+{
+    const char **defaults = sb_arena_alloc(p->arena, sizeof *defaults * (size_t)(out->column_count + 1));
+    for (int i = 0; i < out->column_count; i++)
+        defaults[i] = sb_cache_column(t, out->columns[i])->default_sql;
+    out->defaults = defaults;
+}
+
+/* ON CONFLICT's columns: on_conflict=, else the primary key. */
+static bool plan_conflict(struct planner *p, const struct sb_cache_table *t, enum sb_rest_conflict conflict,
+                          struct sb_plan_write *out)
+{
+    const char *const *target = p->q->on_conflict_count ? p->q->on_conflict : t->pkey;
+    int count = p->q->on_conflict_count ? p->q->on_conflict_count : t->pkey_count;
+    if (count == 0)
+        return sb_rest_fail_no_conflict_target(p->err, p->arena, t->name);
+    for (int i = 0; i < count; i++)
+        if (!sb_cache_column(t, target[i]))
+            return sb_rest_fail_no_column(p->err, p->arena, t->name, target[i]);
+    out->conflict = conflict;
+    out->conflict_target = target;
+    out->conflict_count = count;
+    return true;
+}
+
+static bool require_filters(struct planner *p, const char *verb)
+{
+    const struct sb_rest_scope *s = sb_rest_scope_for(p->q, "");
+    return (s && s->cond_count > 0) || sb_rest_fail_no_filter(p->err, p->arena, verb);
+}
+
+/* ---- the statements ---------------------------------------------------------------------------- */
+
+bool sb_plan_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
+                  const struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_rest_error *err)
+{
+    struct planner p;
+    planner_init(&p, arena, cache, q, err);
+    plan->action = SB_PLAN_READ;
+    plan->target = plan_rows(&p, table);
+    return plan->target != NULL;
+}
+
+bool sb_plan_call_rows(struct sb_arena *arena, const struct sb_schema_cache *cache,
+                       const struct sb_cache_function *fn, const struct sb_rest_query *q, struct sb_rest_plan *plan,
+                       struct sb_rest_error *err)
+{
+    struct planner p;
+    planner_init(&p, arena, cache, q, err);
+    plan->action = SB_PLAN_CALL;
+    plan->target = plan_rows(&p, fn->result);
+    return plan->target != NULL;
+}
+
+bool sb_plan_insert(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
+                    const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
+                    struct sb_rest_error *err)
+{
+    struct planner p;
+    planner_init(&p, arena, cache, q, err);
+    plan->action = SB_PLAN_INSERT;
+    plan->target = new_relation(&p, table->name, "");
+    memset(&plan->write, 0, sizeof plan->write);
+    if (!plan_columns(&p, table, w, &plan->write))
+        return false;
+    if (w->missing_default)
+        plan_defaults(&p, table, &plan->write);
+    if (w->conflict != SB_CONFLICT_NONE && !plan_conflict(&p, table, w->conflict, &plan->write))
+        return false;
+    return !w->want_body || plan_returned_rows(&p, plan->target, table);
+}
+
+bool sb_plan_update(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
+                    const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
+                    struct sb_rest_error *err)
+{
+    struct planner p;
+    planner_init(&p, arena, cache, q, err);
+    plan->action = SB_PLAN_UPDATE;
+    plan->target = new_relation(&p, table->name, "");
+    memset(&plan->write, 0, sizeof plan->write);
+    if (!plan_columns(&p, table, w, &plan->write) || !require_filters(&p, "UPDATE") ||
+        !plan_conds(&p, plan->target, table, NULL))
+        return false;
+    return !w->want_body || plan_returned_rows(&p, plan->target, table);
+}
+
+bool sb_plan_delete(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
+                    const struct sb_rest_query *q, bool want_body, struct sb_rest_plan *plan,
+                    struct sb_rest_error *err)
+{
+    struct planner p;
+    planner_init(&p, arena, cache, q, err);
+    plan->action = SB_PLAN_DELETE;
+    plan->target = new_relation(&p, table->name, "");
+    memset(&plan->write, 0, sizeof plan->write);
+    plan->write.want_body = want_body;
+    if (!require_filters(&p, "DELETE") || !plan_conds(&p, plan->target, table, NULL))
+        return false;
+    return !want_body || plan_returned_rows(&p, plan->target, table);
+}

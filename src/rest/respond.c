@@ -1,5 +1,6 @@
 /*
- * respond: Prefer/Accept parsing and the shapes of successful answers (PostgREST v12).
+ * respond: the shapes of successful answers (PostgREST v12), and the checks that need the
+ * outcome (a range past the end, a singular Accept that did not get one row).
  */
 #include "rest/respond.h"
 
@@ -11,91 +12,6 @@
 
 static const char object_type[] = "application/vnd.pgrst.object+json; charset=utf-8";
 static const char json_media_type[] = "application/json; charset=utf-8";
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-        *--e = '\0';
-    return s;
-}
-
-static bool apply_pref(struct sb_rest_prefs *p, const char *pref)
-{
-    static const struct { const char *text; int kind, value; } known[] = {
-        { "return=minimal", 0, SB_RETURN_MINIMAL },
-        { "return=headers-only", 0, SB_RETURN_HEADERS_ONLY },
-        { "return=representation", 0, SB_RETURN_REPRESENTATION },
-        { "count=exact", 1, SB_COUNT_EXACT },
-        { "count=planned", 1, SB_COUNT_PLANNED },
-        { "count=estimated", 1, SB_COUNT_ESTIMATED },
-        { "resolution=merge-duplicates", 2, SB_RESOLUTION_MERGE },
-        { "resolution=ignore-duplicates", 2, SB_RESOLUTION_IGNORE },
-        { "missing=default", 3, 1 },
-        { "missing=null", 3, 0 },
-        { "handling=strict", 4, 1 },
-        { "handling=lenient", 4, 0 },
-    };
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (strcmp(pref, known[i].text) != 0)
-            continue;
-        switch (known[i].kind) {
-        case 0: p->ret = (enum sb_rest_return)known[i].value; break;
-        case 1: p->count = (enum sb_rest_count)known[i].value; break;
-        case 2: p->resolution = (enum sb_rest_resolution)known[i].value; break;
-        case 3: p->missing_default = known[i].value; break;
-        default: p->strict = known[i].value; break;
-        }
-        return true;
-    }
-    return false;
-}
-
-void sb_rest_read_prefer(struct sb_request *req, struct sb_rest_prefs *out)
-{
-    memset(out, 0, sizeof *out);
-    const char *header = sb_request_header(req, "Prefer");
-    if (!header)
-        return;
-    char *copy = sb_arena_strdup(req->arena, header);
-    struct sb_buf applied;
-    sb_buf_init(&applied, req->arena);
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *pref = trim(tok);
-        if (!*pref)
-            continue;
-        if (apply_pref(out, pref)) {
-            if (strncmp(pref, "handling=", 9) != 0)
-                sb_buf_printf(&applied, "%s%s", applied.len ? ", " : "", pref);
-        } else if (!out->unknown && strncmp(pref, "tx=", 3) != 0 && strncmp(pref, "timezone=", 9) != 0) {
-            out->unknown = pref;
-        }
-    }
-    out->applied = applied.len ? applied.data : NULL;
-}
-
-enum sb_rest_accept sb_rest_read_accept(const struct sb_request *req)
-{
-    const char *accept = sb_request_header(req, "Accept");
-    if (!accept || !*accept)
-        return SB_ACCEPT_JSON;
-    if (strstr(accept, "application/vnd.pgrst.object"))
-        return SB_ACCEPT_OBJECT;
-    if (strstr(accept, "application/json") || strstr(accept, "*/*") || strstr(accept, "application/*"))
-        return SB_ACCEPT_JSON;
-    if (strstr(accept, "text/csv"))
-        return SB_ACCEPT_CSV;
-    return SB_ACCEPT_UNSUPPORTED;
-}
-
-void sb_rest_fail_singular(struct sb_rest_error *err, struct sb_arena *arena, long long rows)
-{
-    sb_rest_fail(err, 406, "PGRST116", "JSON object requested, multiple (or no) rows returned",
-                 sb_arena_printf(arena, "The result contains %lld rows", rows), NULL);
-}
 
 const char *sb_rest_unwrap_single(struct sb_arena *arena, const char *array)
 {
@@ -193,8 +109,9 @@ static void send_body(struct sb_request *req, int status, enum sb_rest_accept ac
     sb_respond(req, status, json_media_type, body, strlen(body));
 }
 
-void sb_rest_respond_rows(struct sb_request *req, enum sb_rest_accept accept, const struct sb_rest_prefs *prefs,
-                          long offset, const struct sb_rest_outcome *o)
+/* A read (or a call's rows): 200/206, Content-Range, the body as accepted. */
+static void respond_rows(struct sb_request *req, enum sb_rest_accept accept, const struct sb_rest_prefs *prefs,
+                         long offset, const struct sb_rest_outcome *o)
 {
     content_range(req, offset, o);
     if (prefs->applied)
@@ -206,8 +123,9 @@ void sb_rest_respond_rows(struct sb_request *req, enum sb_rest_accept accept, co
     send_body(req, status, accept, body);
 }
 
-void sb_rest_respond_written(struct sb_request *req, enum sb_rest_accept accept, const struct sb_rest_prefs *prefs,
-                             bool created, const struct sb_rest_outcome *o)
+/* A write: 201 for inserts, else 200, when a body is wanted; else 201/204 and no body. */
+static void respond_written(struct sb_request *req, enum sb_rest_accept accept, const struct sb_rest_prefs *prefs,
+                            bool created, const struct sb_rest_outcome *o)
 {
     if (prefs->applied)
         sb_response_header(req, "Preference-Applied", prefs->applied);
@@ -219,4 +137,89 @@ void sb_rest_respond_written(struct sb_request *req, enum sb_rest_accept accept,
     }
     const char *body = accept == SB_ACCEPT_OBJECT ? sb_rest_unwrap_single(req->arena, o->body) : o->body;
     send_body(req, created ? 201 : 200, accept, body);
+}
+
+/* A read past the end of a counted result is 416; a singular Accept needs exactly one row. */
+static void respond_read(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+{
+    struct sb_rest_error err;
+    long offset = plan->offset;
+    if (o->total >= 0 && offset > 0 && offset >= o->total && o->count == 0) {
+        sb_response_header(req, "Content-Range", sb_arena_printf(req->arena, "*/%lld", o->total));
+        sb_rest_fail_range(&err, req->arena, offset, o->total);
+        sb_rest_respond_error(req, &err);
+        return;
+    }
+    if (plan->accept == SB_ACCEPT_OBJECT && o->count != 1) {
+        sb_rest_fail_singular(&err, req->arena, o->count);
+        sb_rest_respond_error(req, &err);
+        return;
+    }
+    respond_rows(req, plan->accept, &plan->prefs, offset, o);
+}
+
+/* Location: /table?pk=eq.value for the first row written (body holds its primary key). */
+static void add_location(struct sb_request *req, const struct sb_rest_plan *plan, const char *body)
+{
+    json_t *rows = body ? json_loads(body, 0, NULL) : NULL;
+    json_t *first = json_array_get(rows, 0);
+    if (json_is_object(first)) {
+        struct sb_buf b;
+        sb_buf_init(&b, req->arena);
+        sb_buf_printf(&b, "/%s", plan->location_table);
+        for (int i = 0; i < plan->location_key_count; i++) {
+            const char *key = plan->location_key[i];
+            json_t *v = json_object_get(first, key);
+            char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            sb_buf_printf(&b, "%c%s=eq.%s", i ? '&' : '?', key, text ? text : json_string_value(v));
+            free(text);
+        }
+        sb_response_header(req, "Location", b.data);
+    }
+    json_decref(rows);
+}
+
+/* A call: 204 for void, the value for a scalar, an object (or null) for one row, else rows. */
+static void respond_call(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+{
+    const struct sb_plan_call *f = &plan->call;
+    if (f->returns == SB_RETURNS_VOID) {
+        sb_respond(req, 204, NULL, "", 0);
+        return;
+    }
+    bool rows = f->returns_set || f->returns == SB_RETURNS_ROWS;
+    if (!rows) {
+        const char *body = o->body ? o->body : "null";
+        sb_respond(req, 200, json_media_type, body, strlen(body));
+        return;
+    }
+    if (!f->returns_set) {      /* one composite value: an object (or null) */
+        const char *body = o->count == 1 ? sb_rest_unwrap_single(req->arena, o->body) : "null";
+        sb_respond(req, 200, json_media_type, body, strlen(body));
+        return;
+    }
+    if (plan->accept == SB_ACCEPT_OBJECT && o->count != 1) {
+        struct sb_rest_error err;
+        sb_rest_fail_singular(&err, req->arena, o->count);
+        sb_rest_respond_error(req, &err);
+        return;
+    }
+    respond_rows(req, plan->accept, &plan->prefs, plan->offset, o);
+}
+
+void sb_rest_respond(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+{
+    switch (plan->action) {
+    case SB_PLAN_READ:
+        respond_read(req, plan, o);
+        break;
+    case SB_PLAN_CALL:
+        respond_call(req, plan, o);
+        break;
+    default:
+        if (plan->location_table)
+            add_location(req, plan, o->body);
+        respond_written(req, plan->accept, &plan->prefs, plan->created, o);
+        break;
+    }
 }

@@ -2,9 +2,9 @@
  * fuzz_rest_parse: libFuzzer target for the data API's URL grammar and SQL generator.
  *
  * The input is a query string without percent-encoding ("select=a,b(c)&name=eq.x&or=(...)"):
- * split at '&' and the first '=', parsed with sb_rest_parse_query, and when it parses, turned
- * into SQL against a small fixed schema cache (courses, materials) for a read, an update and a
- * delete. Nothing may crash, leak or trip ASan/UBSan; errors must carry a code and a message.
+ * split at '&' and the first '=', parsed with sb_rest_parse_query, and when it parses, planned
+ * against a small fixed schema cache (courses, materials) and written as SQL (sql.h: the plan
+ * stage, then the query stage) for a read, an update and a delete. Nothing may crash, leak or trip ASan/UBSan; errors must carry a code and a message.
  * Build and run: scripts/fuzz-rest.sh. The corpus (tests/fuzz/corpus/rest_parse) is replayed
  * by `make test` (tests/fuzz/replay_main.c).
  */

@@ -1,0 +1,33 @@
+/*
+ * execute: runs a planned request (plan.h) against the database, as the request's role, and
+ * reads what its statement returned. The statement is written by the query stage (query.h)
+ * here, just before it runs.
+ *
+ * Most requests are one round trip (sb_db_run). An explicit transaction (sb_db_begin ...
+ * sb_db_commit) is used for a singular write (rolled back unless it touched exactly one row:
+ * 406 PGRST116), a GET/HEAD of a VOLATILE function (READ ONLY: a write is 25006, 405), and
+ * count=planned|estimated (the EXPLAIN of the count, then the read). A database refusal
+ * becomes the API's error (errors.h); no connection is 503 PGRST001.
+ */
+#ifndef SB_REST_EXECUTE_H
+#define SB_REST_EXECUTE_H
+
+#include <stdbool.h>
+
+#include "db/conn.h"
+#include "rest/errors.h"
+#include "rest/plan.h"
+
+/* What the statement returned: total (-1 when not counted), rows in the page, JSON body. */
+struct sb_rest_outcome {
+    long long total;
+    long long count;
+    const char *body;
+};
+
+/* identity: role and claims (the statement fields are filled here). cache: for the messages
+ * of CHECK constraints. An insert of [] or a PATCH of {} returns no rows without running. */
+bool sb_rest_execute(struct sb_arena *arena, const struct sb_db_call *identity, const struct sb_schema_cache *cache,
+                     const struct sb_rest_plan *plan, struct sb_rest_outcome *o, struct sb_rest_error *err);
+
+#endif
