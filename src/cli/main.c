@@ -72,11 +72,6 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
     struct sb_server *server = sb_server_start(config);
     if (!server)
         return 1;
-    /* SB_PORT=0: the default base of mailed links is known once the port is bound. (Requests
-     * already accepted before this line see the URL with port 0; the server should set it
-     * between binding and accepting.) */
-    if (config->port == 0)
-        sb_config_set_bound_port(config, sb_server_port(server));
     sb_auth_outbox_start(config); /* sends queued mail, when an SMTP server is configured */
     char api_url[300];
     snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));

@@ -137,8 +137,9 @@ static int bound_socket(const struct sockaddr_in *addr, int *port)
     return fd;
 }
 
-int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over, void *cls,
-                      int worker_count, int max_connections, int max_per_ip, struct sb_listener **out)
+int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over,
+                      void (*bound)(void *cls, int port), void *cls, int worker_count, int max_connections,
+                      int max_per_ip, struct sb_listener **out)
 {
     struct sb_listener *l = calloc(1, sizeof *l);
     l->open_per_worker = calloc((size_t)worker_count, sizeof *l->open_per_worker);
@@ -157,6 +158,8 @@ int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *
         errno = saved;
         return -1;
     }
+    if (bound)
+        bound(cls, l->port);
     int started = sb_thread_start(&l->thread, accept_loop, l);
     if (started != 0) {
         close(l->fd);

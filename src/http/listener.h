@@ -26,10 +26,12 @@ struct sb_listener;
  * reports its closing with sb_listener_closed (also when it could not take it). */
 typedef void sb_listener_hand_over_fn(void *cls, int worker, int fd, const struct sockaddr_in *client);
 
-/* Binds and listens on addr (port 0: any free port), stores the listener in *out, then starts
- * accepting for the workers. Returns -1 (errno set, *out NULL) when the socket cannot be bound. */
-int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over, void *cls,
-                      int worker_count, int max_connections, int max_per_ip, struct sb_listener **out);
+/* Binds and listens on addr (port 0: any free port), stores the listener in *out, calls
+ * bound(cls, port) if given (before any connection is accepted), then starts accepting for
+ * the workers. Returns -1 (errno set, *out NULL) when the socket cannot be bound. */
+int sb_listener_start(const struct sockaddr_in *addr, sb_listener_hand_over_fn *hand_over,
+                      void (*bound)(void *cls, int port), void *cls, int worker_count, int max_connections,
+                      int max_per_ip, struct sb_listener **out);
 
 /* The port bound. */
 int sb_listener_port(const struct sb_listener *listener);

@@ -57,7 +57,7 @@ struct sb_server {
     struct worker *workers;
     int worker_count;
     struct sb_listener *listener;
-    const struct sb_config *config;
+    struct sb_config *config;
     int port;
 };
 
@@ -210,7 +210,16 @@ static void stop_workers(struct sb_server *server)
     free(server);
 }
 
-struct sb_server *sb_server_start(const struct sb_config *config)
+/* The listener is bound and accepts nothing yet: with SB_PORT=0 the API's own URL (the base of
+ * mailed links, the tokens' issuer) is known from now on, before any request can read it. */
+static void port_bound(void *cls, int port)
+{
+    struct sb_server *server = cls;
+    if (server->config->port == 0)
+        sb_config_set_bound_port(server->config, port);
+}
+
+struct sb_server *sb_server_start(struct sb_config *config)
 {
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)config->port) };
     if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
@@ -225,7 +234,7 @@ struct sb_server *sb_server_start(const struct sb_config *config)
     struct sb_server *server = calloc(1, sizeof *server);
     server->config = config;
     if (!start_workers(server) ||
-        sb_listener_start(&addr, hand_over, server, server->worker_count, MAX_CONNECTIONS,
+        sb_listener_start(&addr, hand_over, port_bound, server, server->worker_count, MAX_CONNECTIONS,
                           config->max_connections_per_ip, &server->listener) != 0) {
         fprintf(stderr, "studybase: cannot listen on %s:%d (is the port in use?)\n", config->host, config->port);
         stop_workers(server);

@@ -13,8 +13,9 @@
 
 struct sb_server;
 
-/* Returns NULL and prints why on failure. config must outlive the server. */
-struct sb_server *sb_server_start(const struct sb_config *config);
+/* Returns NULL and prints why on failure. config must outlive the server; with SB_PORT=0 the
+ * server records the port it bound in it (sb_config_set_bound_port) before accepting. */
+struct sb_server *sb_server_start(struct sb_config *config);
 /* The port actually bound (useful when the config asked for port 0). */
 int sb_server_port(const struct sb_server *server);
 void sb_server_stop(struct sb_server *server);

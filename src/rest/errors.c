@@ -32,6 +32,11 @@ bool sb_rest_fail_database_unreachable(struct sb_rest_error *err)
     return sb_rest_fail(err, 503, "PGRST001", "Database client error. Retrying the connection.", NULL, NULL);
 }
 
+bool sb_rest_fail_pool_timeout(struct sb_rest_error *err)
+{
+    return sb_rest_fail(err, 503, "PGRST003", "Timed out acquiring connection from connection pool.", NULL, NULL);
+}
+
 bool sb_rest_fail_no_schema_cache(struct sb_rest_error *err)
 {
     return sb_rest_fail(err, 503, "PGRST002", "Could not query the database for the schema cache. Retrying.", NULL,

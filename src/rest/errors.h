@@ -32,6 +32,7 @@ bool sb_rest_fail(struct sb_rest_error *err, int status, const char *code, const
 
 bool sb_rest_fail_result_shape(struct sb_rest_error *err);                  /* PGRST000 500 */
 bool sb_rest_fail_database_unreachable(struct sb_rest_error *err);          /* PGRST001 503 */
+bool sb_rest_fail_pool_timeout(struct sb_rest_error *err);                  /* PGRST003 503 */
 bool sb_rest_fail_no_schema_cache(struct sb_rest_error *err);               /* PGRST002 503 */
 
 /* ---- PGRST1xx: the request ------------------------------------------------------------------ */

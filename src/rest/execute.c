@@ -32,7 +32,7 @@ static bool read_outcome(const struct sb_db_result *res, struct sb_rest_outcome 
 static bool db_failed(struct run *x, enum sb_db_status st, const struct sb_db_result *res)
 {
     if (st == SB_DB_UNAVAILABLE)
-        return sb_rest_fail_database_unreachable(x->err);
+        return res->busy ? sb_rest_fail_pool_timeout(x->err) : sb_rest_fail_database_unreachable(x->err);
     sb_rest_error_from_db(x->arena, res, x->identity->role, x->cache, x->err);
     return false;
 }

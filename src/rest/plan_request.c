@@ -7,7 +7,9 @@
 
 #include "util/buf.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,17 +116,36 @@ bool sb_rest_plan_headers(struct sb_arena *arena, const struct sb_rest_request *
 
 /* ---- reads ------------------------------------------------------------------------------------- */
 
+/* A Range bound: digits only, at most LONG_MAX; false for anything else. */
+static bool read_range_bound(const char *text, const char **end, long *out)
+{
+    if (*text < '0' || *text > '9')
+        return false;
+    char *after;
+    errno = 0;
+    long n = strtol(text, &after, 10);
+    if (errno == ERANGE)
+        return false;
+    *out = n;
+    *end = after;
+    return true;
+}
+
+/* "first-last" or "first-" (items, as PostgREST reads Range); a malformed or out-of-range
+ * header is ignored, as PostgREST ignores one it cannot read. */
 void sb_plan_apply_range(const char *range, struct sb_rest_query *q)
 {
     struct sb_rest_scope *top = &q->scopes[0];
     long first, last = -1;
-    if (!range || top->limit >= 0)
+    const char *p;
+    if (!range || top->limit >= 0 || !read_range_bound(range, &p, &first) || *p != '-')
         return;
-    if (sscanf(range, "%ld-%ld", &first, &last) < 1 || first < 0)
+    p++;
+    if (*p && (!read_range_bound(p, &p, &last) || *p))
         return;
     top->offset = first;
     if (last >= first)
-        top->limit = last - first + 1;
+        top->limit = last - first < LONG_MAX ? last - first + 1 : LONG_MAX;
 }
 
 static enum sb_plan_total total_for(enum sb_rest_count count)

@@ -60,7 +60,7 @@ static char *create_secret_file(const char *dir, const char *path, char *hex)
     if (RAND_bytes(raw, sizeof raw) != 1)
         return NULL;
     sb_hex_encode(raw, sizeof raw, hex);
-    mkdir(dir, 0755);
+    mkdir(dir, 0700);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0)
         return errno == EEXIST ? read_secret_file(path, hex) : NULL;

@@ -53,7 +53,7 @@ static void start(int max_connections, int max_per_ip)
         assert_non_null(workers[i]);
     }
     struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    assert_int_equal(sb_listener_start(&addr, add_to_daemon, NULL, WORKERS, max_connections, max_per_ip, &listener), 0);
+    assert_int_equal(sb_listener_start(&addr, add_to_daemon, NULL, NULL, WORKERS, max_connections, max_per_ip, &listener), 0);
 }
 
 static int stop(void **state)
