@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Slow requests must not slow the others (issue #12): get_one's latency with nothing else
+# running, then while 4 RPC calls of pg_sleep(5) run at all times (each restarted when it
+# ends); and /health's latency in both states. Same server, data and token as throughput.sh.
+#   bench/rest/isolation.sh [seconds per run]     (default 10)
+# Target: get_one's p99 under the sleeps within 2x its idle p99; /health never delayed.
+# Runs in a throwaway cluster (pg_virtualenv) with the optimised build in build/. Prints a
+# Markdown table.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+[ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
+seconds=${1:-10}
+if [ -z "${PGHOST:-}" ]; then
+  exec pg_virtualenv -t -v 15 "$0" "$@"
+fi
+. bench/rest/lib.sh
+
+q "CREATE FUNCTION public.bench_sleep(seconds double precision) RETURNS integer LANGUAGE sql
+     AS \$\$ SELECT pg_sleep(seconds); SELECT 1 \$\$;
+   GRANT EXECUTE ON FUNCTION public.bench_sleep(double precision) TO authenticated" >/dev/null
+start_server 4
+apikey=$(anon_key)
+
+latency() {   # $1 = label, $2 = path; prints "p50 / p99 ms"
+  wrk -t 1 -c "${3:-4}" -d "${seconds}s" --latency -H "apikey: $apikey" -H "Authorization: Bearer $token" \
+    "$url$2" >"$work/$1.wrk"
+  local p50 p99
+  p50=$(awk '$1 == "50%" { print $2 }' "$work/$1.wrk")
+  p99=$(awk '$1 == "99%" { print $2 }' "$work/$1.wrk")
+  echo "$p50 / $p99"
+}
+
+sleepers() {   # 4 loops, each calling pg_sleep(5) again as soon as the last call ends
+  for i in 1 2 3 4; do
+    ( end=$((SECONDS + seconds + 2))
+      while [ $SECONDS -lt $end ]; do
+        curl -s -o /dev/null -H "apikey: $apikey" -H "Authorization: Bearer $token" "$url/rest/v1/rpc/bench_sleep?seconds=5"
+      done ) &
+  done
+}
+running_sleeps() { q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%bench_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"; }
+
+get_path="/rest/v1/${path[get_one]}"
+idle_get=$(latency get_idle "$get_path")
+idle_health=$(latency health_idle /health 1)
+sleepers
+until [ "$(running_sleeps)" -ge 4 ]; do sleep 0.05; done
+busy_get=$(latency get_busy "$get_path")
+busy_health=$(latency health_busy /health 1)
+during=$(running_sleeps)
+wait
+echo "| measure | idle p50 / p99 | with 4 pg_sleep(5) calls p50 / p99 |"
+echo "| --- | --- | --- |"
+echo "| get_one (wrk -c4) | $idle_get | $busy_get |"
+echo "| /health (wrk -c1) | $idle_health | $busy_health |"
+echo
+echo "sleeping calls still running at the end of the loaded runs: $during; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+stop_server
