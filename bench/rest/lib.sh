@@ -64,15 +64,25 @@ request() {   # one request of scenario $1 with curl
 # The baseline: each scenario's statement, captured from a single worker's connection, in a
 # pgbench script that pipelines it after the role/claims set-up with one Sync, as studybase
 # sends them ($work/<scenario>.pgbench).
+# The statement studybase sent for each scenario, read from the server log with every
+# statement logged (pg_stat_activity shows only a session's last statement, and studybase
+# ends each request with RESET ALL). The log is pg_virtualenv's, beside the data directory.
 capture_pgbench_scripts() {
+  local log; log="$(dirname "$(dirname "$(dirname "$(q 'SHOW data_directory')")")")/log/postgresql-15-regress.log"
+  q "ALTER SYSTEM SET log_min_duration_statement = 0" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
   start_server 1
   apikey=$(anon_key)
   for s in "${scenarios[@]}"; do
+    local from; from=$(wc -l <"$log")
     request "$s"
-    q "SELECT query FROM pg_stat_activity WHERE application_name = 'studybase' AND backend_type = 'client backend' AND query LIKE '%pgrst%' ORDER BY state_change DESC LIMIT 1" \
-      >"$work/$s.sql"
+    tail -n +"$((from + 1))" "$log" | awk '
+      /LOG: +duration: .* (execute|statement)/ { keep = ($0 ~ /pgrst/); if (keep) { sub(/.*(execute [^:]*|statement): /, ""); text = $0 }; next }
+      /^[0-9][0-9][0-9][0-9]-/ { keep = 0; next }
+      keep { text = text "\n" $0 }
+      END { print text }' >"$work/$s.sql"
   done
   stop_server
+  q "ALTER SYSTEM RESET log_min_duration_statement" >/dev/null; q "SELECT pg_reload_conf()" >/dev/null
   local setup="SELECT set_config('role', :role, true), set_config('request.jwt.claims', :claims, true), set_config('request.jwt.claim.sub', :sub, true), set_config('request.jwt.claim.role', :role, true), set_config('statement_timeout', :timeout, true);"
   for s in "${scenarios[@]}"; do
     { echo '\startpipeline'; echo "$setup"; sed -E 's/\$([0-9]+)/:p\1/g' "$work/$s.sql" | tr '\n' ' '; echo ';';
