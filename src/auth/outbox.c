@@ -11,7 +11,6 @@
 #include "util/thread.h"
 
 #include <libpq-fe.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -130,30 +129,6 @@ static int ms_until_next_due(PGconn *pg)
     return ms;
 }
 
-/* Drops the notifications libpq has read; true if there were any. */
-static bool drop_notifications(PGconn *pg)
-{
-    bool any = false;
-    PGnotify *note;
-    while ((note = PQnotifies(pg)) != NULL) {
-        PQfreemem(note);
-        any = true;
-    }
-    return any;
-}
-
-/* Waits up to ms for a notification; false when the connection broke. */
-static bool wait_for_work(PGconn *pg, int ms)
-{
-    if (drop_notifications(pg) || ms == 0)
-        return true;
-    struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
-    if (poll(&p, 1, ms) > 0 && PQconsumeInput(pg) != 1)
-        return false;
-    drop_notifications(pg);
-    return PQstatus(pg) == CONNECTION_OK;
-}
-
 static void *sender_main(void *arg)
 {
     const struct sb_config *config = arg;
@@ -167,7 +142,7 @@ static void *sender_main(void *arg)
         int handled;
         while ((handled = send_one(pg, config)) == 1)
             ;
-        if (handled < 0 || !wait_for_work(pg, ms_until_next_due(pg))) {
+        if (handled < 0 || !sb_db_wait_for_notification(pg, ms_until_next_due(pg))) {
             PQfinish(pg);
             pg = NULL;
         }

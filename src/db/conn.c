@@ -721,6 +721,28 @@ void sb_db_close_loop_sessions(void)
     thread_pool = NULL;
 }
 
+/* Drops the notifications libpq has read; true if there were any. */
+static bool drop_notifications(PGconn *pg)
+{
+    bool any = false;
+    PGnotify *note;
+    while ((note = PQnotifies(pg)) != NULL) {
+        PQfreemem(note);
+        any = true;
+    }
+    return any;
+}
+
+bool sb_db_wait_for_notification(PGconn *pg, int timeout_ms)
+{
+    if (drop_notifications(pg) || timeout_ms == 0)
+        return PQstatus(pg) == CONNECTION_OK;
+    if (sb_wait_fd(PQsocket(pg), POLLIN, sb_now_ms() + timeout_ms) == SB_WAIT_READY && PQconsumeInput(pg) != 1)
+        return false;
+    drop_notifications(pg);
+    return PQstatus(pg) == CONNECTION_OK;
+}
+
 PGconn *sb_db_connection(void)
 {
     struct session *s = own_thread_session();

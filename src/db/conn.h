@@ -93,6 +93,11 @@ PGconn *sb_db_connection(void);
  * caller owns the connection (PQfinish). */
 PGconn *sb_db_open(const char *conninfo, const char *application_name);
 
+/* For a LISTENing connection of a background thread: returns at once if notifications were
+ * already read, else waits up to timeout_ms (0: not at all) for one; drops what arrived (the
+ * caller only needs to know there is work). False when the connection broke. */
+bool sb_db_wait_for_notification(PGconn *pg, int timeout_ms);
+
 /* Says the server is stopping and the database may go away on purpose (studybase dev stops
  * its cluster next): from now on losing it is not reported as a warning. */
 void sb_db_closing(void);

@@ -8,7 +8,6 @@
 #include "util/arena.h"
 #include "util/log.h"
 
-#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,30 +87,6 @@ static PGconn *listening_connection(PGconn *previous)
     return ok ? pg : NULL;
 }
 
-/* Drops the notifications libpq has already read; true if there were any. */
-static bool drop_notifications(PGconn *pg)
-{
-    bool any = false;
-    PGnotify *note;
-    while ((note = PQnotifies(pg)) != NULL) {
-        PQfreemem(note);
-        any = true;
-    }
-    return any;
-}
-
-/* Returns at once if a notification arrived while draining, else waits for one or for the
- * sweep interval. */
-static void wait_for_work(PGconn *pg)
-{
-    if (drop_notifications(pg))
-        return;
-    struct pollfd p = { .fd = PQsocket(pg), .events = POLLIN };
-    if (poll(&p, 1, SWEEP_INTERVAL_MS) > 0)
-        PQconsumeInput(pg);
-    drop_notifications(pg);
-}
-
 static void *drain_loop(void *arg)
 {
     struct sb_storage_backend *backend = arg;
@@ -125,7 +100,7 @@ static void *drain_loop(void *arg)
         }
         if (sb_storage_drain_once(backend) < 0 && !sb_db_is_closing())
             sb_log(SB_LOG_WARN, "file deletion queue could not be drained", NULL);
-        wait_for_work(pg);
+        sb_db_wait_for_notification(pg, SWEEP_INTERVAL_MS);   /* a broken one is reopened above */
     }
     return NULL;
 }
