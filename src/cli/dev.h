@@ -1,9 +1,10 @@
 /*
  * dev: the project's private PostgreSQL cluster for local use (`studybase dev`, `stop`).
  *
- * The cluster lives under SB_DATA_DIR (default ./.studybase), listens on 127.0.0.1 at
- * SB_DB_PORT (default 54322) and is run by the `postgres` user when studybase runs as root,
- * because initdb refuses root. Its superuser is postgres/postgres, as in Supabase's local stack.
+ * The cluster lives under SB_DATA_DIR (default ./.studybase) in pg/, or, as root when the
+ * postgres user cannot reach that folder, in ~postgres/studybase/<id>, which pg then links
+ * to. It listens on 127.0.0.1 at SB_DB_PORT (default 54322) and is run by the `postgres` user
+ * when studybase runs as root, because initdb refuses root. Its superuser is postgres/postgres, as in Supabase's local stack.
  */
 #ifndef SB_CLI_DEV_H
 #define SB_CLI_DEV_H
@@ -17,11 +18,13 @@ struct sb_dev_cluster {
     int port;
 };
 
-/* Fills paths from the environment and defaults. */
+/* Fills paths from the environment and defaults (pg_dir: where the data folder's pg links to,
+ * if it is a link). */
 void sb_dev_cluster_init(struct sb_dev_cluster *cluster);
 
-/* Creates the cluster if needed and starts it if it is not running. Returns 0 on success. */
-int sb_dev_cluster_start(const struct sb_dev_cluster *cluster);
+/* Decides where the cluster lives (updating pg_dir), creates it if needed and starts it if it
+ * is not running. Returns 0 on success. */
+int sb_dev_cluster_start(struct sb_dev_cluster *cluster);
 
 /* Stops the cluster if it runs (fast shutdown: clean, no recovery at the next start). */
 int sb_dev_cluster_stop(const struct sb_dev_cluster *cluster);

@@ -1,7 +1,9 @@
 # studybase dev: creates a private cluster, migrates it and serves /health; Ctrl-C stops both;
 # a second run reuses the data; with DATABASE_URL set it starts no cluster; it changes no
-# permission outside its data folder (as root, a data folder the postgres user cannot reach
-# stops it with advice instead).
+# permission outside its data folder. As root, when the postgres user cannot reach the data
+# folder (a closed folder above it, like /root), the cluster lives in a folder of the postgres
+# user's home (~postgres/studybase/<id>), linked from the data folder's pg; stop, status and a
+# second dev find it there. The test removes what it creates there, pass or fail.
 # Needs STUDYBASE (the binary) and DATABASE_URL (a database it may migrate). Speaks TAP.
 set -u
 n=0
@@ -22,10 +24,17 @@ closed=$(mktemp -d) # mode 0700: no other user may enter
 db_port=$(free_port)
 api_port=$(free_port)
 pid=""
+pg_home=$(getent passwd postgres | cut -d: -f6)
+outside_base=${pg_home:-/nonexistent}/studybase
+[ -e "$outside_base" ] && base_existed=1 || base_existed=0
 cleanup() {
   [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
   SB_DATA_DIR=$data "$STUDYBASE" stop >/dev/null 2>&1
   SB_DATA_DIR=$closed/data "$STUDYBASE" stop >/dev/null 2>&1
+  local outside
+  outside=$(readlink "$closed/data/pg" 2>/dev/null)
+  case $outside in "$outside_base"/?*) rm -rf "$outside" ;; esac
+  [ "$base_existed" = 1 ] || rmdir "$outside_base" 2>/dev/null
   rm -rf "$data" "$other" "$closed"
 }
 trap cleanup EXIT
@@ -48,7 +57,7 @@ interrupt_and_wait() { kill -INT "$pid"; wait "$pid"; local rc=$?; pid=""; retur
 private_db() { psql "postgresql://postgres:postgres@127.0.0.1:$db_port/postgres" -XAtqc "$1" 2>/dev/null; }
 app_tables() { private_db "select count(*) from pg_tables where schemaname = 'public' and tablename in ('academic','personalized','courses','materials','chat_history')"; }
 
-echo "1..18"
+echo "1..28"
 
 start_dev "$data/first.log" -u DATABASE_URL SB_DATA_DIR="$data" SB_DB_PORT="$db_port"
 check "the first run serves /health" health_answers
@@ -78,18 +87,55 @@ check "with DATABASE_URL it serves /health" health_answers
 check "and creates no cluster" [ ! -e "$other/pg" ]
 check "and exits cleanly on Ctrl-C" interrupt_and_wait
 
+# the modes and owners of every folder above the closed data folder and above the postgres
+# user's home: dev must change none of them
+folders_above() {
+  local d
+  for d in "$closed/data" "$outside_base"; do
+    d=$(dirname "$d")
+    while :; do stat -c '%n %a %U' "$d"; [ "$d" = / ] && break; d=$(dirname "$d"); done
+  done
+}
+is_outside_folder() { [[ $1 =~ ^$outside_base/[0-9a-f]{12}$ ]]; }
+owned_by_postgres_and_closed() { [ "$(stat -c '%a %U' "$@" | sort -u)" = "700 postgres" ]; }
+said_once_where_it_lives() { [ "$(grep -cF "local PostgreSQL cluster lives in $1" "$2")" = 1 ]; }
+status_says_running() { env -u DATABASE_URL SB_DATA_DIR="$1" "$STUDYBASE" status | grep -q "local database: running"; }
+stop_stops_it() { # $1: data folder, $2: the cluster's folder
+  SB_DATA_DIR=$1 "$STUDYBASE" stop | grep -q "^stopped the local PostgreSQL cluster" &&
+    ! runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl status -D "$2" >/dev/null 2>&1 &&
+    [ -z "$(private_db 'select 1')" ]
+}
+reused() { # $1: log, $2: the cluster's folder
+  ! grep -q "creating the local" "$1" && [ "$(readlink "$closed/data/pg")" = "$2" ] &&
+    [ "$(private_db 'select x from kept_outside')" = 7 ]
+}
+
 if [ "$(id -u)" -eq 0 ]; then
-  env -u DATABASE_URL SB_DATA_DIR="$closed/data" SB_DB_PORT="$db_port" SB_PORT="$api_port" \
-    timeout 60 "$STUDYBASE" dev >"$other/closed.log" 2>&1
-  rc=$?
-  check "as root, a data folder the postgres user cannot reach stops dev (not killed by timeout)" \
-    bash -c '[ "$1" -ne 0 ] && [ "$1" -ne 124 ]' _ "$rc"
-  check "and says which folder is closed and what to do" \
-    bash -c "grep -q 'may not enter $closed\\.' '$other/closed.log' && grep -q 'SB_DATA_DIR' '$other/closed.log'"
-  check "the closed folder above keeps its mode (0700)" [ "$(stat -c %a "$closed")" = 700 ]
-  check "and no cluster was created" [ ! -e "$closed/data/pg/PG_VERSION" ]
+  modes_before=$(folders_above)
+  start_dev "$other/closed.log" -u DATABASE_URL SB_DATA_DIR="$closed/data" SB_DB_PORT="$db_port"
+  check "as root, with a closed folder above the data folder, dev still serves /health" health_answers
+  outside=$(readlink "$closed/data/pg")
+  check "the data folder's pg links to a folder in ~postgres/studybase" is_outside_folder "$outside"
+  check "which postgres owns, closed to others (0700), as is ~postgres/studybase" \
+    owned_by_postgres_and_closed "$outside_base" "$outside"
+  check "the cluster's files are there" [ -f "$outside/PG_VERSION" ]
+  check "dev says in one line where the cluster lives" said_once_where_it_lives "$outside" "$other/closed.log"
+  check "the cluster is migrated (five app tables)" [ "$(app_tables)" = 5 ]
+  check "the data folder is 0700 (postgres does not pass through it)" [ "$(stat -c %a "$closed/data")" = 700 ]
+  private_db "create table public.kept_outside (x int); insert into kept_outside values (7)"
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=""
+  check "killed, dev leaves the cluster running; status finds it" status_says_running "$closed/data"
+  check "studybase stop stops it" stop_stops_it "$closed/data" "$outside"
+  check "and leaves its folder in place" [ -f "$outside/PG_VERSION" ]
+  start_dev "$other/closed2.log" -u DATABASE_URL SB_DATA_DIR="$closed/data" SB_DB_PORT="$db_port"
+  check "a second dev serves /health" health_answers
+  check "reusing that cluster and its data" reused "$other/closed2.log" "$outside"
+  check "Ctrl-C stops it" interrupt_and_wait
+  check "no folder above the data folder or ~postgres changed mode or owner" \
+    [ "$(folders_above)" = "$modes_before" ]
 else
-  for what in "stops dev" "says what to do" "keeps its mode" "no cluster"; do
+  for what in "serves" "links" "owner" "files" "says where" "migrated" "data folder mode" "status" "stop" \
+    "folder kept" "second dev" "reuses" "Ctrl-C" "modes above"; do
     n=$((n + 1)); echo "ok $n # skip not root: the postgres user is only used as root ($what)"
   done
 fi
