@@ -30,12 +30,14 @@ latency() {   # $1 = label, $2 = path; prints "p50 / p99 ms"
   echo "$p50 / $p99"
 }
 
+sleeper_pids=()
 sleepers() {   # 4 loops, each calling pg_sleep(5) again as soon as the last call ends
   for i in 1 2 3 4; do
     ( end=$((SECONDS + seconds + 2))
       while [ $SECONDS -lt $end ]; do
         curl -s -o /dev/null -H "apikey: $apikey" -H "Authorization: Bearer $token" "$url/rest/v1/rpc/bench_sleep?seconds=5"
       done ) &
+    sleeper_pids+=($!)
   done
 }
 running_sleeps() { q "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%bench_sleep%' AND state = 'active' AND pid <> pg_backend_pid()"; }
@@ -44,11 +46,12 @@ get_path="/rest/v1/${path[get_one]}"
 idle_get=$(latency get_idle "$get_path")
 idle_health=$(latency health_idle /health 1)
 sleepers
-until [ "$(running_sleeps)" -ge 4 ]; do sleep 0.05; done
+for _ in $(seq 200); do [ "$(running_sleeps)" -ge 4 ] && break; sleep 0.05; done
+[ "$(running_sleeps)" -ge 4 ] || { echo "the 4 sleeping calls did not start: $(curl -s -H "apikey: $apikey" -H "Authorization: Bearer $token" "$url/rest/v1/rpc/bench_sleep?seconds=0")" >&2; exit 1; }
 busy_get=$(latency get_busy "$get_path")
 busy_health=$(latency health_busy /health 1)
 during=$(running_sleeps)
-wait
+wait "${sleeper_pids[@]}"
 echo "| measure | idle p50 / p99 | with 4 pg_sleep(5) calls p50 / p99 |"
 echo "| --- | --- | --- |"
 echo "| get_one (wrk -c4) | $idle_get | $busy_get |"
