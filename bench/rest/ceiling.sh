@@ -115,9 +115,17 @@ start_shape() {   # $1 = shape: sbN (studybase) or a ceiling shape; sets label
   else start_ceiling "$1"; label="ceiling $1"; fi
 }
 if [ "$mode" = syscalls ]; then
-  # wrk stops after exactly $requests responses: each of its 2 threads after half of them.
+  # wrk's threads stop after exactly $requests responses (each of the 2 after half of them)
+  # and say so in $work/stopped; wrk itself waits for its duration, so it is then interrupted
+  # (SIGINT: it prints its results).
   counter='local n = 0
-function response() n = n + 1; if n >= '$((requests / 2))' then wrk.thread:stop() end end'
+function response()
+  n = n + 1
+  if n == '$((requests / 2))' then
+    local f = io.open("'$work/stopped'", "a"); f:write("stopped\n"); f:close()
+    wrk.thread:stop()
+  end
+end'
   echo "$counter" >"$work/count.lua"; { cat "$work/post.lua"; echo "$counter"; } >"$work/count_post.lua"
   echo "load at the start: $(uptime)"
   echo "| scenario | system | requests | syscalls/request | context switches/request | syscalls/request by name |"
@@ -127,13 +135,18 @@ function response() n = n + 1; if n >= '$((requests / 2))' then wrk.thread:stop(
     for shape in "${shapes[@]}"; do
       start_shape "$shape"
       run_wrk "$s" 1 "$conns"
-      rm -f "$work/ctl" "$work/ack"; mkfifo "$work/ctl" "$work/ack"
+      rm -f "$work/ctl" "$work/ack" "$work/stopped"; mkfifo "$work/ctl" "$work/ack"
       perf stat -x, -D -1 --control "fifo:$work/ctl,$work/ack" -e 'syscalls:sys_enter_*' -e context-switches \
-        -p "$server_pid" -o "$work/perf.syscalls" & perf_pid=$!
+        -p "$server_pid" -o "$work/perf.syscalls" 2>/dev/null & perf_pid=$!
       exec 8>"$work/ctl" 9<"$work/ack"
       echo enable >&8; read -r -t 10 _ <&9
-      wrk -t 2 -c "$conns" -d 120s -s "$lua" -H "apikey: ${apikey:-x}" -H "Authorization: Bearer $token" \
-        "$url/rest/v1/${path[$s]}" >"$work/$s.wrk"
+      wrk -t 2 -c "$conns" -d 120s -s "$lua" -H "apikey: $apikey" -H "Authorization: Bearer $token" \
+        "$url/rest/v1/${path[$s]}" >"$work/$s.wrk" & client=$!
+      for _ in $(seq 1200); do   # at most 120 s
+        [ "$(cat "$work/stopped" 2>/dev/null | wc -l)" -lt 2 ] || break
+        sleep 0.1
+      done
+      kill -INT "$client"; wait "$client" || true
       echo disable >&8; read -r -t 10 _ <&9
       exec 8>&- 9<&-
       kill -INT "$perf_pid"; wait "$perf_pid" || true
@@ -182,6 +195,7 @@ fi
 echo "load at the start: $(uptime)"
 for s in get_one insert_one; do
   for round in $(seq "$reps"); do
+    echo "$s round $round: load average $(uptime | sed 's/.*load average: //')"
     measure_pgbench "$s" "$round"
     start_server "$conns"
     apikey=$(anon_key)
