@@ -64,20 +64,24 @@ static void on_pg_ready(uv_poll_t *poll, int status, int events)
 static void on_closed(uv_handle_t *handle)
 {
     struct uv_conn *c = (struct uv_conn *)handle;
-    struct http *h = c->h;
-    h->front_conn = NULL;
-    if (h->busy)
-        h->closed = true;   /* freed when its result arrives */
-    else
-        free_http(h);
+    if (c->h)
+        free_http(c->h);
     free(c);
 }
 
+/* uv_close closes the socket at once and calls on_closed later: a request in flight is
+ * marked closed now, so that its answer is not written, and freed when its result arrives. */
 static void close_conn(struct http *h)
 {
     struct uv_conn *c = h->front_conn;
-    if (!uv_is_closing((uv_handle_t *)&c->tcp))
-        uv_close((uv_handle_t *)&c->tcp, on_closed);
+    if (!c || uv_is_closing((uv_handle_t *)&c->tcp))
+        return;
+    uv_close((uv_handle_t *)&c->tcp, on_closed);
+    h->front_conn = NULL;
+    if (h->busy) {
+        h->closed = true;
+        c->h = NULL;
+    }
 }
 
 static const struct phr_header *find_header(const struct phr_header *hs, size_t n, const char *name)
