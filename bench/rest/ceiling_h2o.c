@@ -168,8 +168,9 @@ void serve_h2o(struct worker *w, int ls)
     h2o_socket_t *listener = h2o_evloop_socket_create(loop, ls, H2O_SOCKET_FLAG_DONT_READ);
     listener->data = &listen_fd;
     h2o_socket_read_start(listener, on_accept);
-    while (h2o_evloop_run(loop, INT32_MAX) == 0)
-        ;
-    fprintf(stderr, "h2o_evloop_run failed: %s\n", strerror(errno));
-    exit(1);
+    for (;;)
+        if (h2o_evloop_run(loop, INT32_MAX) != 0 && errno != EINTR) {   /* EINTR: e.g. a tracer attached */
+            fprintf(stderr, "h2o_evloop_run failed: %s\n", strerror(errno));
+            exit(1);
+        }
 }
