@@ -2,7 +2,8 @@
 # Installs what studybase needs on Debian 12, and only what is missing.
 #   scripts/deps.sh run    build + run: compiler, libraries, PostgreSQL 15 and its server headers
 #   scripts/deps.sh test   the above + test tools (cmocka, pgTAP, pg_prove, Node.js) + npm ci
-#   scripts/deps.sh bench  build + run + benchmark and fuzzing tools (wrk, clang for libFuzzer)
+#   scripts/deps.sh bench  build + run + benchmark and fuzzing tools (wrk, clang for libFuzzer, perf;
+#                          h2o's evloop library and libuv for bench/rest/ceiling.c's HTTP fronts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ test_packages=(
 )
 
 bench_packages=(
-  wrk clang openssl
+  wrk clang openssl linux-perf libh2o-evloop-dev libuv1-dev
 )
 
 wanted=("${run_packages[@]}")

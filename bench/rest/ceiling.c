@@ -15,26 +15,27 @@
  * one read, and one wake-up of a worker serves every connection that is ready. The batching
  * variant (threads given as "<T>b") sends each PostgreSQL connection's requests of one
  * wake-up with one send (see send below); "<T>m" puts libmicrohttpd in front instead, each
- * request suspended while its statements run (it takes the worker's PostgreSQL connections
- * in turn, request by request).
+ * request suspended while its statements run (each HTTP connection tied to one of the
+ * worker's PostgreSQL connections, in turn, as in the hand-written loop). "1h" puts h2o's
+ * evloop library in front (ceiling_h2o.c), "1u" libuv with picohttpparser (ceiling_uv.c):
+ * one thread each, the same PostgreSQL side (ceiling.h), so only the HTTP layer differs.
  *
  * What it leaves out (cheap in studybase already, or not on the measured path): JWT
  * verification (studybase caches verified tokens, ~4k instructions per hit), URL grammar and
  * SQL generation (~8.5k), the request log. It reads the id of `?id=eq.<id>` and the body of a
  * POST; the SQL text comes from files captured from studybase itself.
  *
- *   ceiling <port> <threads>[m][b] <pg connections per thread> <get.sql> <insert.sql> <claims> <sub>
+ *   ceiling <port> <threads>[m|h|u][b] <pg connections per thread> <get.sql> <insert.sql> <claims> <sub>
  * with DATABASE_URL in the environment (port 0: any). Prints "listening on <port>" once ready.
  */
 #define _GNU_SOURCE
+#include "ceiling.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libpq-fe.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,55 +46,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_PG 16
-#define IN_BYTES 16384
-
-enum kind { HTTP, PG, MHD };
-
-struct http;
-
-struct pg {
-    enum kind kind;
-    PGconn *conn;
-    int fd;
-    bool watching_out;
-    struct http *head, *tail;     /* requests sent, in the order their results will come */
-    int in_flight;
-    char corked[65536];           /* batching variant: what libpq sent during this wake-up */
-    size_t corked_len;
-};
-
-struct http {
-    enum kind kind;
-    int fd;
-    bool closed;                  /* the client went away while its request was in flight */
-    bool busy;                    /* a request is in flight */
-    bool created;                 /* POST: answer 201 */
-    struct pg *pg;
-    struct http *next;            /* in pg's queue */
-    char in[IN_BYTES];
-    size_t len;
-    char *body;                   /* the query's JSON text (malloc) or NULL */
-    bool failed;
-    struct MHD_Connection *mconn; /* libmicrohttpd variant: the suspended connection */
-    bool answered;                /* libmicrohttpd variant: body is ready, resumed */
-    size_t upload_len;
-};
-
-struct worker {
-    int ep;
-    struct pg pgs[MAX_PG];
-    int npg;
-    int next_pg;
-    pthread_t thread;
-    struct MHD_Daemon *daemon;    /* libmicrohttpd variant */
-    enum kind mhd_marker;
-    bool resumed;
-};
-
-static bool use_mhd;
+static enum front front = FRONT_EPOLL;
 static bool batch_sends;             /* shape TbxP: one send per PostgreSQL connection per wake-up */
-static __thread struct worker *current_worker;
+__thread struct worker *current_worker;
 
 /* The batching variant. libpq 15's PQpipelineSync flushes at every call (libpq 17 has
  * PQsendPipelineSync, which does not), so requests read in one wake-up would each cost a
@@ -162,7 +117,7 @@ static void die_pg(PGconn *c, const char *what)
     exit(1);
 }
 
-static void open_pg(struct worker *w, struct pg *p)
+void open_pg(struct pg *p)
 {
     p->kind = PG;
     const char *keys[] = { "dbname", "application_name", NULL };
@@ -186,6 +141,10 @@ static void open_pg(struct worker *w, struct pg *p)
     if (PQsetnonblocking(p->conn, 1) != 0 || PQenterPipelineMode(p->conn) != 1)
         die_pg(p->conn, "pipeline");
     p->fd = PQsocket(p->conn);
+}
+
+static void watch_pg_input(struct worker *w, struct pg *p)
+{
     struct epoll_event ev = { .events = EPOLLIN, .data.ptr = p };
     epoll_ctl(w->ep, EPOLL_CTL_ADD, p->fd, &ev);
 }
@@ -199,7 +158,7 @@ static void watch_pg_output(struct worker *w, struct pg *p, bool on)
     epoll_ctl(w->ep, EPOLL_CTL_MOD, p->fd, &ev);
 }
 
-static void free_http(struct http *h)
+void free_http(struct http *h)
 {
     free(h->body);
     free(h);
@@ -216,7 +175,7 @@ static void close_http(struct worker *w, struct http *h)
         free_http(h);
 }
 
-static const char *date_header(void)
+const char *date_header(void)
 {
     static __thread char text[64];
     static __thread time_t made;
@@ -230,27 +189,32 @@ static const char *date_header(void)
     return text;
 }
 
-/* The response studybase gives, with the same headers. */
-static void respond(struct http *h)
+const char *response_body(const struct http *h)
 {
-    if (h->mconn) {
-        h->answered = true;
-        MHD_resume_connection(h->mconn);
-        return;
-    }
+    return h->body ? h->body : "{\"message\":\"failed\"}";
+}
+
+/* The response studybase gives, with the same headers. */
+int format_response_head(char *out, size_t size, const struct http *h, size_t blen)
+{
     static __thread unsigned long counter;
+    return snprintf(out, size,
+                    "HTTP/1.1 %s\r\nDate: %s\r\nContent-Type: application/json; charset=utf-8\r\n"
+                    "Content-Range: 0-0/*\r\n%sX-Request-Id: ceiling-%06lu\r\n"
+                    "Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Range, "
+                    "Content-Location, Location, Preference-Applied, Range-Unit, X-Supabase-Api-Version, "
+                    "X-Request-Id, ETag, Content-Disposition, X-Total-Count, Link\r\nContent-Length: %zu\r\n\r\n",
+                    h->failed ? "500 Internal Server Error" : h->created ? "201 Created" : "200 OK",
+                    date_header(), h->created ? "Preference-Applied: return=representation\r\n" : "",
+                    counter++, blen);
+}
+
+static void respond_epoll(struct http *h)
+{
     char head[1024];
-    const char *body = h->body ? h->body : "{\"message\":\"failed\"}";
+    const char *body = response_body(h);
     size_t blen = strlen(body);
-    int n = snprintf(head, sizeof head,
-                     "HTTP/1.1 %s\r\nDate: %s\r\nContent-Type: application/json; charset=utf-8\r\n"
-                     "Content-Range: 0-0/*\r\n%sX-Request-Id: ceiling-%06lu\r\n"
-                     "Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: Content-Range, "
-                     "Content-Location, Location, Preference-Applied, Range-Unit, X-Supabase-Api-Version, "
-                     "X-Request-Id, ETag, Content-Disposition, X-Total-Count, Link\r\nContent-Length: %zu\r\n\r\n",
-                     h->failed ? "500 Internal Server Error" : h->created ? "201 Created" : "200 OK",
-                     date_header(), h->created ? "Preference-Applied: return=representation\r\n" : "",
-                     counter++, blen);
+    int n = format_response_head(head, sizeof head, h, blen);
     struct iovec iov[2] = { { head, (size_t)n }, { (void *)body, blen } };
     struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
     ssize_t sent = sendmsg(h->fd, &msg, MSG_NOSIGNAL);
@@ -262,7 +226,7 @@ static void respond(struct http *h)
 }
 
 /* Queues one request's set-up + statement + Sync on the connection's pipeline. */
-static void queue_request(struct pg *p, struct http *h, bool insert, const char *param)
+void queue_request(struct pg *p, struct http *h, bool insert, const char *param)
 {
     const char *setup[4] = { "authenticated", claims, sub, "8000" };
     if (PQsendQueryPrepared(p->conn, "setup", 4, setup, NULL, NULL, 0) != 1 ||
@@ -339,8 +303,30 @@ static void on_http(struct worker *w, struct http *h)
     parse_requests(h);
 }
 
+static void resume_mhd(struct http *h);
+
+/* A request's statements are done: hand its answer to the front in use. */
+static void answer(struct http *h)
+{
+    switch (front) {
+    case FRONT_EPOLL:
+        respond_epoll(h);
+        parse_requests(h);    /* a request that arrived while this one ran */
+        break;
+    case FRONT_MHD:
+        resume_mhd(h);
+        break;
+    case FRONT_H2O:
+        answer_h2o(h);
+        break;
+    case FRONT_UV:
+        answer_uv(h);
+        break;
+    }
+}
+
 /* Reads every result that has arrived; answers each request whose Sync has come back. */
-static void drain_results(struct pg *p, bool *resumed)
+void drain_results(struct pg *p)
 {
     int nulls = 0;
     while (p->head && !PQisBusy(p->conn)) {
@@ -366,13 +352,8 @@ static void drain_results(struct pg *p, bool *resumed)
             h->busy = false;
             if (h->closed)
                 free_http(h);
-            else if (h->mconn) {
-                respond(h);
-                *resumed = true;
-            } else {
-                respond(h);
-                parse_requests(h);    /* a request that arrived while this one ran */
-            }
+            else
+                answer(h);    /* last use of h here: the front may free it */
         }
         PQclear(r);
     }
@@ -380,15 +361,13 @@ static void drain_results(struct pg *p, bool *resumed)
 
 static void on_pg(struct worker *w, struct pg *p, unsigned events)
 {
-    bool resumed = false;
     if (events & EPOLLOUT)
         watch_pg_output(w, p, PQflush(p->conn) == 1);
     if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
         if (PQconsumeInput(p->conn) != 1)
             die_pg(p->conn, "read");
-        drain_results(p, &resumed);
+        drain_results(p);
     }
-    w->resumed |= resumed;
 }
 
 static void *work(void *arg)
@@ -427,11 +406,26 @@ static void *work(void *arg)
 /* ---- the libmicrohttpd variant: studybase's HTTP layer, requests suspended while their
  * statements run on the worker's pipelined connections ---- */
 
+static void resume_mhd(struct http *h)
+{
+    h->answered = true;
+    MHD_resume_connection(h->mconn);
+    current_worker->resumed = true;
+}
+
+/* Ties each new connection to one of the worker's PostgreSQL connections, in turn. */
+static void mhd_connection_started(void *cls, struct MHD_Connection *conn, void **socket_context,
+                                   enum MHD_ConnectionNotificationCode code)
+{
+    struct worker *w = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        *socket_context = &w->pgs[w->next_pg++ % w->npg];
+}
+
 static enum MHD_Result mhd_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
                                   const char *version, const char *upload_data, size_t *upload_data_size,
                                   void **req_cls)
 {
-    struct worker *w = cls;
     struct http *h = *req_cls;
     if (!h) {
         h = calloc(1, sizeof *h);
@@ -448,7 +442,7 @@ static enum MHD_Result mhd_access(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (h->answered) {
-        const char *body = h->body ? h->body : "{\"message\":\"failed\"}";
+        const char *body = response_body(h);
         struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
         static __thread unsigned long counter;
         char id[32];
@@ -475,7 +469,7 @@ static enum MHD_Result mhd_access(void *cls, struct MHD_Connection *conn, const 
         const char *id = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "id");
         param = id && strncmp(id, "eq.", 3) == 0 ? id + 3 : "";
     }
-    struct pg *p = &w->pgs[w->next_pg++ % w->npg];
+    struct pg *p = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT)->socket_context;
     queue_request(p, h, insert, param);
     MHD_suspend_connection(conn);
     return MHD_YES;
@@ -494,7 +488,8 @@ static void start_mhd(struct worker *w)
     w->daemon = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_NO_LISTEN_SOCKET |
                                      MHD_USE_ERROR_LOG, 0, NULL, NULL, mhd_access, w,
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
-                                 MHD_OPTION_NOTIFY_COMPLETED, mhd_completed, NULL, MHD_OPTION_END);
+                                 MHD_OPTION_NOTIFY_COMPLETED, mhd_completed, NULL,
+                                 MHD_OPTION_NOTIFY_CONNECTION, mhd_connection_started, w, MHD_OPTION_END);
     if (!w->daemon) {
         fprintf(stderr, "MHD_start_daemon failed\n");
         exit(1);
@@ -507,13 +502,18 @@ static void start_mhd(struct worker *w)
 int main(int argc, char **argv)
 {
     if (argc != 8) {
-        fprintf(stderr, "usage: ceiling port threads[m][b] pg-per-thread get.sql insert.sql claims sub\n");
+        fprintf(stderr, "usage: ceiling port threads[m|h|u][b] pg-per-thread get.sql insert.sql claims sub\n");
         return 2;
     }
     int port = atoi(argv[1]);
     nworkers = atoi(argv[2]);
     pg_per_worker = atoi(argv[3]);
-    use_mhd = strchr(argv[2], 'm') != NULL;
+    if (strchr(argv[2], 'm'))
+        front = FRONT_MHD;
+    else if (strchr(argv[2], 'h'))
+        front = FRONT_H2O;
+    else if (strchr(argv[2], 'u'))
+        front = FRONT_UV;
     batch_sends = strchr(argv[2], 'b') != NULL;
     get_sql = read_file(argv[4]);
     insert_sql = read_file(argv[5]);
@@ -522,15 +522,24 @@ int main(int argc, char **argv)
     conninfo = getenv("DATABASE_URL");
     if (nworkers < 1 || pg_per_worker < 1 || pg_per_worker > MAX_PG || !conninfo)
         return 2;
+    bool own_loop = front == FRONT_H2O || front == FRONT_UV;
+    if (own_loop && (nworkers != 1 || batch_sends)) {
+        fprintf(stderr, "the h2o and libuv fronts run one thread, without batching\n");
+        return 2;
+    }
 
     workers = calloc((size_t)nworkers, sizeof *workers);
     for (int i = 0; i < nworkers; i++) {
         struct worker *w = &workers[i];
-        w->ep = epoll_create1(0);
         w->npg = pg_per_worker;
         for (int j = 0; j < w->npg; j++)
-            open_pg(w, &w->pgs[j]);
-        if (use_mhd)
+            open_pg(&w->pgs[j]);
+        if (own_loop)
+            continue;
+        w->ep = epoll_create1(0);
+        for (int j = 0; j < w->npg; j++)
+            watch_pg_input(w, &w->pgs[j]);
+        if (front == FRONT_MHD)
             start_mhd(w);
         pthread_create(&w->thread, NULL, work, w);
     }
@@ -548,6 +557,10 @@ int main(int argc, char **argv)
     getsockname(ls, (struct sockaddr *)&a, &alen);
     printf("listening on %d\n", ntohs(a.sin_port));
     fflush(stdout);
+    if (front == FRONT_H2O)
+        serve_h2o(&workers[0], ls);
+    if (front == FRONT_UV)
+        serve_uv(&workers[0], ls);
     /* Connections go to the workers in turn, and within a worker to its PostgreSQL
      * connections in turn. */
     for (unsigned long count = 0;; count++) {
@@ -556,7 +569,7 @@ int main(int argc, char **argv)
             continue;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct worker *w = &workers[count % (unsigned long)nworkers];
-        if (use_mhd) {
+        if (front == FRONT_MHD) {
             struct sockaddr_in peer;
             socklen_t plen = sizeof peer;
             getpeername(fd, (struct sockaddr *)&peer, &plen);

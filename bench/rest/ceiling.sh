@@ -10,8 +10,9 @@
 # ceiling.c); TmxP is the same with libmicrohttpd parsing HTTP and each request suspended
 # while its statements run (the shape studybase's server could take); TbxP batches the
 # requests read in one wake-up into one send per PostgreSQL connection (what libpq 17's
-# PQsendPipelineSync allows; ceiling.c does it by taking send(2) from libpq); sbN is studybase with
-# SB_THREADS=N. Per row also CPU µs per
+# PQsendPipelineSync allows; ceiling.c does it by taking send(2) from libpq); 1hxP puts h2o's
+# evloop library in front (ceiling_h2o.c) and 1uxP libuv with picohttpparser (ceiling_uv.c), one
+# thread each with the same PostgreSQL side; sbN is studybase with SB_THREADS=N. Per row also CPU µs per
 # request of the client, the server (/proc/PID/stat, all threads) and PostgreSQL (every
 # process of the cluster), as in bench/rest/cost.sh, medians over the rounds.
 #   bench/rest/ceiling.sh [seconds per run] [connections] [reps] [shapes...]
@@ -21,6 +22,11 @@
 #   PostgreSQL: every process of the cluster), from `perf stat` attached for 2 s in the middle
 #   of a 4 s run (requests in the window: the run's rate times 2 s); these depend far less on
 #   the machine's load than the rates do.
+#   bench/rest/ceiling.sh syscalls [requests] [shapes...]   (defaults 20000, 1x4 1mx4 1hx4 1ux4)
+#   the server's syscalls per request, by name, and its context switches per request: `perf stat`
+#   on every syscalls:sys_enter_* tracepoint of the server process (all threads), switched on
+#   and off through its control fifo around a wrk run that stops after exactly <requests>
+#   responses (4 connections, after a 1 s warm-up), for get_one and insert_one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
@@ -29,6 +35,12 @@ if [ -z "${PGHOST:-}" ]; then
 fi
 mode=rounds
 [ "${1:-}" != calls ] || { mode=calls; shift; set -- 4 4 1 "$@"; }
+if [ "${1:-}" = syscalls ]; then
+  mode=syscalls; shift
+  requests=${1:-20000}; shift $(( $# > 0 ? 1 : 0 ))
+  [ $# -gt 0 ] || set -- 1x4 1mx4 1hx4 1ux4
+  set -- 1 4 1 "$@"
+fi
 seconds=${1:-3}
 conns=${2:-4}
 reps=${3:-3}
@@ -37,7 +49,8 @@ shapes=("$@"); [ ${#shapes[@]} -gt 0 ] || shapes=(1x4 2x1 1x1 1mx1 2mx1)
 . bench/rest/lib.sh
 
 capture_pgbench_scripts
-cc -O2 -Wall -I"$(pg_config --includedir)" bench/rest/ceiling.c -o "$work/ceiling" -lpq -lpthread -lmicrohttpd
+cc -O2 -Wall -I"$(pg_config --includedir)" bench/rest/ceiling.c bench/rest/ceiling_h2o.c bench/rest/ceiling_uv.c \
+  -o "$work/ceiling" -lpq -lpthread -lmicrohttpd $(pkg-config --libs libh2o-evloop libuv)
 
 start_ceiling() {   # $1 = shape TxP
   "$work/ceiling" 0 "${1%x*}" "${1#*x}" "$work/get_one.sql" "$work/insert_one.sql" "$claims" "$uid" \
@@ -97,6 +110,64 @@ calls_row() {   # $1 = label, $2 = requests per second: per-request figures of e
   rm -f "$work"/perf.*
   echo "$row"
 }
+start_shape() {   # $1 = shape: sbN (studybase) or a ceiling shape; sets label
+  if [[ $1 == sb* ]]; then start_server "${1#sb}"; apikey=$(anon_key); label="studybase (${1#sb} threads)"
+  else start_ceiling "$1"; label="ceiling $1"; fi
+}
+if [ "$mode" = syscalls ]; then
+  # wrk's threads stop after exactly $requests responses (each of the 2 after half of them)
+  # and say so in $work/stopped; wrk itself waits for its duration, so it is then interrupted
+  # (SIGINT: it prints its results).
+  counter='local n = 0
+function response()
+  n = n + 1
+  if n == '$((requests / 2))' then
+    local f = io.open("'$work/stopped'", "a"); f:write("stopped\n"); f:close()
+    wrk.thread:stop()
+  end
+end'
+  echo "$counter" >"$work/count.lua"; { cat "$work/post.lua"; echo "$counter"; } >"$work/count_post.lua"
+  echo "load at the start: $(uptime)"
+  echo "| scenario | system | requests | syscalls/request | context switches/request | syscalls/request by name |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  for s in get_one insert_one; do
+    lua=$work/count.lua; [ "${method[$s]}" = GET ] || lua=$work/count_post.lua
+    for shape in "${shapes[@]}"; do
+      start_shape "$shape"
+      run_wrk "$s" 1 "$conns"
+      rm -f "$work/ctl" "$work/ack" "$work/stopped"; mkfifo "$work/ctl" "$work/ack"
+      perf stat -x, -D -1 --control "fifo:$work/ctl,$work/ack" -e 'syscalls:sys_enter_*' -e context-switches \
+        -p "$server_pid" -o "$work/perf.syscalls" 2>/dev/null & perf_pid=$!
+      exec 8>"$work/ctl" 9<"$work/ack"
+      echo enable >&8; read -r -t 10 _ <&9
+      wrk -t 2 -c "$conns" -d 120s -s "$lua" -H "apikey: $apikey" -H "Authorization: Bearer $token" \
+        "$url/rest/v1/${path[$s]}" >"$work/$s.wrk" & client=$!
+      for _ in $(seq 1200); do   # at most 120 s
+        [ "$(cat "$work/stopped" 2>/dev/null | wc -l)" -lt 2 ] || break
+        sleep 0.1
+      done
+      kill -INT "$client"; wait "$client" || true
+      echo disable >&8; read -r -t 10 _ <&9
+      exec 8>&- 9<&-
+      kill -INT "$perf_pid"; wait "$perf_pid" || true
+      ! grep -q Non-2xx "$work/$s.wrk" || { echo "$label: non-2xx answers" >&2; grep Non-2xx "$work/$s.wrk" >&2; }
+      n=$(wrk_requests "$s")
+      awk -F, -v n="$n" -v s="$s" -v label="$label" '
+        $3 ~ /^syscalls:sys_enter_/ && $1 + 0 > 0 { name = substr($3, 20); count[name] = $1; total += $1 }
+        $3 == "context-switches" { cs = $1 }
+        END {
+          k = 0; for (name in count) names[++k] = name
+          for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (count[names[j]] > count[names[i]]) { t = names[i]; names[i] = names[j]; names[j] = t }
+          for (i = 1; i <= k && count[names[i]] / n >= 0.01; i++) by = by (i > 1 ? ", " : "") sprintf("%s %.2f", names[i], count[names[i]] / n)
+          printf "| %s | %s | %d | %.2f | %.2f | %s |\n", s, label, n, total / n, cs / n, by
+        }' "$work/perf.syscalls"
+      stop_server
+    done
+  done
+  echo "load at the end: $(uptime)"
+  exit 0
+fi
+
 if [ "$mode" = calls ]; then
   echo "load at the start: $(uptime)"
   echo "| scenario / system | client: syscalls / context switches / CPU µs per request | server | PostgreSQL |"
@@ -124,6 +195,7 @@ fi
 echo "load at the start: $(uptime)"
 for s in get_one insert_one; do
   for round in $(seq "$reps"); do
+    echo "$s round $round: load average $(uptime | sed 's/.*load average: //')"
     measure_pgbench "$s" "$round"
     start_server "$conns"
     apikey=$(anon_key)
