@@ -546,50 +546,48 @@ static void fill_setup(const struct sb_db_call *identity, const char *setup[4])
     setup[3] = statement_timeout;
 }
 
-/* Queues, after the request's Sync, what clears the session for the next request: the
- * eviction's DEALLOCATE, if any, and RESET ALL, then a Sync. */
-static bool send_cleanup(struct session *s, struct prepared **reset_prepare)
+/* Queues the DEALLOCATE of a statement the previous request evicted from the cache, if any. */
+static bool send_pending_deallocate(struct session *s, bool *sent)
 {
-    if (s->evicted) {
-        char sql[48];
-        snprintf(sql, sizeof sql, "DEALLOCATE %s", s->evicted);
-        free((char *)s->evicted);
-        s->evicted = NULL;
-        if (PQsendQueryParams(s->pg, sql, 0, NULL, NULL, NULL, NULL, 0) != 1)
-            return false;
-    }
-    return send_statement(s, reset_sql, 0, NULL, reset_prepare) && PQpipelineSync(s->pg) == 1;
+    *sent = s->evicted != NULL;
+    if (!*sent)
+        return true;
+    char sql[48];
+    snprintf(sql, sizeof sql, "DEALLOCATE %s", s->evicted);
+    free((char *)s->evicted);
+    s->evicted = NULL;
+    return PQsendQueryParams(s->pg, sql, 0, NULL, NULL, NULL, NULL, 0) == 1;
 }
 
+/* The request's pipeline, one implicit transaction sent in one write: a pending DEALLOCATE,
+ * RESET ALL (whatever an earlier request set for the session is gone before this one's
+ * statement runs), the set-up, the statement, Sync. prepares[] are the new cache entries
+ * whose Parse was queued (reset, set-up, statement). */
 static bool send_request(struct session *s, const struct sb_db_call *call, struct prepared *prepares[3],
                          bool *deallocating)
 {
     const char *setup[4];
     fill_setup(call, setup);
-    *deallocating = false;
-    if (PQenterPipelineMode(s->pg) != 1 || !send_statement(s, setup_sql, 4, setup, &prepares[0]) ||
-        !send_statement(s, call->sql, call->nparams, call->params, &prepares[1]) || PQpipelineSync(s->pg) != 1)
-        return false;
-    *deallocating = s->evicted != NULL;
-    return send_cleanup(s, &prepares[2]) && flush_all(s);
+    return PQenterPipelineMode(s->pg) == 1 && send_pending_deallocate(s, deallocating) &&
+           send_statement(s, reset_sql, 0, NULL, &prepares[0]) &&
+           send_statement(s, setup_sql, 4, setup, &prepares[1]) &&
+           send_statement(s, call->sql, call->nparams, call->params, &prepares[2]) &&
+           PQpipelineSync(s->pg) == 1 && flush_all(s);
 }
 
 /* Reads the request's results in the order they were queued. False when the connection broke. */
 static bool read_request(struct sb_arena *arena, struct session *s, struct prepared *prepares[3], bool deallocating,
                          struct sb_db_result *out)
 {
-    collect_prepare(arena, s, prepares[0], out);
-    collect(arena, s, false, out);                 /* setup */
-    collect_prepare(arena, s, prepares[1], out);
-    collect(arena, s, true, out);                  /* the statement */
-    if (!collect_sync(arena, s, out))
-        return false;
-    struct sb_db_result cleanup = { 0 };
     if (deallocating)
-        collect(arena, s, false, &cleanup);
-    collect_prepare(arena, s, prepares[2], &cleanup);
-    collect(arena, s, false, &cleanup);            /* RESET ALL */
-    return collect_sync(arena, s, &cleanup) && PQexitPipelineMode(s->pg) == 1;
+        collect(arena, s, false, out);
+    collect_prepare(arena, s, prepares[0], out);
+    collect(arena, s, false, out);                 /* RESET ALL */
+    collect_prepare(arena, s, prepares[1], out);
+    collect(arena, s, false, out);                 /* set-up */
+    collect_prepare(arena, s, prepares[2], out);
+    collect(arena, s, true, out);                  /* the statement */
+    return collect_sync(arena, s, out) && PQexitPipelineMode(s->pg) == 1;
 }
 
 enum sb_db_status sb_db_run(struct sb_arena *arena, const struct sb_db_call *call, struct sb_db_result *out)
@@ -638,15 +636,25 @@ static enum sb_db_status exec_plain(struct sb_arena *arena, struct session *s, c
     return out->status;
 }
 
-/* Ends the held session's transaction (its last statement ran, or rollback is wanted), clears
- * its session settings and gives it back. */
+/* Runs plain SQL text (several statements allowed) on a held session and drops its results;
+ * the first error fills out. */
+static enum sb_db_status exec_text(struct sb_arena *arena, struct session *s, const char *sql, struct sb_db_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (PQsendQuery(s->pg, sql) != 1 || !flush_all(s))
+        return unavailable(out, false);
+    collect(arena, s, false, out);
+    return broken(s) ? unavailable(out, false) : out->status;
+}
+
+/* Ends the held session's transaction (its last statement ran, or rollback is wanted) and
+ * gives the session back. */
 static void finish_held(struct session *s, bool roll_back)
 {
     *held_session() = NULL;
-    if (!broken(s)) {
+    if (roll_back && !broken(s)) {
         PGresult *res;
-        const char *sql = roll_back ? "ROLLBACK; RESET ALL" : "RESET ALL";
-        if (PQsendQuery(s->pg, sql) == 1 && flush_all(s))
+        if (PQsendQuery(s->pg, "ROLLBACK") == 1 && flush_all(s))
             while ((res = next_result(s)) != NULL)
                 PQclear(res);
     }
@@ -665,7 +673,7 @@ enum sb_db_status sb_db_begin(struct sb_arena *arena, const struct sb_db_call *i
     *held_session() = s;
     const char *setup[4];
     fill_setup(identity, setup);
-    if (exec_plain(arena, s, "BEGIN", 0, NULL, out) != SB_DB_OK ||
+    if (exec_text(arena, s, "BEGIN; RESET ALL", out) != SB_DB_OK ||   /* as sb_db_run: a clean session */
         exec_plain(arena, s, setup_sql, 4, setup, out) != SB_DB_OK) {
         enum sb_db_status status = out->status;
         finish_held(s, true);

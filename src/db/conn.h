@@ -13,17 +13,17 @@
  * While the database is unreachable calls return SB_DB_UNAVAILABLE (answer 503); connecting
  * gives up after 5 seconds.
  *
- * sb_db_run sends, pipelined, in one implicit transaction: a statement that sets the role
- * (one of anon, authenticated, service_role — anything else is refused), request.jwt.claims,
- * request.jwt.claim.sub/.role and the statement timeout; then the caller's statement, prepared
- * once per session and reused (a bounded cache, least recently used evicted); then Sync; then,
- * in a transaction of its own, RESET ALL, so that nothing a statement set for the session
- * (set_config(..., false) in a function) reaches the next request on that session. Results
- * and error texts are owned by the arena.
+ * sb_db_run sends, pipelined, in one implicit transaction and one write: RESET ALL, so that
+ * nothing an earlier request set for the session (set_config(..., false) in a function) is
+ * seen by this one; a statement that sets the role (one of anon, authenticated, service_role —
+ * anything else is refused), request.jwt.claims, request.jwt.claim.sub/.role and the
+ * statement timeout; then the caller's statement, prepared once per session and reused (a
+ * bounded cache, least recently used evicted, its DEALLOCATE sent with the next request);
+ * then Sync. Results and error texts are owned by the arena.
  *
  * For work that needs several statements and a decision between them (storage renames a file
  * before committing), sb_db_begin / sb_db_query / sb_db_commit / sb_db_rollback run an explicit
- * transaction with the same role set-up, on a session the fiber (or thread) holds from begin
+ * transaction with the same RESET ALL and role set-up, on a session the fiber (or thread) holds from begin
  * to commit or rollback. sb_db_end_request rolls back and gives back whatever a request still
  * holds (the server calls it when a handler returns).
  */

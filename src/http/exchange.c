@@ -67,6 +67,8 @@ static atomic_ulong request_counter;
  * connections are not requests, and are simply closed). */
 static atomic_long requests_in_flight;
 static unsigned long request_id_prefix;
+/* A connection of this worker was resumed since sb_exchange_take_resumed last looked. */
+static __thread bool resumed_on_this_thread;
 
 static const char cors_expose[] =
     "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
@@ -273,7 +275,15 @@ static void run_step_in_fiber(void *arg)
     if (ex->suspended) {
         ex->suspended = false;
         MHD_resume_connection((struct MHD_Connection *)req->connection);
+        resumed_on_this_thread = true;
     }
+}
+
+bool sb_exchange_take_resumed(void)
+{
+    bool resumed = resumed_on_this_thread;
+    resumed_on_this_thread = false;
+    return resumed;
 }
 
 /* Runs the step in a fiber of the worker's loop. True when it ended at once (the caller goes

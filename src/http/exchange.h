@@ -15,6 +15,7 @@
 #define SB_HTTP_EXCHANGE_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/config.h"
@@ -33,6 +34,10 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
 
 /* libmicrohttpd's unescape callback: %XX decoding with %00 as C0 80 (see exchange.c). */
 size_t sb_exchange_unescape(void *cls, struct MHD_Connection *conn, char *s);
+
+/* Whether a connection of the calling worker was resumed (a fiber ended) since the last call:
+ * then libmicrohttpd has work even if its descriptor said nothing. */
+bool sb_exchange_take_resumed(void);
 
 /* Requests begun and not yet completed, in all workers. */
 long sb_exchange_in_flight(void);

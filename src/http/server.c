@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ struct worker {
     struct MHD_Daemon *daemon;
     struct sb_loop *loop;
     struct sb_watch daemon_watch;    /* the daemon's epoll descriptor */
+    bool daemon_due;                 /* it was ready in the last turn */
     pthread_t thread;
     bool thread_started;
     atomic_bool stopping;
@@ -77,9 +79,11 @@ static void handle_health(struct sb_request *req)
 
 /* ---- workers ------------------------------------------------------------------------------ */
 
-/* The daemon's descriptor is ready: nothing to do here, MHD_run follows every turn. */
+/* The daemon's descriptor is ready: MHD_run follows the turn. */
 static void daemon_ready(struct sb_watch *watch, uint32_t events)
 {
+    struct worker *w = (struct worker *)((char *)watch - offsetof(struct worker, daemon_watch));
+    w->daemon_due = true;
 }
 
 /* How long the loop may wait before libmicrohttpd has something due (a connection timeout). */
@@ -91,12 +95,22 @@ static int daemon_timeout_ms(struct MHD_Daemon *daemon)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Each turn waits for the loop's descriptors (the daemon's among them) no longer than the
+ * daemon's next timeout; the daemon runs only when it has something to do: its descriptor was
+ * ready, a fiber resumed one of its connections, or its timeout came (each MHD_run costs an
+ * epoll_wait of its own, and most turns are a database answer for a fiber). */
 static void *run_worker(void *arg)
 {
     struct worker *w = arg;
     while (!atomic_load(&w->stopping)) {
-        sb_loop_turn(w->loop, daemon_timeout_ms(w->daemon));
-        MHD_run(w->daemon);
+        int timeout = daemon_timeout_ms(w->daemon);
+        int64_t started = timeout > 0 ? sb_now_ms() : 0;
+        sb_loop_turn(w->loop, timeout);
+        bool timed_out = timeout == 0 || (timeout > 0 && sb_now_ms() - started >= timeout);
+        if (sb_exchange_take_resumed() || w->daemon_due || timed_out) {
+            w->daemon_due = false;
+            MHD_run(w->daemon);
+        }
     }
     sb_db_close_loop_sessions();
     sb_fiber_release_cache();
