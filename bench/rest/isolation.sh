@@ -21,20 +21,21 @@ q "CREATE FUNCTION public.bench_sleep(seconds double precision) RETURNS integer 
 start_server 4
 apikey=$(anon_key)
 
-latency() {   # $1 = label, $2 = path; prints "p50 / p99 ms"
+latency() {   # $1 = label, $2 = path, $3 = connections; prints "req/s | p50 / p99 / max"
   wrk -t 1 -c "${3:-4}" -d "${seconds}s" --latency -H "apikey: $apikey" -H "Authorization: Bearer $token" \
     "$url$2" >"$work/$1.wrk"
-  local p50 p99
+  local p50 p99 max rps
   p50=$(awk '$1 == "50%" { print $2 }' "$work/$1.wrk")
   p99=$(awk '$1 == "99%" { print $2 }' "$work/$1.wrk")
-  echo "$p50 / $p99"
+  max=$(awk '$1 == "Latency" && NF >= 4 { print $4; exit }' "$work/$1.wrk")
+  rps=$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$work/$1.wrk")
+  echo "$rps | $p50 / $p99 / $max"
 }
 
 sleeper_pids=()
 sleepers() {   # 4 loops, each calling pg_sleep(5) again as soon as the last call ends
   for i in 1 2 3 4; do
-    ( end=$((SECONDS + seconds + 2))
-      while [ $SECONDS -lt $end ]; do
+    ( while :; do
         curl -s -o /dev/null -H "apikey: $apikey" -H "Authorization: Bearer $token" "$url/rest/v1/rpc/bench_sleep?seconds=5"
       done ) &
     sleeper_pids+=($!)
@@ -51,9 +52,10 @@ for _ in $(seq 200); do [ "$(running_sleeps)" -ge 4 ] && break; sleep 0.05; done
 busy_get=$(latency get_busy "$get_path")
 busy_health=$(latency health_busy /health 1)
 during=$(running_sleeps)
-wait "${sleeper_pids[@]}"
-echo "| measure | idle p50 / p99 | with 4 pg_sleep(5) calls p50 / p99 |"
-echo "| --- | --- | --- |"
+kill "${sleeper_pids[@]}" 2>/dev/null || true
+wait "${sleeper_pids[@]}" 2>/dev/null || true
+echo "| measure | idle req/s | idle p50 / p99 / max | with 4 pg_sleep(5) calls req/s | with them p50 / p99 / max |"
+echo "| --- | --- | --- | --- | --- |"
 echo "| get_one (wrk -c4) | $idle_get | $busy_get |"
 echo "| /health (wrk -c1) | $idle_health | $busy_health |"
 echo
