@@ -12,10 +12,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "base/call.h"
 #include "db/conn.h"
 #include "http/request.h"
 
 void sb_auth_register(void);
+
+/* The request's call value (base/call.h) with the auth service's error shape. */
+struct sb_call *sb_auth_call(struct sb_request *req);
 
 /* ---- answers ---- */
 
