@@ -1,6 +1,6 @@
 /*
- * service: the /auth/v1 route, its dispatcher, the API key gate, who is calling, and SQL as
- * service_role. Every answer of the service carries X-Supabase-Api-Version: auth-js reads
+ * service: the /auth/v1 routes (each endpoint registered with the router, which dispatches),
+ * the API key gate, who is calling, and SQL as service_role. Every answer of the service carries X-Supabase-Api-Version: auth-js reads
  * error codes from the body only when it sees that header.
  */
 #include "auth/service.h"
@@ -16,43 +16,17 @@
 #define API_VERSION "2024-01-01"
 #define UUID_PATTERN "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
-struct endpoint {
-    const char *method;
-    const char *path;       /* exact, or a prefix when it ends with '/' */
-    bool needs_apikey;      /* false only for links opened in a browser */
-    void (*handle)(struct sb_request *req);
-};
-
-static const struct endpoint endpoints[] = {
-    { "POST", "/signup", true, sb_auth_handle_signup },
-    { "POST", "/token", true, sb_auth_handle_token },
-    { "GET", "/user", true, sb_auth_handle_get_user },
-    { "PUT", "/user", true, sb_auth_handle_put_user },
-    { "POST", "/logout", true, sb_auth_handle_logout },
-    { "GET", "/settings", true, sb_auth_handle_settings },
-    { "GET", "/health", true, sb_auth_handle_health },
-    { "POST", "/recover", true, sb_auth_handle_recover },
-    { "GET", "/verify", false, sb_auth_handle_verify_get },
-    { "POST", "/verify", true, sb_auth_handle_verify_post },
-    { "POST", "/resend", true, sb_auth_handle_resend },
-    { "GET", "/admin/users", true, sb_auth_handle_admin_users },
-    { "POST", "/admin/users", true, sb_auth_handle_admin_users },
-    { "GET", "/admin/users/", true, sb_auth_handle_admin_user },
-    { "PUT", "/admin/users/", true, sb_auth_handle_admin_user },
-    { "DELETE", "/admin/users/", true, sb_auth_handle_admin_user },
-};
-
-static bool path_matches(const char *pattern, const char *path)
+/* Every answer of the service says which API version it speaks. */
+static bool announce(struct sb_request *req)
 {
-    size_t n = strlen(pattern);
-    if (pattern[n - 1] == '/')
-        return strncmp(path, pattern, n) == 0 && path[n] != '\0' && !strchr(path + n, '/');
-    return strcmp(path, pattern) == 0 || (strncmp(path, pattern, n) == 0 && strcmp(path + n, "/") == 0);
+    sb_response_header(req, "X-Supabase-Api-Version", API_VERSION);
+    return true;
 }
 
 /* Kong, in front of GoTrue in Supabase, refuses calls without a valid project key. */
 static bool apikey_accepted(struct sb_request *req)
 {
+    announce(req);
     const char *key = sb_request_header(req, "apikey");
     if (!key || !*key) {
         if (sb_call_has_token(sb_auth_call(req))) /* a valid Bearer token stands in for the key */
@@ -68,24 +42,37 @@ static bool apikey_accepted(struct sb_request *req)
     return true;
 }
 
-static void dispatch(struct sb_request *req)
+struct endpoint {
+    const char *method;
+    const char *path;       /* under PREFIX, in the router's path syntax */
+    bool needs_apikey;      /* false only for links opened in a browser */
+    void (*handle)(struct sb_request *req);
+};
+
+static const struct endpoint endpoints[] = {
+    { "POST", PREFIX "/signup", true, sb_auth_handle_signup },
+    { "POST", PREFIX "/token", true, sb_auth_handle_token },
+    { "GET", PREFIX "/user", true, sb_auth_handle_get_user },
+    { "PUT", PREFIX "/user", true, sb_auth_handle_put_user },
+    { "POST", PREFIX "/logout", true, sb_auth_handle_logout },
+    { "GET", PREFIX "/settings", true, sb_auth_handle_settings },
+    { "GET", PREFIX "/health", true, sb_auth_handle_health },
+    { "POST", PREFIX "/recover", true, sb_auth_handle_recover },
+    { "GET", PREFIX "/verify", false, sb_auth_handle_verify_get },
+    { "POST", PREFIX "/verify", true, sb_auth_handle_verify_post },
+    { "POST", PREFIX "/resend", true, sb_auth_handle_resend },
+    { "GET", PREFIX "/admin/users", true, sb_auth_handle_admin_users },
+    { "POST", PREFIX "/admin/users", true, sb_auth_handle_admin_users },
+    { "GET", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
+    { "PUT", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
+    { "DELETE", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
+};
+
+/* A path under /auth/v1 that no endpoint takes (with this method). */
+static void unrouted(struct sb_request *req, int status)
 {
-    sb_response_header(req, "X-Supabase-Api-Version", API_VERSION);
-    const char *path = req->path + strlen(PREFIX);
-    bool path_known = false;
-    for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
-        const struct endpoint *e = &endpoints[i];
-        if (!path_matches(e->path, path))
-            continue;
-        path_known = true;
-        if (strcmp(e->method, req->method) != 0)
-            continue;
-        if (e->needs_apikey && !apikey_accepted(req))
-            return;
-        e->handle(req);
-        return;
-    }
-    if (path_known)
+    announce(req);
+    if (status == 405)
         sb_auth_fail(req, 405, "method_not_allowed", "Method not allowed");
     else
         sb_auth_fail(req, 404, "not_found", "Not found");
@@ -93,7 +80,12 @@ static void dispatch(struct sb_request *req)
 
 void sb_auth_register(void)
 {
-    sb_router_add(&(struct sb_route){ .method = NULL, .prefix = PREFIX, .handle = dispatch });
+    sb_router_add_scope(&(struct sb_scope){ .prefix = PREFIX, .unrouted = unrouted });
+    for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
+        const struct endpoint *e = &endpoints[i];
+        sb_router_add(&(struct sb_route){ .method = e->method, .path = e->path, .handle = e->handle,
+                                          .admit = e->needs_apikey ? apikey_accepted : announce });
+    }
 }
 
 /* ---- callers ---- */

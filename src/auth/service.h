@@ -1,8 +1,8 @@
 /*
  * service: the auth service (/auth/v1), GoTrue's API as @supabase/auth-js calls it.
  *
- * sb_auth_register adds the one route (the prefix /auth/v1) whose dispatcher picks a handler by
- * method and path. The rest of this header is what the handler files (signin.c, account.c,
+ * sb_auth_register adds one route per endpoint (method + path, the API key gate as the route's
+ * admit) and the scope /auth/v1, whose 404 and 405 are GoTrue's. The rest of this header is what the handler files (signin.c, account.c,
  * admin.c, mailflow.c) share: GoTrue's error shape, body parsing, who is calling, and SQL run
  * as service_role. Everything returned lives in the request's arena.
  */
