@@ -171,42 +171,79 @@ static void delete_bucket(struct sb_request *req, struct sb_db_call *who, const 
     sb_respond_json(req, 200, "{\"message\":\"Successfully deleted\"}");
 }
 
-void sb_storage_handle_bucket(struct sb_request *req)
+/* The {id} of /bucket/{id}[/empty], checked; NULL after answering 400. */
+static const char *bucket_id(struct sb_request *req)
+{
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/bucket/");
+    const char *id = sb_arena_strndup(req->arena, rest, strcspn(rest, "/"));
+    if (!sb_storage_bucket_name_ok(id)) {
+        sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
+        return NULL;
+    }
+    return id;
+}
+
+/* The caller and the bucket named in the path; false after answering. */
+static bool caller_and_bucket(struct sb_request *req, struct sb_db_call *who, const char **id)
+{
+    return sb_storage_identify(req, who) && (*id = bucket_id(req)) != NULL;
+}
+
+void sb_storage_handle_bucket_list(struct sb_request *req)
+{
+    struct sb_db_call who;
+    if (sb_storage_identify(req, &who))
+        list_buckets(req, &who);
+}
+
+void sb_storage_handle_bucket_create(struct sb_request *req)
+{
+    struct sb_db_call who;
+    if (sb_storage_identify(req, &who))
+        create_bucket(req, &who);
+}
+
+void sb_storage_handle_bucket_get(struct sb_request *req)
+{
+    struct sb_db_call who;
+    const char *id;
+    if (caller_and_bucket(req, &who, &id))
+        get_bucket(req, &who, id);
+}
+
+void sb_storage_handle_bucket_update(struct sb_request *req)
+{
+    struct sb_db_call who;
+    const char *id;
+    if (caller_and_bucket(req, &who, &id))
+        update_bucket(req, &who, id);
+}
+
+void sb_storage_handle_bucket_delete(struct sb_request *req)
+{
+    struct sb_db_call who;
+    const char *id;
+    if (caller_and_bucket(req, &who, &id))
+        delete_bucket(req, &who, id);
+}
+
+void sb_storage_handle_bucket_empty(struct sb_request *req)
+{
+    struct sb_db_call who;
+    const char *id;
+    if (caller_and_bucket(req, &who, &id))
+        empty_bucket(req, &who, id);
+}
+
+void sb_storage_handle_bucket_unknown(struct sb_request *req)
 {
     const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/bucket");
     struct sb_db_call who;
-    if (*rest && *rest != '/') {
-        sb_storage_fail(req, "404", "not_found", "No such route");
-        return;
-    }
-    if (*rest == '/')
-        rest++;
+    if (*rest && *rest != '/')
+        return sb_storage_fail(req, "404", "not_found", "No such route");
     if (!sb_storage_identify(req, &who))
         return;
-    const char *id = rest;
-    bool empty = false;
-    const char *slash = strchr(rest, '/');
-    if (slash) {
-        empty = strcmp(slash, "/empty") == 0;
-        id = sb_arena_strndup(req->arena, rest, (size_t)(slash - rest));
-        if (!empty || strcmp(req->method, "POST") != 0)
-            return sb_storage_fail(req, "404", "not_found", "No such route");
-    }
-    if (*id && !sb_storage_bucket_name_ok(id))
-        return sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
-    const char *m = req->method;
-    if (empty)
-        empty_bucket(req, &who, id);
-    else if (!*id && strcmp(m, "GET") == 0)
-        list_buckets(req, &who);
-    else if (!*id && strcmp(m, "POST") == 0)
-        create_bucket(req, &who);
-    else if (*id && strcmp(m, "GET") == 0)
-        get_bucket(req, &who, id);
-    else if (*id && strcmp(m, "PUT") == 0)
-        update_bucket(req, &who, id);
-    else if (*id && strcmp(m, "DELETE") == 0)
-        delete_bucket(req, &who, id);
-    else
-        sb_storage_fail(req, "404", "not_found", "No such route");
+    if (rest[0] == '/' && rest[1] && !strchr(rest + 1, '/') && !bucket_id(req))
+        return;   /* a bucket name this method takes nowhere, but not a valid one either: 400 */
+    sb_storage_fail(req, "404", "not_found", "No such route");
 }

@@ -219,13 +219,16 @@ struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
 
 /* ---- routes -------------------------------------------------------------------------------------- */
 
+/* A prefix route (an object key may hold '/'). */
 static void add(const char *method, const char *suffix, void (*handle)(struct sb_request *))
 {
-    char *prefix = NULL;
-    size_t n = strlen(SB_STORAGE_PREFIX) + strlen(suffix) + 1;
-    prefix = malloc(n); /* lives as long as the route table */
-    snprintf(prefix, n, "%s%s", SB_STORAGE_PREFIX, suffix);
-    sb_router_add(&(struct sb_route){ .method = method, .prefix = prefix, .handle = handle });
+    sb_router_add(&(struct sb_route){ .method = method, .prefix = suffix, .handle = handle });
+}
+
+/* A whole-path route. */
+static void add_path(const char *method, const char *path, void (*handle)(struct sb_request *))
+{
+    sb_router_add(&(struct sb_route){ .method = method, .path = path, .handle = handle });
 }
 
 static void add_upload(const char *method)
@@ -241,18 +244,29 @@ void sb_storage_register(void)
 {
     add_upload("POST");
     add_upload("PUT");
-    add("GET", "/object/", sb_storage_handle_get);
-    add("HEAD", "/object/", sb_storage_handle_get);
-    add("DELETE", "/object/", sb_storage_handle_remove);
-    add("POST", "/object/list/", sb_storage_handle_list);
-    add("POST", "/object/move", sb_storage_handle_move);
-    add("POST", "/object/copy", sb_storage_handle_copy);
-    add("POST", "/object/sign/", sb_storage_handle_sign);
-    add("POST", "/object/upload/sign/", sb_storage_handle_upload_sign);
-    for (int i = 0; i < 4; i++) {
-        static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
-        add(methods[i], "/bucket", sb_storage_handle_bucket);
+    static const char *const reads[] = { "GET", "HEAD" };
+    for (int i = 0; i < 2; i++) {
+        add(reads[i], SB_STORAGE_PREFIX "/object/", sb_storage_handle_get);
+        add(reads[i], SB_STORAGE_PREFIX "/object/authenticated/", sb_storage_handle_get_authenticated);
+        add(reads[i], SB_STORAGE_PREFIX "/object/info/", sb_storage_handle_info);
+        add(reads[i], SB_STORAGE_PREFIX "/object/public/", sb_storage_handle_get_public);
+        add(reads[i], SB_STORAGE_PREFIX "/object/sign/", sb_storage_handle_get_signed);
     }
+    add("DELETE", SB_STORAGE_PREFIX "/object/", sb_storage_handle_remove);
+    add("POST", SB_STORAGE_PREFIX "/object/list/", sb_storage_handle_list);
+    add("POST", SB_STORAGE_PREFIX "/object/move", sb_storage_handle_move);
+    add("POST", SB_STORAGE_PREFIX "/object/copy", sb_storage_handle_copy);
+    add("POST", SB_STORAGE_PREFIX "/object/sign/", sb_storage_handle_sign);
+    add("POST", SB_STORAGE_PREFIX "/object/upload/sign/", sb_storage_handle_upload_sign);
+    add_path("GET", SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_list);
+    add_path("POST", SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_create);
+    add_path("GET", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_get);
+    add_path("PUT", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_update);
+    add_path("DELETE", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_delete);
+    add_path("POST", SB_STORAGE_PREFIX "/bucket/{id}/empty", sb_storage_handle_bucket_empty);
+    static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+    for (int i = 0; i < 4; i++)   /* what no path above takes, as before: 404 after the token */
+        add(methods[i], SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_unknown);
     /* Registration gets no configuration; the environment gives the same one main() loaded.
      * Starting now lets deletions made elsewhere (/rest/v1, psql) be drained before the first
      * storage request; if the folder cannot be used yet, the first request tries again. */
