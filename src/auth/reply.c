@@ -53,7 +53,6 @@ static const struct sb_service auth_service = {
     .write_error = write_error,
     .sqlstates = sqlstates,
     .unavailable = { 503, "unexpected_failure", "The database is not available, try again shortly", NULL, NULL, NULL },
-    .busy = { 503, "unexpected_failure", "The database is not available, try again shortly", NULL, NULL, NULL },
     .internal = { 500, "unexpected_failure", "Unexpected failure", NULL, NULL, NULL },
     .bad_body = { 400, "bad_json", NULL, NULL, NULL, NULL },
     .json_flags = JSON_REJECT_DUPLICATES,

@@ -125,7 +125,7 @@ bool sb_call_fail_db(struct sb_call *call, const struct sb_db_result *db)
 {
     const struct sb_service *s = call->service;
     if (db->status == SB_DB_UNAVAILABLE) {
-        call->error = db->busy ? s->busy : s->unavailable;
+        call->error = db->busy && s->busy.code ? s->busy : s->unavailable;
         return false;
     }
     if (sb_sqlstate_rule_for(s->sqlstates, db->sqlstate)) {

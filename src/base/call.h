@@ -34,7 +34,7 @@ struct sb_service {
     void (*write_error)(struct sb_request *req, const struct sb_error *err);
     const struct sb_sqlstate_rule *sqlstates;
     struct sb_error unavailable;        /* the database cannot be reached */
-    struct sb_error busy;               /* every pooled session stayed taken */
+    struct sb_error busy;               /* every pooled session stayed taken (no code: unavailable) */
     /* A failure with no SQLSTATE (not the database's) or one the table does not know; a NULL
      * message means the database's own words. */
     struct sb_error internal;

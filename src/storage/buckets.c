@@ -157,14 +157,13 @@ static void empty_bucket(struct sb_request *req, struct sb_db_call *who, const c
 
 static void delete_bucket(struct sb_request *req, struct sb_db_call *who, const char *id)
 {
+    struct sb_call *call = sb_storage_call(req);
     struct sb_db_result r;
-    who->sql = "DELETE FROM storage.buckets WHERE id = $1 RETURNING id";
-    who->nparams = 1;
-    who->params = (const char *const[]){ id };
-    if (sb_db_run(req->arena, who, &r) != SB_DB_OK) {
+    if (!sb_call_run(call, who, "DELETE FROM storage.buckets WHERE id = $1 RETURNING id", 1,
+                     (const char *const[]){ id }, &r)) {
         if (r.sqlstate && strcmp(r.sqlstate, "23503") == 0)
             return sb_storage_fail(req, "409", "InvalidRequest", "The bucket you tried to delete is not empty");
-        return sb_storage_fail_db(req, &r);
+        return sb_call_respond_error(call);
     }
     if (PQntuples(r.rows) == 0)
         return bucket_missing(req);
@@ -183,10 +182,14 @@ static const char *bucket_id(struct sb_request *req)
     return id;
 }
 
-/* The caller and the bucket named in the path; false after answering. */
-static bool caller_and_bucket(struct sb_request *req, struct sb_db_call *who, const char **id)
+/* Runs op on the bucket the path names, as the caller, once both are checked. */
+static void on_bucket(struct sb_request *req,
+                      void (*op)(struct sb_request *req, struct sb_db_call *who, const char *id))
 {
-    return sb_storage_identify(req, who) && (*id = bucket_id(req)) != NULL;
+    struct sb_db_call who;
+    const char *id;
+    if (sb_storage_identify(req, &who) && (id = bucket_id(req)) != NULL)
+        op(req, &who, id);
 }
 
 void sb_storage_handle_bucket_list(struct sb_request *req)
@@ -203,37 +206,10 @@ void sb_storage_handle_bucket_create(struct sb_request *req)
         create_bucket(req, &who);
 }
 
-void sb_storage_handle_bucket_get(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *id;
-    if (caller_and_bucket(req, &who, &id))
-        get_bucket(req, &who, id);
-}
-
-void sb_storage_handle_bucket_update(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *id;
-    if (caller_and_bucket(req, &who, &id))
-        update_bucket(req, &who, id);
-}
-
-void sb_storage_handle_bucket_delete(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *id;
-    if (caller_and_bucket(req, &who, &id))
-        delete_bucket(req, &who, id);
-}
-
-void sb_storage_handle_bucket_empty(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *id;
-    if (caller_and_bucket(req, &who, &id))
-        empty_bucket(req, &who, id);
-}
+void sb_storage_handle_bucket_get(struct sb_request *req) { on_bucket(req, get_bucket); }
+void sb_storage_handle_bucket_update(struct sb_request *req) { on_bucket(req, update_bucket); }
+void sb_storage_handle_bucket_delete(struct sb_request *req) { on_bucket(req, delete_bucket); }
+void sb_storage_handle_bucket_empty(struct sb_request *req) { on_bucket(req, empty_bucket); }
 
 void sb_storage_handle_bucket_unknown(struct sb_request *req)
 {

@@ -79,7 +79,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
     sb_respond_file(req, 200, sb_arena_strdup(req->arena, PQgetvalue(r.rows, 0, 1)), fd, size);
 }
 
-static void send_info(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *key)
+static void send_info(struct sb_request *req, const struct sb_db_call *who, const char *bucket, const char *key)
 {
     struct sb_db_result r;
     if (!sb_storage_run(req, who, info_sql, 2, (const char *const[]){ bucket, key }, &r))
@@ -90,37 +90,22 @@ static void send_info(struct sb_request *req, struct sb_db_call *who, const char
     sb_respond_json(req, 200, sb_arena_strdup(req->arena, json));
 }
 
-/* The object of a GET or HEAD under /object/<kind>/ as the caller; false after answering. */
-static bool caller_and_object(struct sb_request *req, const char *kind, struct sb_db_call *who, const char **bucket,
-                              const char **key)
+/* Runs op on the object a GET or HEAD under /object/<kind>/ names, as the caller, once both
+ * are checked. */
+static void on_object(struct sb_request *req, const char *kind,
+                      void (*op)(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
+                                 const char *key))
 {
+    struct sb_db_call who;
+    const char *bucket, *key;
     const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/") + strlen(kind);
-    return sb_storage_identify(req, who) && sb_storage_target(req, rest, bucket, key);
+    if (sb_storage_identify(req, &who) && sb_storage_target(req, rest, &bucket, &key))
+        op(req, &who, bucket, key);
 }
 
-void sb_storage_handle_get(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *bucket, *key;
-    if (caller_and_object(req, "", &who, &bucket, &key))
-        sb_storage_send_object(req, &who, bucket, key);
-}
-
-void sb_storage_handle_get_authenticated(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *bucket, *key;
-    if (caller_and_object(req, "authenticated/", &who, &bucket, &key))
-        sb_storage_send_object(req, &who, bucket, key);
-}
-
-void sb_storage_handle_info(struct sb_request *req)
-{
-    struct sb_db_call who;
-    const char *bucket, *key;
-    if (caller_and_object(req, "info/", &who, &bucket, &key))
-        send_info(req, &who, bucket, key);
-}
+void sb_storage_handle_get(struct sb_request *req) { on_object(req, "", sb_storage_send_object); }
+void sb_storage_handle_get_authenticated(struct sb_request *req) { on_object(req, "authenticated/", sb_storage_send_object); }
+void sb_storage_handle_info(struct sb_request *req) { on_object(req, "info/", send_info); }
 
 void sb_storage_handle_get_public(struct sb_request *req)
 {

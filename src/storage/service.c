@@ -66,7 +66,6 @@ static const struct sb_service storage_service = {
     .write_error = write_error,
     .sqlstates = sqlstates,
     .unavailable = { 503, "DatabaseUnavailable", "The database is not available", NULL, NULL, NULL },
-    .busy = { 503, "DatabaseUnavailable", "The database is not available", NULL, NULL, NULL },
     .internal = { 500, "internal", "Internal Server Error", NULL, NULL, NULL },
     .bad_body = { 400, "InvalidRequest", "The request body must be a JSON object", NULL, NULL, NULL },
     .explain = explain,
@@ -161,7 +160,7 @@ const char *sb_storage_json_string(json_t *obj, const char *name)
     return json_string_value(json_object_get(obj, name));
 }
 
-bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+bool sb_storage_run(struct sb_request *req, const struct sb_db_call *who, const char *sql, int nparams,
                     const char *const *params, struct sb_db_result *r)
 {
     struct sb_call *call = sb_storage_call(req);

@@ -57,7 +57,7 @@ json_t *sb_storage_json_body(struct sb_request *req);
 const char *sb_storage_json_string(json_t *obj, const char *name);
 
 /* Runs one statement as who; answers with sb_storage_fail_db and returns false if it fails. */
-bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+bool sb_storage_run(struct sb_request *req, const struct sb_db_call *who, const char *sql, int nparams,
                     const char *const *params, struct sb_db_result *r);
 
 /* Answers 200 {"Id": id, "Key": "bucket/key"} (upload and copy). */
