@@ -1,7 +1,8 @@
 /*
  * service: the /auth/v1 routes (each endpoint registered with the router, which dispatches),
- * the API key gate, who is calling, and SQL as service_role. Every answer of the service carries X-Supabase-Api-Version: auth-js reads
- * error codes from the body only when it sees that header.
+ * the API key gate, who is calling, and SQL as service_role. Every answer of the service
+ * carries X-Supabase-Api-Version: auth-js reads error codes from the body only when it sees
+ * that header.
  */
 #include "auth/service.h"
 
@@ -42,30 +43,29 @@ static bool apikey_accepted(struct sb_request *req)
     return true;
 }
 
-struct endpoint {
-    const char *method;
-    const char *path;       /* under PREFIX, in the router's path syntax */
-    bool needs_apikey;      /* false only for links opened in a browser */
-    void (*handle)(struct sb_request *req);
-};
-
-static const struct endpoint endpoints[] = {
-    { "POST", PREFIX "/signup", true, sb_auth_handle_signup },
-    { "POST", PREFIX "/token", true, sb_auth_handle_token },
-    { "GET", PREFIX "/user", true, sb_auth_handle_get_user },
-    { "PUT", PREFIX "/user", true, sb_auth_handle_put_user },
-    { "POST", PREFIX "/logout", true, sb_auth_handle_logout },
-    { "GET", PREFIX "/settings", true, sb_auth_handle_settings },
-    { "GET", PREFIX "/health", true, sb_auth_handle_health },
-    { "POST", PREFIX "/recover", true, sb_auth_handle_recover },
-    { "GET", PREFIX "/verify", false, sb_auth_handle_verify_get },
-    { "POST", PREFIX "/verify", true, sb_auth_handle_verify_post },
-    { "POST", PREFIX "/resend", true, sb_auth_handle_resend },
-    { "GET", PREFIX "/admin/users", true, sb_auth_handle_admin_users },
-    { "POST", PREFIX "/admin/users", true, sb_auth_handle_admin_users },
-    { "GET", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
-    { "PUT", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
-    { "DELETE", PREFIX "/admin/users/{id}", true, sb_auth_handle_admin_user },
+/* Every endpoint passes the API key gate, except links opened in a browser from a mail. */
+static const struct sb_route routes[] = {
+    { .method = "POST", .path = PREFIX "/signup", .admit = apikey_accepted, .handle = sb_auth_handle_signup },
+    { .method = "POST", .path = PREFIX "/token", .admit = apikey_accepted, .handle = sb_auth_handle_token },
+    { .method = "GET", .path = PREFIX "/user", .admit = apikey_accepted, .handle = sb_auth_handle_get_user },
+    { .method = "PUT", .path = PREFIX "/user", .admit = apikey_accepted, .handle = sb_auth_handle_put_user },
+    { .method = "POST", .path = PREFIX "/logout", .admit = apikey_accepted, .handle = sb_auth_handle_logout },
+    { .method = "GET", .path = PREFIX "/settings", .admit = apikey_accepted, .handle = sb_auth_handle_settings },
+    { .method = "GET", .path = PREFIX "/health", .admit = apikey_accepted, .handle = sb_auth_handle_health },
+    { .method = "POST", .path = PREFIX "/recover", .admit = apikey_accepted, .handle = sb_auth_handle_recover },
+    { .method = "GET", .path = PREFIX "/verify", .admit = announce, .handle = sb_auth_handle_verify_get },
+    { .method = "POST", .path = PREFIX "/verify", .admit = apikey_accepted, .handle = sb_auth_handle_verify_post },
+    { .method = "POST", .path = PREFIX "/resend", .admit = apikey_accepted, .handle = sb_auth_handle_resend },
+    { .method = "GET", .path = PREFIX "/admin/users",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_users },
+    { .method = "POST", .path = PREFIX "/admin/users",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_users },
+    { .method = "GET", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
+    { .method = "PUT", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
+    { .method = "DELETE", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
 };
 
 /* A path under /auth/v1 that no endpoint takes (with this method). */
@@ -81,11 +81,8 @@ static void unrouted(struct sb_request *req, int status)
 void sb_auth_register(void)
 {
     sb_router_add_scope(&(struct sb_scope){ .prefix = PREFIX, .unrouted = unrouted });
-    for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
-        const struct endpoint *e = &endpoints[i];
-        sb_router_add(&(struct sb_route){ .method = e->method, .path = e->path, .handle = e->handle,
-                                          .admit = e->needs_apikey ? apikey_accepted : announce });
-    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        sb_router_add(&routes[i]);
 }
 
 /* ---- callers ---- */

@@ -12,13 +12,12 @@
 static void identify(struct sb_call *call, const struct sb_request *req)
 {
     call->token = req->auth;
-    if (req->auth != SB_AUTH_VALID)
-        call->token_refused = sb_jwt_status_message(req->auth_error);
     if (req->auth == SB_AUTH_VALID) {
         call->identity.role = req->claims.role;
         call->identity.claims = req->claims.json;
         call->identity.sub = req->claims.sub;
     } else {
+        call->token_refused = sb_jwt_status_message(req->auth_error);
         call->identity.role = "anon";
         call->identity.claims = "{\"role\":\"anon\"}";
     }
@@ -28,8 +27,7 @@ struct sb_call *sb_call_of(struct sb_request *req, const struct sb_service *serv
 {
     if (req->call)
         return req->call;
-    struct sb_call *call = sb_arena_alloc(req->arena, sizeof *call);
-    memset(call, 0, sizeof *call);
+    struct sb_call *call = sb_arena_alloc(req->arena, sizeof *call); /* zeroed */
     call->req = req;
     call->service = service;
     identify(call, req);
@@ -69,8 +67,9 @@ static bool content_type_is_json(const char *type)
 static json_t *refuse_body(struct sb_call *call, struct sb_error *why_not, const char *why)
 {
     const struct sb_error *bad = &call->service->bad_body;
-    const char *message = bad->message ? bad->message
-                                       : sb_arena_printf(call->req->arena, "Could not parse request body as JSON: %s", why);
+    const char *message = bad->message;
+    if (!message)
+        message = sb_arena_printf(call->req->arena, "Could not parse request body as JSON: %s", why);
     sb_error_set(why_not, bad->status, bad->code, message, NULL, NULL);
     return NULL;
 }

@@ -206,10 +206,25 @@ void sb_storage_handle_bucket_create(struct sb_request *req)
         create_bucket(req, &who);
 }
 
-void sb_storage_handle_bucket_get(struct sb_request *req) { on_bucket(req, get_bucket); }
-void sb_storage_handle_bucket_update(struct sb_request *req) { on_bucket(req, update_bucket); }
-void sb_storage_handle_bucket_delete(struct sb_request *req) { on_bucket(req, delete_bucket); }
-void sb_storage_handle_bucket_empty(struct sb_request *req) { on_bucket(req, empty_bucket); }
+void sb_storage_handle_bucket_get(struct sb_request *req)
+{
+    on_bucket(req, get_bucket);
+}
+
+void sb_storage_handle_bucket_update(struct sb_request *req)
+{
+    on_bucket(req, update_bucket);
+}
+
+void sb_storage_handle_bucket_delete(struct sb_request *req)
+{
+    on_bucket(req, delete_bucket);
+}
+
+void sb_storage_handle_bucket_empty(struct sb_request *req)
+{
+    on_bucket(req, empty_bucket);
+}
 
 void sb_storage_handle_bucket_unknown(struct sb_request *req)
 {

@@ -103,9 +103,20 @@ static void on_object(struct sb_request *req, const char *kind,
         op(req, &who, bucket, key);
 }
 
-void sb_storage_handle_get(struct sb_request *req) { on_object(req, "", sb_storage_send_object); }
-void sb_storage_handle_get_authenticated(struct sb_request *req) { on_object(req, "authenticated/", sb_storage_send_object); }
-void sb_storage_handle_info(struct sb_request *req) { on_object(req, "info/", send_info); }
+void sb_storage_handle_get(struct sb_request *req)
+{
+    on_object(req, "", sb_storage_send_object);
+}
+
+void sb_storage_handle_get_authenticated(struct sb_request *req)
+{
+    on_object(req, "authenticated/", sb_storage_send_object);
+}
+
+void sb_storage_handle_info(struct sb_request *req)
+{
+    on_object(req, "info/", send_info);
+}
 
 void sb_storage_handle_get_public(struct sb_request *req)
 {

@@ -218,54 +218,49 @@ struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
 
 /* ---- routes -------------------------------------------------------------------------------------- */
 
-/* A prefix route (an object key may hold '/'). */
-static void add(const char *method, const char *suffix, void (*handle)(struct sb_request *))
-{
-    sb_router_add(&(struct sb_route){ .method = method, .prefix = suffix, .handle = handle });
-}
-
-/* A whole-path route. */
-static void add_path(const char *method, const char *path, void (*handle)(struct sb_request *))
-{
-    sb_router_add(&(struct sb_route){ .method = method, .path = path, .handle = handle });
-}
-
-static void add_upload(const char *method)
-{
-    sb_router_add(&(struct sb_route){
-        .method = method, .prefix = SB_STORAGE_PREFIX "/object/",
-        .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
-        .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup,
-    });
-}
+/* Objects are prefix routes (a key may hold '/'), buckets whole paths. */
+static const struct sb_route routes[] = {
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/",
+      .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
+      .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup },
+    { .method = "PUT", .prefix = SB_STORAGE_PREFIX "/object/",
+      .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
+      .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_get },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_get },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/authenticated/",
+      .handle = sb_storage_handle_get_authenticated },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/authenticated/",
+      .handle = sb_storage_handle_get_authenticated },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/info/", .handle = sb_storage_handle_info },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/info/", .handle = sb_storage_handle_info },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/public/", .handle = sb_storage_handle_get_public },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/public/", .handle = sb_storage_handle_get_public },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_get_signed },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_get_signed },
+    { .method = "DELETE", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_remove },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/list/", .handle = sb_storage_handle_list },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/move", .handle = sb_storage_handle_move },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/copy", .handle = sb_storage_handle_copy },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_sign },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/upload/sign/", .handle = sb_storage_handle_upload_sign },
+    { .method = "GET", .path = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_list },
+    { .method = "POST", .path = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_create },
+    { .method = "GET", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_get },
+    { .method = "PUT", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_update },
+    { .method = "DELETE", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_delete },
+    { .method = "POST", .path = SB_STORAGE_PREFIX "/bucket/{id}/empty", .handle = sb_storage_handle_bucket_empty },
+    /* what no path above takes, as before: 404 after the token */
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "PUT", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "DELETE", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+};
 
 void sb_storage_register(void)
 {
-    add_upload("POST");
-    add_upload("PUT");
-    static const char *const reads[] = { "GET", "HEAD" };
-    for (int i = 0; i < 2; i++) {
-        add(reads[i], SB_STORAGE_PREFIX "/object/", sb_storage_handle_get);
-        add(reads[i], SB_STORAGE_PREFIX "/object/authenticated/", sb_storage_handle_get_authenticated);
-        add(reads[i], SB_STORAGE_PREFIX "/object/info/", sb_storage_handle_info);
-        add(reads[i], SB_STORAGE_PREFIX "/object/public/", sb_storage_handle_get_public);
-        add(reads[i], SB_STORAGE_PREFIX "/object/sign/", sb_storage_handle_get_signed);
-    }
-    add("DELETE", SB_STORAGE_PREFIX "/object/", sb_storage_handle_remove);
-    add("POST", SB_STORAGE_PREFIX "/object/list/", sb_storage_handle_list);
-    add("POST", SB_STORAGE_PREFIX "/object/move", sb_storage_handle_move);
-    add("POST", SB_STORAGE_PREFIX "/object/copy", sb_storage_handle_copy);
-    add("POST", SB_STORAGE_PREFIX "/object/sign/", sb_storage_handle_sign);
-    add("POST", SB_STORAGE_PREFIX "/object/upload/sign/", sb_storage_handle_upload_sign);
-    add_path("GET", SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_list);
-    add_path("POST", SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_create);
-    add_path("GET", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_get);
-    add_path("PUT", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_update);
-    add_path("DELETE", SB_STORAGE_PREFIX "/bucket/{id}", sb_storage_handle_bucket_delete);
-    add_path("POST", SB_STORAGE_PREFIX "/bucket/{id}/empty", sb_storage_handle_bucket_empty);
-    static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
-    for (int i = 0; i < 4; i++)   /* what no path above takes, as before: 404 after the token */
-        add(methods[i], SB_STORAGE_PREFIX "/bucket", sb_storage_handle_bucket_unknown);
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        sb_router_add(&routes[i]);
     /* Registration gets no configuration; the environment gives the same one main() loaded.
      * Starting now lets deletions made elsewhere (/rest/v1, psql) be drained before the first
      * storage request; if the folder cannot be used yet, the first request tries again. */
