@@ -239,7 +239,7 @@ int sb_storage_upload_begin(struct sb_request *req)
         return refuse(req, up);
     }
     if (!sb_storage_may_create(req, &up->who, up->bucket, up->key, up->upsert, &r)) {
-        sb_storage_fail_db(req, &r); /* before any byte is stored: not allowed, or taken */
+        sb_call_respond_error(sb_storage_call(req)); /* before any byte is stored: not allowed, or taken */
         return refuse(req, up);
     }
     if (up->backend->open_temp(up->backend, &up->temp) != 0) {
