@@ -6,7 +6,6 @@
 #include "auth/ratelimit.h"
 #include "auth/service.h"
 #include "util/buf.h"
-#include "util/log.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -20,86 +19,78 @@ void sb_auth_reply(struct sb_request *req, int status, const char *json)
     sb_respond_json(req, status, json);
 }
 
-static void append_error(struct sb_buf *b, const char *code, const char *msg)
+/* GoTrue's two error shapes in one: {code, error_code, msg, message}; a weak password also
+ * says why ({"weak_password":{"reasons":[details]}}). */
+static void write_error(struct sb_request *req, const struct sb_error *err)
 {
-    sb_buf_append(b, "{\"code\":");
-    sb_buf_append_json_string(b, code);
-    sb_buf_append(b, ",\"error_code\":");
-    sb_buf_append_json_string(b, code);
-    sb_buf_append(b, ",\"msg\":");
-    sb_buf_append_json_string(b, msg);
-    sb_buf_append(b, ",\"message\":");
-    sb_buf_append_json_string(b, msg);
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    sb_buf_append(&b, "{\"code\":");
+    sb_buf_append_json_string(&b, err->code);
+    sb_buf_append(&b, ",\"error_code\":");
+    sb_buf_append_json_string(&b, err->code);
+    sb_buf_append(&b, ",\"msg\":");
+    sb_buf_append_json_string(&b, err->message);
+    sb_buf_append(&b, ",\"message\":");
+    sb_buf_append_json_string(&b, err->message);
+    if (strcmp(err->code, "weak_password") == 0 && err->details) {
+        sb_buf_append(&b, ",\"weak_password\":{\"reasons\":[");
+        sb_buf_append_json_string(&b, err->details);
+        sb_buf_append(&b, "]}");
+    }
+    sb_buf_append(&b, "}");
+    sb_respond_json(req, err->status, b.data);
+}
+
+/* Every statement runs as service_role: anything the database refuses is the server's fault. */
+static const struct sb_sqlstate_rule sqlstates[] = {
+    { "", 500, 0, "unexpected_failure", "Database error" },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+static const struct sb_service auth_service = {
+    .name = "auth",
+    .write_error = write_error,
+    .sqlstates = sqlstates,
+    .unavailable = { 503, "unexpected_failure", "The database is not available, try again shortly", NULL, NULL, NULL },
+    .internal = { 500, "unexpected_failure", "Unexpected failure", NULL, NULL, NULL },
+    .bad_body = { 400, "bad_json", NULL, NULL, NULL, NULL },
+    .json_flags = JSON_REJECT_DUPLICATES,
+    .body_needs_json_type = true,
+};
+
+struct sb_call *sb_auth_call(struct sb_request *req)
+{
+    return sb_call_of(req, &auth_service);
 }
 
 void sb_auth_fail(struct sb_request *req, int status, const char *code, const char *msg)
 {
-    struct sb_buf b;
-    sb_buf_init(&b, req->arena);
-    append_error(&b, code, msg);
-    sb_buf_append(&b, "}");
-    sb_respond_json(req, status, b.data);
+    struct sb_call *call = sb_auth_call(req);
+    sb_call_fail(call, status, code, msg);
+    sb_call_respond_error(call);
 }
 
 void sb_auth_fail_weak_password(struct sb_request *req, const char *reason, const char *msg)
 {
-    struct sb_buf b;
-    sb_buf_init(&b, req->arena);
-    append_error(&b, "weak_password", msg);
-    sb_buf_append(&b, ",\"weak_password\":{\"reasons\":[");
-    sb_buf_append_json_string(&b, reason);
-    sb_buf_append(&b, "]}}");
-    sb_respond_json(req, 422, b.data);
+    struct sb_call *call = sb_auth_call(req);
+    sb_error_set(&call->error, 422, "weak_password", msg, reason, NULL);
+    sb_call_respond_error(call);
 }
 
 void sb_auth_fail_db(struct sb_request *req, const struct sb_db_result *db)
 {
-    if (db->status == SB_DB_UNAVAILABLE) {
-        sb_auth_fail(req, 503, "unexpected_failure", "The database is not available, try again shortly");
-        return;
-    }
-    sb_log(SB_LOG_ERROR, db->sqlstate ? "auth: database error" : "auth: unexpected failure", "id", req->id,
-           "sqlstate", db->sqlstate ? db->sqlstate : "", "error", db->message ? db->message : "", NULL);
-    sb_auth_fail(req, 500, "unexpected_failure", db->sqlstate ? "Database error" : "Unexpected failure");
-}
-
-static void release_json(void *value)
-{
-    json_decref(value);
-}
-
-static bool content_type_is_json(const char *type)
-{
-    if (!type)
-        return false;
-    while (*type == ' ')
-        type++;
-    return strncasecmp(type, "application/json", 16) == 0 && (type[16] == '\0' || type[16] == ';' || type[16] == ' ');
+    struct sb_call *call = sb_auth_call(req);
+    sb_call_fail_db(call, db);
+    sb_call_respond_error(call);
 }
 
 json_t *sb_auth_body(struct sb_request *req)
 {
-    if (req->body_len == 0) {
-        json_t *empty = json_object();
-        sb_arena_defer(req->arena, release_json, empty);
-        return empty;
-    }
-    if (!content_type_is_json(sb_request_header(req, "Content-Type"))) {
-        sb_auth_fail(req, 400, "bad_json", "Could not parse request body as JSON: Content-Type must be application/json");
-        return NULL;
-    }
-    json_error_t error;
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
-    if (!body) {
-        sb_auth_fail(req, 400, "bad_json", sb_arena_printf(req->arena, "Could not parse request body as JSON: %s",
-                                                           error.text));
-        return NULL;
-    }
-    sb_arena_defer(req->arena, release_json, body);
-    if (!json_is_object(body)) {
-        sb_auth_fail(req, 400, "bad_json", "Could not parse request body as JSON: expected an object");
-        return NULL;
-    }
+    struct sb_call *call = sb_auth_call(req);
+    json_t *body = sb_call_body(call);
+    if (!body)
+        sb_call_respond_error(call);
     return body;
 }
 

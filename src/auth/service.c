@@ -1,7 +1,8 @@
 /*
- * service: the /auth/v1 route, its dispatcher, the API key gate, who is calling, and SQL as
- * service_role. Every answer of the service carries X-Supabase-Api-Version: auth-js reads
- * error codes from the body only when it sees that header.
+ * service: the /auth/v1 routes (each endpoint registered with the router, which dispatches),
+ * the API key gate, who is calling, and SQL as service_role. Every answer of the service
+ * carries X-Supabase-Api-Version: auth-js reads error codes from the body only when it sees
+ * that header.
  */
 #include "auth/service.h"
 
@@ -16,46 +17,20 @@
 #define API_VERSION "2024-01-01"
 #define UUID_PATTERN "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
-struct endpoint {
-    const char *method;
-    const char *path;       /* exact, or a prefix when it ends with '/' */
-    bool needs_apikey;      /* false only for links opened in a browser */
-    void (*handle)(struct sb_request *req);
-};
-
-static const struct endpoint endpoints[] = {
-    { "POST", "/signup", true, sb_auth_handle_signup },
-    { "POST", "/token", true, sb_auth_handle_token },
-    { "GET", "/user", true, sb_auth_handle_get_user },
-    { "PUT", "/user", true, sb_auth_handle_put_user },
-    { "POST", "/logout", true, sb_auth_handle_logout },
-    { "GET", "/settings", true, sb_auth_handle_settings },
-    { "GET", "/health", true, sb_auth_handle_health },
-    { "POST", "/recover", true, sb_auth_handle_recover },
-    { "GET", "/verify", false, sb_auth_handle_verify_get },
-    { "POST", "/verify", true, sb_auth_handle_verify_post },
-    { "POST", "/resend", true, sb_auth_handle_resend },
-    { "GET", "/admin/users", true, sb_auth_handle_admin_users },
-    { "POST", "/admin/users", true, sb_auth_handle_admin_users },
-    { "GET", "/admin/users/", true, sb_auth_handle_admin_user },
-    { "PUT", "/admin/users/", true, sb_auth_handle_admin_user },
-    { "DELETE", "/admin/users/", true, sb_auth_handle_admin_user },
-};
-
-static bool path_matches(const char *pattern, const char *path)
+/* Every answer of the service says which API version it speaks. */
+static bool announce(struct sb_request *req)
 {
-    size_t n = strlen(pattern);
-    if (pattern[n - 1] == '/')
-        return strncmp(path, pattern, n) == 0 && path[n] != '\0' && !strchr(path + n, '/');
-    return strcmp(path, pattern) == 0 || (strncmp(path, pattern, n) == 0 && strcmp(path + n, "/") == 0);
+    sb_response_header(req, "X-Supabase-Api-Version", API_VERSION);
+    return true;
 }
 
 /* Kong, in front of GoTrue in Supabase, refuses calls without a valid project key. */
 static bool apikey_accepted(struct sb_request *req)
 {
+    announce(req);
     const char *key = sb_request_header(req, "apikey");
     if (!key || !*key) {
-        if (req->auth == SB_AUTH_VALID) /* a valid Bearer token stands in for the key */
+        if (sb_call_has_token(sb_auth_call(req))) /* a valid Bearer token stands in for the key */
             return true;
         sb_respond_json(req, 401, "{\"message\":\"No API key found in request\"}");
         return false;
@@ -68,24 +43,36 @@ static bool apikey_accepted(struct sb_request *req)
     return true;
 }
 
-static void dispatch(struct sb_request *req)
+/* Every endpoint passes the API key gate, except links opened in a browser from a mail. */
+static const struct sb_route routes[] = {
+    { .method = "POST", .path = PREFIX "/signup", .admit = apikey_accepted, .handle = sb_auth_handle_signup },
+    { .method = "POST", .path = PREFIX "/token", .admit = apikey_accepted, .handle = sb_auth_handle_token },
+    { .method = "GET", .path = PREFIX "/user", .admit = apikey_accepted, .handle = sb_auth_handle_get_user },
+    { .method = "PUT", .path = PREFIX "/user", .admit = apikey_accepted, .handle = sb_auth_handle_put_user },
+    { .method = "POST", .path = PREFIX "/logout", .admit = apikey_accepted, .handle = sb_auth_handle_logout },
+    { .method = "GET", .path = PREFIX "/settings", .admit = apikey_accepted, .handle = sb_auth_handle_settings },
+    { .method = "GET", .path = PREFIX "/health", .admit = apikey_accepted, .handle = sb_auth_handle_health },
+    { .method = "POST", .path = PREFIX "/recover", .admit = apikey_accepted, .handle = sb_auth_handle_recover },
+    { .method = "GET", .path = PREFIX "/verify", .admit = announce, .handle = sb_auth_handle_verify_get },
+    { .method = "POST", .path = PREFIX "/verify", .admit = apikey_accepted, .handle = sb_auth_handle_verify_post },
+    { .method = "POST", .path = PREFIX "/resend", .admit = apikey_accepted, .handle = sb_auth_handle_resend },
+    { .method = "GET", .path = PREFIX "/admin/users",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_users },
+    { .method = "POST", .path = PREFIX "/admin/users",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_users },
+    { .method = "GET", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
+    { .method = "PUT", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
+    { .method = "DELETE", .path = PREFIX "/admin/users/{id}",
+      .admit = apikey_accepted, .handle = sb_auth_handle_admin_user },
+};
+
+/* A path under /auth/v1 that no endpoint takes (with this method). */
+static void unrouted(struct sb_request *req, int status)
 {
-    sb_response_header(req, "X-Supabase-Api-Version", API_VERSION);
-    const char *path = req->path + strlen(PREFIX);
-    bool path_known = false;
-    for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
-        const struct endpoint *e = &endpoints[i];
-        if (!path_matches(e->path, path))
-            continue;
-        path_known = true;
-        if (strcmp(e->method, req->method) != 0)
-            continue;
-        if (e->needs_apikey && !apikey_accepted(req))
-            return;
-        e->handle(req);
-        return;
-    }
-    if (path_known)
+    announce(req);
+    if (status == 405)
         sb_auth_fail(req, 405, "method_not_allowed", "Method not allowed");
     else
         sb_auth_fail(req, 404, "not_found", "Not found");
@@ -93,7 +80,9 @@ static void dispatch(struct sb_request *req)
 
 void sb_auth_register(void)
 {
-    sb_router_add(&(struct sb_route){ .method = NULL, .prefix = PREFIX, .handle = dispatch });
+    sb_router_add_scope(&(struct sb_scope){ .prefix = PREFIX, .unrouted = unrouted });
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        sb_router_add(&routes[i]);
 }
 
 /* ---- callers ---- */
@@ -106,8 +95,9 @@ static bool bearer_claims(struct sb_request *req)
         sb_auth_fail(req, 401, "no_authorization", "This endpoint requires a Bearer token");
         return false;
     }
-    if (req->auth != SB_AUTH_VALID) {
-        sb_auth_fail(req, 403, "bad_jwt", sb_jwt_status_message(req->auth_error));
+    const struct sb_call *call = sb_auth_call(req);
+    if (!sb_call_has_token(call)) {
+        sb_auth_fail(req, 403, "bad_jwt", call->token_refused);
         return false;
     }
     return true;
@@ -165,6 +155,8 @@ bool sb_auth_require_admin(struct sb_request *req)
 enum sb_db_status sb_auth_sql(struct sb_request *req, const char *sql, int nparams, const char *const *params,
                               struct sb_db_result *out)
 {
+    /* No claims: the server acts. Not sb_call_run: a refusal is often expected (a taken
+     * address) and answered by the handler, so it must not be logged as a failure here. */
     struct sb_db_call call = { .role = "service_role", .sql = sql, .nparams = nparams, .params = params };
     return sb_db_run(req->arena, &call, out);
 }

@@ -1,8 +1,8 @@
 /*
  * service: the auth service (/auth/v1), GoTrue's API as @supabase/auth-js calls it.
  *
- * sb_auth_register adds the one route (the prefix /auth/v1) whose dispatcher picks a handler by
- * method and path. The rest of this header is what the handler files (signin.c, account.c,
+ * sb_auth_register adds one route per endpoint (method + path, the API key gate as the route's
+ * admit) and the scope /auth/v1, whose 404 and 405 are GoTrue's. The rest of this header is what the handler files (signin.c, account.c,
  * admin.c, mailflow.c) share: GoTrue's error shape, body parsing, who is calling, and SQL run
  * as service_role. Everything returned lives in the request's arena.
  */
@@ -12,10 +12,14 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "base/call.h"
 #include "db/conn.h"
 #include "http/request.h"
 
 void sb_auth_register(void);
+
+/* The request's call value (base/call.h) with the auth service's error shape. */
+struct sb_call *sb_auth_call(struct sb_request *req);
 
 /* ---- answers ---- */
 

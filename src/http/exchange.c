@@ -205,6 +205,19 @@ static void respond_error(struct sb_request *req, int status, const char *error_
     sb_respond_json(req, status, b.data);
 }
 
+/* 405 when a route has the path for another method, else 404: in the shape of the service
+ * whose scope holds the path, else the server's own. */
+static void answer_unrouted(struct sb_request *req, bool path_known)
+{
+    const struct sb_scope *scope = sb_router_scope_for(req->path);
+    if (scope)
+        scope->unrouted(req, path_known ? 405 : 404);
+    else if (path_known)
+        respond_error(req, 405, "method_not_allowed", "this path does not take that method");
+    else
+        respond_error(req, 404, "not_found", "no route for this path");
+}
+
 static void add_cors_headers(struct MHD_Response *res, const struct sb_request *req, bool preflight)
 {
     MHD_add_response_header(res, "Access-Control-Allow-Origin", "*");
@@ -265,10 +278,13 @@ static void run_step_in_fiber(void *arg)
 {
     struct exchange *ex = arg;
     struct sb_request *req = &ex->req;
+    const struct sb_route *route = ex->route;
+    bool first_step = ex->running == STEP_BEGIN_BODY || !route->begin_body;
+    bool admitted = !first_step || !route->admit || route->admit(req);
     if (ex->running == STEP_BEGIN_BODY)
-        ex->begin_body_result = ex->route->begin_body(req);
-    else
-        ex->route->handle(req);
+        ex->begin_body_result = admitted ? route->begin_body(req) : req->response.status;
+    else if (admitted)
+        route->handle(req);
     sb_db_end_request();   /* a transaction the route left open is rolled back */
     ex->ended = ex->running;
     ex->running = STEP_NONE;
@@ -391,10 +407,7 @@ static enum MHD_Result on_headers(struct exchange *ex)
     bool path_known;
     ex->route = sb_router_find(req->method, req->path, &path_known);
     if (!ex->route) {
-        if (path_known)
-            respond_error(req, 405, "method_not_allowed", "this path does not take that method");
-        else
-            respond_error(req, 404, "not_found", "no route for this path");
+        answer_unrouted(req, path_known);
         return queue(ex, false);
     }
     if (ex->route->begin_body)

@@ -17,6 +17,8 @@
 #include "util/arena.h"
 #include "util/config.h"
 
+struct sb_call; /* base/call.h: the service's view of this request, built on first use */
+
 struct sb_kv {
     const char *key;
     const char *value;
@@ -60,6 +62,7 @@ struct sb_request {
     struct sb_jwt_claims claims; /* valid when auth == SB_AUTH_VALID */
 
     void *route_state;         /* free for the route's streaming callbacks */
+    struct sb_call *call;      /* NULL until a service asks for it (sb_call_of) */
     struct sb_response response;
     void *connection;          /* the server's own (struct MHD_Connection *) */
 };

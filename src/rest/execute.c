@@ -11,14 +11,6 @@
 
 #define ESTIMATE_EXACT_UP_TO 1000   /* count=estimated counts exactly below this (Supabase's db-max-rows) */
 
-/* Everything a step of running one request needs. */
-struct run {
-    struct sb_arena *arena;
-    const struct sb_db_call *identity;
-    const struct sb_schema_cache *cache;
-    struct sb_rest_error *err;
-};
-
 static bool read_outcome(const struct sb_db_result *res, struct sb_rest_outcome *o)
 {
     if (!res->rows || PQntuples(res->rows) != 1 || PQnfields(res->rows) != 3)
@@ -29,58 +21,40 @@ static bool read_outcome(const struct sb_db_result *res, struct sb_rest_outcome 
     return true;
 }
 
-static bool db_failed(struct run *x, enum sb_db_status st, const struct sb_db_result *res)
+/* One round trip: role, claims and the statement, in one transaction. */
+static bool run_once(struct sb_call *call, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
 {
-    if (st == SB_DB_UNAVAILABLE)
-        return res->busy ? sb_rest_fail_pool_timeout(x->err) : sb_rest_fail_database_unreachable(x->err);
-    sb_rest_error_from_db(x->arena, res, x->identity->role, x->cache, x->err);
-    return false;
+    struct sb_db_result res;
+    return sb_call_run(call, NULL, sql->text, sql->nparams, sql->params, &res) &&
+           (read_outcome(&res, o) || sb_rest_fail_result_shape(&call->error));
 }
 
-/* One round trip: role, claims and the statement, in one transaction. */
-static bool run_once(struct run *x, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
+/* A statement of an open transaction whose outcome is read; rolled back when it has none. */
+static bool query_outcome(struct sb_call *call, const struct sb_rest_sql *sql, struct sb_rest_outcome *o)
 {
-    struct sb_db_call call = *x->identity;
-    call.sql = sql->text;
-    call.nparams = sql->nparams;
-    call.params = sql->params;
     struct sb_db_result res;
-    memset(&res, 0, sizeof res);
-    enum sb_db_status st = sb_db_run(x->arena, &call, &res);
-    if (st != SB_DB_OK)
-        return db_failed(x, st, &res);
-    return read_outcome(&res, o) || sb_rest_fail_result_shape(x->err);
+    if (!sb_call_query(call, sql->text, sql->nparams, sql->params, &res))
+        return false;
+    if (read_outcome(&res, o))
+        return true;
+    sb_call_rollback(call);
+    return sb_rest_fail_result_shape(&call->error);
 }
 
 /* BEGIN with the request's role, then `before` (if any), the statement, and COMMIT, unless
  * one_row is asked and the statement touched another number of rows (then ROLLBACK). */
-static bool run_in_transaction(struct run *x, const char *before, const struct sb_rest_sql *sql, bool one_row,
-                               struct sb_rest_outcome *o)
+static bool run_in_transaction(struct sb_call *call, const char *before, const struct sb_rest_sql *sql,
+                               bool one_row, struct sb_rest_outcome *o)
 {
     struct sb_db_result res;
-    memset(&res, 0, sizeof res);
-    enum sb_db_status st = sb_db_begin(x->arena, x->identity, &res);
-    if (st != SB_DB_OK)
-        return db_failed(x, st, &res);
-    if (before && (st = sb_db_query(x->arena, before, 0, NULL, &res)) != SB_DB_OK) {
-        sb_db_rollback();
-        return db_failed(x, st, &res);
-    }
-    st = sb_db_query(x->arena, sql->text, sql->nparams, sql->params, &res);
-    if (st != SB_DB_OK) {
-        sb_db_rollback();
-        return db_failed(x, st, &res);
-    }
-    if (!read_outcome(&res, o)) {
-        sb_db_rollback();
-        return sb_rest_fail_result_shape(x->err);
-    }
+    if (!sb_call_begin(call, NULL, NULL) || (before && !sb_call_query(call, before, 0, NULL, &res)) ||
+        !query_outcome(call, sql, o))
+        return false;
     if (one_row && o->count != 1) {
-        sb_db_rollback();
-        return sb_rest_fail_singular(x->err, x->arena, o->count);
+        sb_call_rollback(call);
+        return sb_rest_fail_singular(&call->error, call->req->arena, o->count);
     }
-    st = sb_db_commit(x->arena, &res);
-    return st == SB_DB_OK || db_failed(x, st, &res);
+    return sb_call_commit(call, NULL);
 }
 
 /* The planner's estimate from an EXPLAIN (FORMAT JSON) result, or -1. */
@@ -97,50 +71,38 @@ static long long plan_rows(const struct sb_db_result *res)
 
 /* count=planned|estimated: EXPLAIN the count, then read, in one transaction. planned gives the
  * estimate; estimated counts exactly when the estimate is small. */
-static bool read_with_estimate(struct run *x, const struct sb_rest_plan *plan, struct sb_rest_outcome *o)
+static bool read_with_estimate(struct sb_call *call, const struct sb_rest_plan *plan, struct sb_rest_outcome *o)
 {
+    struct sb_arena *arena = call->req->arena;
     struct sb_rest_sql explain, sql;
     struct sb_db_result res;
-    memset(&res, 0, sizeof res);
-    sb_rest_query_planned_count(x->arena, plan, &explain);
-    enum sb_db_status st = sb_db_begin(x->arena, x->identity, &res);
-    if (st == SB_DB_OK)
-        st = sb_db_query(x->arena, explain.text, explain.nparams, explain.params, &res);
-    long long planned = st == SB_DB_OK ? plan_rows(&res) : -1;
+    sb_rest_query_planned_count(arena, plan, &explain);
+    if (!sb_call_begin(call, NULL, NULL) ||
+        !sb_call_query(call, explain.text, explain.nparams, explain.params, &res))
+        return false;
+    long long planned = plan_rows(&res);
     bool exact = plan->total == SB_TOTAL_ESTIMATED && planned <= ESTIMATE_EXACT_UP_TO;
-    if (st == SB_DB_OK) {
-        sb_rest_query(x->arena, plan, exact, &sql);
-        st = sb_db_query(x->arena, sql.text, sql.nparams, sql.params, &res);
-    }
-    if (st == SB_DB_OK && !read_outcome(&res, o))
-        st = SB_DB_ERROR;
-    if (st != SB_DB_OK) {
-        sb_db_rollback();
-        return res.sqlstate || st == SB_DB_UNAVAILABLE ? db_failed(x, st, &res) : sb_rest_fail_result_shape(x->err);
-    }
-    st = sb_db_commit(x->arena, &res);
-    if (st != SB_DB_OK)
-        return db_failed(x, st, &res);
+    sb_rest_query(arena, plan, exact, &sql);
+    if (!query_outcome(call, &sql, o) || !sb_call_commit(call, NULL))
+        return false;
     if (!exact)
         o->total = planned;
     return true;
 }
 
-bool sb_rest_execute(struct sb_arena *arena, const struct sb_db_call *identity, const struct sb_schema_cache *cache,
-                     const struct sb_rest_plan *plan, struct sb_rest_outcome *o, struct sb_rest_error *err)
+bool sb_rest_execute(struct sb_call *call, const struct sb_rest_plan *plan, struct sb_rest_outcome *o)
 {
-    struct run x = { arena, identity, cache, err };
     if (plan->nothing_to_run) {
         *o = (struct sb_rest_outcome){ -1, 0, "[]" };
         return true;
     }
     if (plan->total == SB_TOTAL_PLANNED || plan->total == SB_TOTAL_ESTIMATED)
-        return read_with_estimate(&x, plan, o);
+        return read_with_estimate(call, plan, o);
     struct sb_rest_sql sql;
-    sb_rest_query(arena, plan, plan->total == SB_TOTAL_EXACT, &sql);
+    sb_rest_query(call->req->arena, plan, plan->total == SB_TOTAL_EXACT, &sql);
     if (plan->one_row_or_rollback)
-        return run_in_transaction(&x, NULL, &sql, true, o);
+        return run_in_transaction(call, NULL, &sql, true, o);
     if (plan->read_only)
-        return run_in_transaction(&x, "SET TRANSACTION READ ONLY", &sql, false, o);
-    return run_once(&x, &sql, o);
+        return run_in_transaction(call, "SET TRANSACTION READ ONLY", &sql, false, o);
+    return run_once(call, &sql, o);
 }

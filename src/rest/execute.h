@@ -3,8 +3,8 @@
  * reads what its statement returned. The statement is written by the query stage (query.h)
  * here, just before it runs.
  *
- * Most requests are one round trip (sb_db_run). An explicit transaction (sb_db_begin ...
- * sb_db_commit) is used for a singular write (rolled back unless it touched exactly one row:
+ * Most requests are one round trip (sb_call_run). An explicit transaction (sb_call_begin ...
+ * sb_call_commit, base/call.h) is used for a singular write (rolled back unless it touched exactly one row:
  * 406 PGRST116), a GET/HEAD of a VOLATILE function (READ ONLY: a write is 25006, 405), and
  * count=planned|estimated (the EXPLAIN of the count, then the read). A database refusal
  * becomes the API's error (errors.h); no connection is 503 PGRST001.
@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "db/conn.h"
+#include "base/call.h"
 #include "rest/errors.h"
 #include "rest/plan.h"
 
@@ -25,9 +25,9 @@ struct sb_rest_outcome {
     const char *body;
 };
 
-/* identity: role and claims (the statement fields are filled here). cache: for the messages
- * of CHECK constraints. An insert of [] or a PATCH of {} returns no rows without running. */
-bool sb_rest_execute(struct sb_arena *arena, const struct sb_db_call *identity, const struct sb_schema_cache *cache,
-                     const struct sb_rest_plan *plan, struct sb_rest_outcome *o, struct sb_rest_error *err);
+/* Runs as the call's identity; a refusal fills call->error (the schema cache in call->state
+ * gives CHECK constraints their messages). An insert of [] or a PATCH of {} returns no rows
+ * without running. */
+bool sb_rest_execute(struct sb_call *call, const struct sb_rest_plan *plan, struct sb_rest_outcome *o);
 
 #endif

@@ -17,7 +17,7 @@ struct lexer {
     struct sb_arena *arena;
     const char *param;     /* "select", "filter", "order"... for messages */
     const char *text, *p;
-    struct sb_rest_error *err;
+    struct sb_error *err;
 };
 
 static bool fail_at(struct lexer *lx, const char *expected)
@@ -251,7 +251,7 @@ static bool parse_select_list(struct lexer *lx, struct sb_rest_select *out, int 
 }
 
 bool sb_rest_parse_select(struct sb_arena *arena, const char *text, struct sb_rest_select *out,
-                          struct sb_rest_error *err)
+                          struct sb_error *err)
 {
     struct lexer lx = { arena, "select", text, text, err };
     return parse_select_list(&lx, out, 0, 0);
@@ -413,7 +413,7 @@ static bool parse_operation(struct lexer *lx, struct sb_rest_cond *c, bool in_tr
 }
 
 bool sb_rest_parse_filter(struct sb_arena *arena, const char *field, const char *value, struct sb_rest_cond *out,
-                          struct sb_rest_error *err)
+                          struct sb_error *err)
 {
     memset(out, 0, sizeof *out);
     struct lexer fl = { arena, "filter", field, field, err };
@@ -488,7 +488,7 @@ static bool parse_tree(struct lexer *lx, struct sb_rest_cond *out, int depth)
 }
 
 bool sb_rest_parse_logic(struct sb_arena *arena, const char *op, bool negate, const char *value,
-                         struct sb_rest_cond *out, struct sb_rest_error *err)
+                         struct sb_rest_cond *out, struct sb_error *err)
 {
     memset(out, 0, sizeof *out);
     out->kind = strcmp(op, "and") == 0 ? SB_COND_AND : SB_COND_OR;
@@ -514,7 +514,7 @@ static bool list_continues(struct lexer *lx, bool *more, const char *expected)
 }
 
 bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_rest_order_term **out, int *count,
-                         struct sb_rest_error *err)
+                         struct sb_error *err)
 {
     struct lexer lx = { arena, "order", text, text, err };
     int cap = 4;
@@ -563,7 +563,7 @@ bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_res
 }
 
 bool sb_rest_parse_name_list(struct sb_arena *arena, const char *param, const char *text, const char ***out,
-                             int *count, struct sb_rest_error *err)
+                             int *count, struct sb_error *err)
 {
     struct lexer lx = { arena, param, text, text, err };
     int cap = 8;
@@ -631,7 +631,7 @@ static void split_key(struct sb_arena *arena, const char *key, const char **path
 }
 
 static bool parse_count(struct sb_arena *arena, const char *param, const char *value, long *out,
-                        struct sb_rest_error *err)
+                        struct sb_error *err)
 {
     char *end;
     errno = 0;
@@ -644,7 +644,7 @@ static bool parse_count(struct sb_arena *arena, const char *param, const char *v
 }
 
 static bool parse_one_arg(struct sb_arena *arena, const char *key, const char *value, struct sb_rest_query *out,
-                          struct sb_rest_error *err)
+                          struct sb_error *err)
 {
     if (strcmp(key, "select") == 0)
         return sb_rest_parse_select(arena, value, &out->select, err);
@@ -680,7 +680,7 @@ static bool parse_one_arg(struct sb_arena *arena, const char *key, const char *v
 
 bool sb_rest_parse_query(struct sb_arena *arena, const struct sb_kv *args, int count,
                          bool (*skip)(const char *key, void *ctx), void *skip_ctx,
-                         struct sb_rest_query *out, struct sb_rest_error *err)
+                         struct sb_rest_query *out, struct sb_error *err)
 {
     memset(out, 0, sizeof *out);
     scope_named(arena, out, "");

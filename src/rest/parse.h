@@ -101,23 +101,23 @@ struct sb_rest_query {
 };
 
 bool sb_rest_parse_select(struct sb_arena *arena, const char *text, struct sb_rest_select *out,
-                          struct sb_rest_error *err);
+                          struct sb_error *err);
 /* key=value for a filter: key is [embed.]field, value [not.]op[(mod)].value */
 bool sb_rest_parse_filter(struct sb_arena *arena, const char *field, const char *value, struct sb_rest_cond *out,
-                          struct sb_rest_error *err);
+                          struct sb_error *err);
 /* or=(...), and=(...), not.or=(...): op is "or"/"and", negate for not. */
 bool sb_rest_parse_logic(struct sb_arena *arena, const char *op, bool negate, const char *value,
-                         struct sb_rest_cond *out, struct sb_rest_error *err);
+                         struct sb_rest_cond *out, struct sb_error *err);
 bool sb_rest_parse_order(struct sb_arena *arena, const char *text, struct sb_rest_order_term **out, int *count,
-                         struct sb_rest_error *err);
+                         struct sb_error *err);
 /* A comma list of names, each possibly double-quoted (columns=, on_conflict=). */
 bool sb_rest_parse_name_list(struct sb_arena *arena, const char *param, const char *text, const char ***out,
-                             int *count, struct sb_rest_error *err);
+                             int *count, struct sb_error *err);
 
 /* The whole query string. args that are RPC arguments (skip returns true) are left out. */
 bool sb_rest_parse_query(struct sb_arena *arena, const struct sb_kv *args, int count,
                          bool (*skip)(const char *key, void *ctx), void *skip_ctx,
-                         struct sb_rest_query *out, struct sb_rest_error *err);
+                         struct sb_rest_query *out, struct sb_error *err);
 
 /* The scope for an embed path ("" for the top), or NULL. */
 const struct sb_rest_scope *sb_rest_scope_for(const struct sb_rest_query *q, const char *path);

@@ -15,7 +15,7 @@ struct planner {
     struct sb_arena *arena;
     const struct sb_schema_cache *cache;
     const struct sb_rest_query *q;
-    struct sb_rest_error *err;
+    struct sb_error *err;
     const char **embedded;           /* the paths of the embeds planned (filters may name only these) */
     int embedded_count;
 };
@@ -29,7 +29,7 @@ struct relationship {
 };
 
 static void planner_init(struct planner *p, struct sb_arena *arena, const struct sb_schema_cache *cache,
-                         const struct sb_rest_query *q, struct sb_rest_error *err)
+                         const struct sb_rest_query *q, struct sb_error *err)
 {
     memset(p, 0, sizeof *p);
     p->arena = arena;
@@ -438,7 +438,7 @@ static bool require_filters(struct planner *p, const char *verb)
 /* ---- the statements ---------------------------------------------------------------------------- */
 
 bool sb_plan_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
-                  const struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_rest_error *err)
+                  const struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_error *err)
 {
     struct planner p;
     planner_init(&p, arena, cache, q, err);
@@ -449,7 +449,7 @@ bool sb_plan_read(struct sb_arena *arena, const struct sb_schema_cache *cache, c
 
 bool sb_plan_call_rows(struct sb_arena *arena, const struct sb_schema_cache *cache,
                        const struct sb_cache_function *fn, const struct sb_rest_query *q, struct sb_rest_plan *plan,
-                       struct sb_rest_error *err)
+                       struct sb_error *err)
 {
     struct planner p;
     planner_init(&p, arena, cache, q, err);
@@ -460,7 +460,7 @@ bool sb_plan_call_rows(struct sb_arena *arena, const struct sb_schema_cache *cac
 
 bool sb_plan_insert(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err)
+                    struct sb_error *err)
 {
     struct planner p;
     planner_init(&p, arena, cache, q, err);
@@ -478,7 +478,7 @@ bool sb_plan_insert(struct sb_arena *arena, const struct sb_schema_cache *cache,
 
 bool sb_plan_update(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err)
+                    struct sb_error *err)
 {
     struct planner p;
     planner_init(&p, arena, cache, q, err);
@@ -493,7 +493,7 @@ bool sb_plan_update(struct sb_arena *arena, const struct sb_schema_cache *cache,
 
 bool sb_plan_delete(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, bool want_body, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err)
+                    struct sb_error *err)
 {
     struct planner p;
     planner_init(&p, arena, cache, q, err);

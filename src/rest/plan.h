@@ -187,15 +187,15 @@ struct sb_rest_plan {
 /* Prefer, Accept and the profile header: fills plan->prefs and plan->accept; PGRST122 (unknown
  * preference with handling=strict), PGRST107, PGRST106. Call first: the others use them. */
 bool sb_rest_plan_headers(struct sb_arena *arena, const struct sb_rest_request *r, struct sb_rest_plan *plan,
-                          struct sb_rest_error *err);
+                          struct sb_error *err);
 
 /* A request on the table or view `name` (GET, HEAD, POST, PATCH, PUT, DELETE). */
 bool sb_rest_plan_table(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
-                        const char *name, struct sb_rest_plan *plan, struct sb_rest_error *err);
+                        const char *name, struct sb_rest_plan *plan, struct sb_error *err);
 
 /* A call of the function `name` (GET, HEAD, POST /rpc/name). */
 bool sb_rest_plan_rpc(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
-                      const char *name, struct sb_rest_plan *plan, struct sb_rest_error *err);
+                      const char *name, struct sb_rest_plan *plan, struct sb_error *err);
 
 /* Shared by the request planners: GET or HEAD; and Range: 0-9 as the top's offset and limit
  * when the query string gives no limit. */
@@ -205,19 +205,19 @@ void sb_plan_apply_range(const char *range, struct sb_rest_query *q);
 /* The statement-level planners the request planners use (and sql.h's one-step functions):
  * each sets plan->action and the parts of plan it decides, leaving the rest as it is. */
 bool sb_plan_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
-                  const struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_rest_error *err);
+                  const struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_error *err);
 bool sb_plan_insert(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err);
+                    struct sb_error *err);
 bool sb_plan_update(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, const struct sb_rest_write *w, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err);
+                    struct sb_error *err);
 bool sb_plan_delete(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                     const struct sb_rest_query *q, bool want_body, struct sb_rest_plan *plan,
-                    struct sb_rest_error *err);
+                    struct sb_error *err);
 /* The rows a call of fn returns, when they are rows (fn->result): selected like a read. */
 bool sb_plan_call_rows(struct sb_arena *arena, const struct sb_schema_cache *cache,
                        const struct sb_cache_function *fn, const struct sb_rest_query *q, struct sb_rest_plan *plan,
-                       struct sb_rest_error *err);
+                       struct sb_error *err);
 
 #endif

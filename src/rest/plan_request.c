@@ -101,7 +101,7 @@ static enum sb_rest_accept read_accept(const char *accept)
 }
 
 bool sb_rest_plan_headers(struct sb_arena *arena, const struct sb_rest_request *r, struct sb_rest_plan *plan,
-                          struct sb_rest_error *err)
+                          struct sb_error *err)
 {
     memset(plan, 0, sizeof *plan);
     read_prefer(arena, r->prefer, &plan->prefs);
@@ -160,7 +160,7 @@ static enum sb_plan_total total_for(enum sb_rest_count count)
 
 static bool plan_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
                       const struct sb_cache_table *t, struct sb_rest_query *q, struct sb_rest_plan *plan,
-                      struct sb_rest_error *err)
+                      struct sb_error *err)
 {
     sb_plan_apply_range(r->range, q);
     plan->total = total_for(plan->prefs.count);
@@ -209,7 +209,7 @@ static void collect_columns(struct sb_arena *arena, const struct sb_rest_query *
 /* The body as JSON (an object, or an array of objects when allowed; freed with the arena),
  * and the columns it sets; NULL with PGRST102 otherwise. */
 static json_t *read_body(struct sb_arena *arena, const struct sb_rest_request *r, const struct sb_rest_query *q,
-                         bool array_allowed, struct sb_rest_write *w, struct sb_rest_error *err)
+                         bool array_allowed, struct sb_rest_write *w, struct sb_error *err)
 {
     json_error_t jerr;
     json_t *body = r->body_len ? json_loadb(r->body, r->body_len, 0, &jerr) : NULL;
@@ -248,7 +248,7 @@ static void select_primary_key(struct sb_arena *arena, const struct sb_cache_tab
 
 static bool plan_insert(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
                         const struct sb_cache_table *t, struct sb_rest_query *q, struct sb_rest_plan *plan,
-                        struct sb_rest_error *err)
+                        struct sb_error *err)
 {
     const struct sb_rest_prefs *prefs = &plan->prefs;
     struct sb_rest_write w;
@@ -279,7 +279,7 @@ static bool plan_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
 
 static bool plan_update(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
                         const struct sb_cache_table *t, struct sb_rest_query *q, struct sb_rest_plan *plan,
-                        struct sb_rest_error *err)
+                        struct sb_error *err)
 {
     struct sb_rest_write w;
     if (!read_body(arena, r, q, false, &w, err))
@@ -295,7 +295,7 @@ static bool plan_update(struct sb_arena *arena, const struct sb_schema_cache *ca
 }
 
 static bool plan_delete(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *t,
-                        struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_rest_error *err)
+                        struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_error *err)
 {
     plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;
     return sb_plan_delete(arena, cache, t, q, plan->prefs.ret == SB_RETURN_REPRESENTATION, plan, err);
@@ -326,7 +326,7 @@ static bool body_value_is(json_t *body, const char *key, const char *text)
 /* PUT names one row: each primary key column once with eq, nothing else (PGRST105), no paging
  * (PGRST114), and the body holds the same values (PGRST115). */
 static bool put_names_one_row(const struct sb_cache_table *t, const struct sb_rest_query *q, json_t *body,
-                              struct sb_rest_error *err)
+                              struct sb_error *err)
 {
     const struct sb_rest_scope *top = &q->scopes[0];
     bool ok = t->pkey_count > 0 && q->scope_count == 1 && top->cond_count == t->pkey_count;
@@ -350,7 +350,7 @@ static bool put_names_one_row(const struct sb_cache_table *t, const struct sb_re
 /* PUT ?pk=eq.v with the whole row: an insert merging on the primary key. */
 static bool plan_put(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
                      const struct sb_cache_table *t, struct sb_rest_query *q, struct sb_rest_plan *plan,
-                     struct sb_rest_error *err)
+                     struct sb_error *err)
 {
     struct sb_rest_write w;
     json_t *body = read_body(arena, r, q, false, &w, err);
@@ -365,7 +365,7 @@ static bool plan_put(struct sb_arena *arena, const struct sb_schema_cache *cache
 }
 
 bool sb_rest_plan_table(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
-                        const char *name, struct sb_rest_plan *plan, struct sb_rest_error *err)
+                        const char *name, struct sb_rest_plan *plan, struct sb_error *err)
 {
     const struct sb_cache_table *t = sb_cache_table(cache, name);
     if (!t)

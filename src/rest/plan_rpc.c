@@ -62,7 +62,7 @@ static bool key_is_argument(const char *key, void *ctx)
 
 static bool collect_get_args(struct sb_arena *arena, const struct sb_schema_cache *cache,
                              const struct sb_rest_request *r, const char *name, struct given_args *a,
-                             struct sb_rest_query *q, struct sb_rest_error *err)
+                             struct sb_rest_query *q, struct sb_error *err)
 {
     struct arg_probe probe = { cache, name };
     a->names = sb_arena_alloc(arena, sizeof *a->names * (size_t)(r->query_count + 1));
@@ -78,7 +78,7 @@ static bool collect_get_args(struct sb_arena *arena, const struct sb_schema_cach
 
 /* POST: the body's keys are the arguments; values become text once the function is known. */
 static json_t *collect_post_args(struct sb_arena *arena, const struct sb_rest_request *r, struct given_args *a,
-                                 struct sb_rest_query *q, struct sb_rest_error *err)
+                                 struct sb_rest_query *q, struct sb_error *err)
 {
     json_error_t jerr;
     json_t *body = r->body_len ? json_loadb(r->body, r->body_len, 0, &jerr) : json_object();
@@ -132,7 +132,7 @@ static bool fits(const struct sb_cache_function *f, const struct given_args *a)
 /* The one function called name that the given arguments fit. */
 static const struct sb_cache_function *choose_function(struct sb_arena *arena, const struct sb_schema_cache *cache,
                                                        const char *name, const struct given_args *a,
-                                                       struct sb_rest_error *err)
+                                                       struct sb_error *err)
 {
     const struct sb_cache_function *chosen = NULL;
     int matches = 0;
@@ -203,7 +203,7 @@ static void plan_args(struct sb_arena *arena, const struct sb_rest_request *r, c
 }
 
 bool sb_rest_plan_rpc(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_rest_request *r,
-                      const char *name, struct sb_rest_plan *plan, struct sb_rest_error *err)
+                      const char *name, struct sb_rest_plan *plan, struct sb_error *err)
 {
     bool read = sb_rest_request_is_read(r);
     if (!read && strcmp(r->method, "POST") != 0)

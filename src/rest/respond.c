@@ -142,7 +142,7 @@ static void respond_written(struct sb_request *req, enum sb_rest_accept accept, 
 /* A read past the end of a counted result is 416; a singular Accept needs exactly one row. */
 static void respond_read(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
 {
-    struct sb_rest_error err;
+    struct sb_error err;
     long offset = plan->offset;
     if (o->total >= 0 && offset > 0 && offset >= o->total && o->count == 0) {
         sb_response_header(req, "Content-Range", sb_arena_printf(req->arena, "*/%lld", o->total));
@@ -199,7 +199,7 @@ static void respond_call(struct sb_request *req, const struct sb_rest_plan *plan
         return;
     }
     if (plan->accept == SB_ACCEPT_OBJECT && o->count != 1) {
-        struct sb_rest_error err;
+        struct sb_error err;
         sb_rest_fail_singular(&err, req->arena, o->count);
         sb_rest_respond_error(req, &err);
         return;

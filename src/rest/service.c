@@ -6,7 +6,7 @@
  */
 #include "rest/service.h"
 
-#include "db/conn.h"
+#include "base/call.h"
 #include "http/router.h"
 #include "rest/errors.h"
 #include "rest/execute.h"
@@ -42,26 +42,16 @@ static void read_request(const struct sb_request *req, struct sb_rest_request *r
     r->content_profile = sb_request_header(req, "Content-Profile");
 }
 
-/* The role and claims to run as: the token's, or anon without one (PGRST301 for a bad one). */
-static bool identify(const struct sb_request *req, struct sb_db_call *identity, struct sb_rest_error *err)
+/* The role and claims to run as are the call's: the token's, or anon without one; a refused
+ * token is PGRST301. */
+static bool identified(const struct sb_call *call, struct sb_error *err)
 {
-    memset(identity, 0, sizeof *identity);
-    if (req->auth == SB_AUTH_INVALID)
-        return sb_rest_fail_token(err, sb_jwt_status_message(req->auth_error));
-    if (req->auth == SB_AUTH_VALID) {
-        identity->role = req->claims.role;
-        identity->claims = req->claims.json;
-        identity->sub = req->claims.sub;
-    } else {
-        identity->role = "anon";
-        identity->claims = "{\"role\":\"anon\"}";
-    }
-    return true;
+    return call->token != SB_AUTH_INVALID || sb_rest_fail_token(err, call->token_refused);
 }
 
 /* What the path names after /rest/v1: nothing (the root), rpc/<function> or <table>;
  * anything else is PGRST125. */
-static bool route_path(const char *path, enum target *target, const char **name, struct sb_rest_error *err)
+static bool route_path(const char *path, enum target *target, const char **name, struct sb_error *err)
 {
     const char *rest = path + strlen(PREFIX);
     if (*rest && *rest != '/')
@@ -95,17 +85,18 @@ static void serve_root(struct sb_request *req, const struct sb_schema_cache *cac
     sb_respond_json(req, 200, b.data);
 }
 
-/* Plan, execute, respond; the first stage that refuses answers with its error. */
-static bool serve(struct sb_request *req, const struct sb_schema_cache *cache, struct sb_rest_error *err)
+/* Plan, execute, respond; the first stage that refuses fills call->error. */
+static bool serve(struct sb_call *call, const struct sb_schema_cache *cache)
 {
+    struct sb_request *req = call->req;
     struct sb_arena *arena = req->arena;
+    struct sb_error *err = &call->error;
     struct sb_rest_request r;
     struct sb_rest_plan plan;
-    struct sb_db_call identity;
     enum target target;
     const char *name;
     read_request(req, &r);
-    if (!sb_rest_plan_headers(arena, &r, &plan, err) || !identify(req, &identity, err) ||
+    if (!sb_rest_plan_headers(arena, &r, &plan, err) || !identified(call, err) ||
         !route_path(req->path, &target, &name, err))
         return false;
     if (target == TARGET_ROOT) {
@@ -115,7 +106,7 @@ static bool serve(struct sb_request *req, const struct sb_schema_cache *cache, s
     bool planned = target == TARGET_FUNCTION ? sb_rest_plan_rpc(arena, cache, &r, name, &plan, err)
                                              : sb_rest_plan_table(arena, cache, &r, name, &plan, err);
     struct sb_rest_outcome o;
-    if (!planned || !sb_rest_execute(arena, &identity, cache, &plan, &o, err))
+    if (!planned || !sb_rest_execute(call, &plan, &o))
         return false;
     sb_rest_respond(req, &plan, &o);
     return true;
@@ -123,16 +114,17 @@ static bool serve(struct sb_request *req, const struct sb_schema_cache *cache, s
 
 static void handle(struct sb_request *req)
 {
-    struct sb_rest_error err;
+    struct sb_call *call = sb_call_of(req, &sb_rest_service);
     const struct sb_schema_cache *cache = sb_schema_cache_acquire();
     if (!cache) {
-        sb_rest_fail_no_schema_cache(&err);
-        sb_rest_respond_error(req, &err);
+        sb_rest_fail_no_schema_cache(&call->error);
+        sb_call_respond_error(call);
         return;
     }
     sb_arena_defer(req->arena, release_cache, (void *)cache);
-    if (!serve(req, cache, &err))
-        sb_rest_respond_error(req, &err);
+    call->state = (void *)cache;
+    if (!serve(call, cache))
+        sb_call_respond_error(call);
 }
 
 void sb_rest_register(void)

@@ -3,8 +3,8 @@
  * (GET, HEAD, POST, PATCH, DELETE) and functions (/rest/v1/rpc/<fn>, GET, HEAD, POST).
  *
  * Each request runs as its JWT's role (anon without a token) with its claims, in one round
- * trip (sb_db_run) or, where it needs one, one explicit transaction (execute.h), so Row
- * Level Security in the database decides what it sees.
+ * trip (sb_call_run, base/call.h) or, where it needs one, one explicit transaction
+ * (execute.h), so Row Level Security in the database decides what it sees.
  */
 #ifndef SB_REST_SERVICE_H
 #define SB_REST_SERVICE_H

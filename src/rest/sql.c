@@ -16,7 +16,7 @@ static bool write_if_planned(bool planned, struct sb_arena *arena, const struct 
 
 bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                       const struct sb_rest_query *q, bool want_total, struct sb_rest_sql *out,
-                      struct sb_rest_error *err)
+                      struct sb_error *err)
 {
     struct sb_rest_plan plan;
     memset(&plan, 0, sizeof plan);
@@ -25,7 +25,7 @@ bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cach
 
 bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
-                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err)
+                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_error *err)
 {
     struct sb_rest_plan plan;
     memset(&plan, 0, sizeof plan);
@@ -34,7 +34,7 @@ bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
 
 bool sb_rest_sql_update(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
-                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err)
+                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_error *err)
 {
     struct sb_rest_plan plan;
     memset(&plan, 0, sizeof plan);
@@ -43,7 +43,7 @@ bool sb_rest_sql_update(struct sb_arena *arena, const struct sb_schema_cache *ca
 
 bool sb_rest_sql_delete(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q, bool want_body,
-                        struct sb_rest_sql *out, struct sb_rest_error *err)
+                        struct sb_rest_sql *out, struct sb_error *err)
 {
     struct sb_rest_plan plan;
     memset(&plan, 0, sizeof plan);

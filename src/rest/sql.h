@@ -17,18 +17,18 @@
 
 bool sb_rest_sql_read(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *table,
                       const struct sb_rest_query *q, bool want_total, struct sb_rest_sql *out,
-                      struct sb_rest_error *err);
+                      struct sb_error *err);
 
 bool sb_rest_sql_insert(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
-                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err);
+                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_error *err);
 
 bool sb_rest_sql_update(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q,
-                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_rest_error *err);
+                        const struct sb_rest_write *w, struct sb_rest_sql *out, struct sb_error *err);
 
 bool sb_rest_sql_delete(struct sb_arena *arena, const struct sb_schema_cache *cache,
                         const struct sb_cache_table *table, const struct sb_rest_query *q, bool want_body,
-                        struct sb_rest_sql *out, struct sb_rest_error *err);
+                        struct sb_rest_sql *out, struct sb_error *err);
 
 #endif

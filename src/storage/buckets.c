@@ -157,56 +157,84 @@ static void empty_bucket(struct sb_request *req, struct sb_db_call *who, const c
 
 static void delete_bucket(struct sb_request *req, struct sb_db_call *who, const char *id)
 {
+    struct sb_call *call = sb_storage_call(req);
     struct sb_db_result r;
-    who->sql = "DELETE FROM storage.buckets WHERE id = $1 RETURNING id";
-    who->nparams = 1;
-    who->params = (const char *const[]){ id };
-    if (sb_db_run(req->arena, who, &r) != SB_DB_OK) {
+    if (!sb_call_run(call, who, "DELETE FROM storage.buckets WHERE id = $1 RETURNING id", 1,
+                     (const char *const[]){ id }, &r)) {
         if (r.sqlstate && strcmp(r.sqlstate, "23503") == 0)
             return sb_storage_fail(req, "409", "InvalidRequest", "The bucket you tried to delete is not empty");
-        return sb_storage_fail_db(req, &r);
+        return sb_call_respond_error(call);
     }
     if (PQntuples(r.rows) == 0)
         return bucket_missing(req);
     sb_respond_json(req, 200, "{\"message\":\"Successfully deleted\"}");
 }
 
-void sb_storage_handle_bucket(struct sb_request *req)
+/* The {id} of /bucket/{id}[/empty], checked; NULL after answering 400. */
+static const char *bucket_id(struct sb_request *req)
+{
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/bucket/");
+    const char *id = sb_arena_strndup(req->arena, rest, strcspn(rest, "/"));
+    if (!sb_storage_bucket_name_ok(id)) {
+        sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
+        return NULL;
+    }
+    return id;
+}
+
+/* Runs op on the bucket the path names, as the caller, once both are checked. */
+static void on_bucket(struct sb_request *req,
+                      void (*op)(struct sb_request *req, struct sb_db_call *who, const char *id))
+{
+    struct sb_db_call who;
+    const char *id;
+    if (sb_storage_identify(req, &who) && (id = bucket_id(req)) != NULL)
+        op(req, &who, id);
+}
+
+void sb_storage_handle_bucket_list(struct sb_request *req)
+{
+    struct sb_db_call who;
+    if (sb_storage_identify(req, &who))
+        list_buckets(req, &who);
+}
+
+void sb_storage_handle_bucket_create(struct sb_request *req)
+{
+    struct sb_db_call who;
+    if (sb_storage_identify(req, &who))
+        create_bucket(req, &who);
+}
+
+void sb_storage_handle_bucket_get(struct sb_request *req)
+{
+    on_bucket(req, get_bucket);
+}
+
+void sb_storage_handle_bucket_update(struct sb_request *req)
+{
+    on_bucket(req, update_bucket);
+}
+
+void sb_storage_handle_bucket_delete(struct sb_request *req)
+{
+    on_bucket(req, delete_bucket);
+}
+
+void sb_storage_handle_bucket_empty(struct sb_request *req)
+{
+    on_bucket(req, empty_bucket);
+}
+
+void sb_storage_handle_bucket_unknown(struct sb_request *req)
 {
     const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/bucket");
     struct sb_db_call who;
-    if (*rest && *rest != '/') {
-        sb_storage_fail(req, "404", "not_found", "No such route");
-        return;
-    }
-    if (*rest == '/')
-        rest++;
+    if (*rest && *rest != '/')
+        return sb_storage_fail(req, "404", "not_found", "No such route");
     if (!sb_storage_identify(req, &who))
         return;
-    const char *id = rest;
-    bool empty = false;
-    const char *slash = strchr(rest, '/');
-    if (slash) {
-        empty = strcmp(slash, "/empty") == 0;
-        id = sb_arena_strndup(req->arena, rest, (size_t)(slash - rest));
-        if (!empty || strcmp(req->method, "POST") != 0)
-            return sb_storage_fail(req, "404", "not_found", "No such route");
-    }
-    if (*id && !sb_storage_bucket_name_ok(id))
-        return sb_storage_fail(req, "400", "InvalidBucketName", "The bucket name is invalid");
-    const char *m = req->method;
-    if (empty)
-        empty_bucket(req, &who, id);
-    else if (!*id && strcmp(m, "GET") == 0)
-        list_buckets(req, &who);
-    else if (!*id && strcmp(m, "POST") == 0)
-        create_bucket(req, &who);
-    else if (*id && strcmp(m, "GET") == 0)
-        get_bucket(req, &who, id);
-    else if (*id && strcmp(m, "PUT") == 0)
-        update_bucket(req, &who, id);
-    else if (*id && strcmp(m, "DELETE") == 0)
-        delete_bucket(req, &who, id);
-    else
-        sb_storage_fail(req, "404", "not_found", "No such route");
+    if (rest[0] == '/' && rest[1] && !strchr(rest + 1, '/') && !bucket_id(req))
+        return;   /* a bucket name this method takes nowhere, but not a valid one either: 400 */
+    sb_storage_fail(req, "404", "not_found", "No such route");
 }

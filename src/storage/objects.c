@@ -79,7 +79,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
     sb_respond_file(req, 200, sb_arena_strdup(req->arena, PQgetvalue(r.rows, 0, 1)), fd, size);
 }
 
-static void send_info(struct sb_request *req, struct sb_db_call *who, const char *bucket, const char *key)
+static void send_info(struct sb_request *req, const struct sb_db_call *who, const char *bucket, const char *key)
 {
     struct sb_db_result r;
     if (!sb_storage_run(req, who, info_sql, 2, (const char *const[]){ bucket, key }, &r))
@@ -90,34 +90,44 @@ static void send_info(struct sb_request *req, struct sb_db_call *who, const char
     sb_respond_json(req, 200, sb_arena_strdup(req->arena, json));
 }
 
-static bool has_prefix(const char *s, const char *prefix)
+/* Runs op on the object a GET or HEAD under /object/<kind>/ names, as the caller, once both
+ * are checked. */
+static void on_object(struct sb_request *req, const char *kind,
+                      void (*op)(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
+                                 const char *key))
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
+    struct sb_db_call who;
+    const char *bucket, *key;
+    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/") + strlen(kind);
+    if (sb_storage_identify(req, &who) && sb_storage_target(req, rest, &bucket, &key))
+        op(req, &who, bucket, key);
 }
 
 void sb_storage_handle_get(struct sb_request *req)
 {
-    const char *rest = req->path + strlen(SB_STORAGE_PREFIX "/object/");
+    on_object(req, "", sb_storage_send_object);
+}
+
+void sb_storage_handle_get_authenticated(struct sb_request *req)
+{
+    on_object(req, "authenticated/", sb_storage_send_object);
+}
+
+void sb_storage_handle_info(struct sb_request *req)
+{
+    on_object(req, "info/", send_info);
+}
+
+void sb_storage_handle_get_public(struct sb_request *req)
+{
     const char *bucket, *key;
-    if (has_prefix(rest, "sign/"))
-        return sb_storage_serve_signed(req, rest + 5);
-    if (has_prefix(rest, "public/")) {
-        if (!sb_storage_target(req, rest + 7, &bucket, &key))
-            return;
-        return sb_storage_serve_public(req, bucket, key);
-    }
-    bool info = has_prefix(rest, "info/");
-    if (info)
-        rest += 5;
-    else if (has_prefix(rest, "authenticated/"))
-        rest += 14;
-    struct sb_db_call who;
-    if (!sb_storage_identify(req, &who) || !sb_storage_target(req, rest, &bucket, &key))
-        return;
-    if (info)
-        send_info(req, &who, bucket, key);
-    else
-        sb_storage_send_object(req, &who, bucket, key);
+    if (sb_storage_target(req, req->path + strlen(SB_STORAGE_PREFIX "/object/public/"), &bucket, &key))
+        sb_storage_serve_public(req, bucket, key);
+}
+
+void sb_storage_handle_get_signed(struct sb_request *req)
+{
+    sb_storage_serve_signed(req, req->path + strlen(SB_STORAGE_PREFIX "/object/sign/"));
 }
 
 /* ---- list -------------------------------------------------------------------------------------- */

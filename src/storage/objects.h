@@ -12,7 +12,14 @@
 
 /* GET and HEAD /object/...: {bucket}/{key}, authenticated/{bucket}/{key}, info/{bucket}/{key},
  * sign/{bucket}/{key}?token= (handed to sign.c). */
+/* GET and HEAD: /object/{bucket}/{key} and /object/authenticated/... as the caller,
+ * /object/info/... (the row as JSON), /object/public/... (a public bucket, no token),
+ * /object/sign/...?token= (a signed URL). */
 void sb_storage_handle_get(struct sb_request *req);
+void sb_storage_handle_get_authenticated(struct sb_request *req);
+void sb_storage_handle_info(struct sb_request *req);
+void sb_storage_handle_get_public(struct sb_request *req);
+void sb_storage_handle_get_signed(struct sb_request *req);
 void sb_storage_handle_list(struct sb_request *req);   /* POST /object/list/{bucket} */
 void sb_storage_handle_remove(struct sb_request *req); /* DELETE /object/{bucket} {prefixes} or /object/{bucket}/{key} */
 

@@ -3,6 +3,7 @@
  */
 #include "storage/service.h"
 
+#include "base/call.h"
 #include "http/router.h"
 #include "storage/buckets.h"
 #include "storage/drain.h"
@@ -19,80 +20,97 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- errors ----------------------------------------------------------------------------- */
+/* ---- errors: Supabase Storage's wire shape and SQLSTATE table ------------------------------ */
 
-void sb_storage_fail(struct sb_request *req, const char *status_code, const char *error, const char *message)
+/* HTTP 400 for client errors, the real code in statusCode, as Supabase does. */
+static int http_status(int status)
 {
-    int http = 400;
-    if (strcmp(status_code, "413") == 0 || strcmp(status_code, "500") == 0 || strcmp(status_code, "503") == 0)
-        http = atoi(status_code);
+    return status == 413 || status == 500 || status == 503 ? status : 400;
+}
+
+static void write_error(struct sb_request *req, const struct sb_error *err)
+{
     struct sb_buf b;
     sb_buf_init(&b, req->arena);
     sb_buf_append(&b, "{\"statusCode\":");
-    sb_buf_append_json_string(&b, status_code);
+    sb_buf_append_json_string(&b, sb_arena_printf(req->arena, "%d", err->status));
     sb_buf_append(&b, ",\"error\":");
-    sb_buf_append_json_string(&b, error);
+    sb_buf_append_json_string(&b, err->code);
     sb_buf_append(&b, ",\"message\":");
-    sb_buf_append_json_string(&b, message);
-    if (strcmp(error, "not_found") == 0 && strcmp(message, "Object not found") == 0)
+    sb_buf_append_json_string(&b, err->message);
+    if (strcmp(err->code, "not_found") == 0 && strcmp(err->message, "Object not found") == 0)
         sb_buf_append(&b, ",\"code\":\"NoSuchKey\"");
     sb_buf_append(&b, "}");
-    sb_respond_json(req, http, b.data);
+    sb_respond_json(req, http_status(err->status), b.data);
 }
 
-static bool state_is(const struct sb_db_result *r, const char *sqlstate)
+static const struct sb_sqlstate_rule sqlstates[] = {
+    { "23505", 409, 0, "Duplicate", "The resource already exists" },
+    { "42501", 403, 0, "Unauthorized", "new row violates row-level security policy" },
+    { "23503", 409, 0, "Conflict", "The resource is still referenced" },
+    { "55006", 409, 0, "Conflict", NULL },      /* a file a material names */
+    { "23", 400, 0, "InvalidRequest", NULL },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+/* An object whose bucket does not exist breaks the foreign key to storage.buckets. */
+static void explain(struct sb_call *call, const struct sb_db_result *r)
 {
-    return r->sqlstate && strcmp(r->sqlstate, sqlstate) == 0;
+    if (r->sqlstate && strcmp(r->sqlstate, "23503") == 0 && r->table && strcmp(r->table, "objects") == 0 &&
+        r->message && strstr(r->message, "buckets"))
+        sb_call_fail(call, 404, "Bucket not found", "Bucket not found");
+}
+
+static const struct sb_service storage_service = {
+    .name = "storage",
+    .write_error = write_error,
+    .sqlstates = sqlstates,
+    .unavailable = { 503, "DatabaseUnavailable", "The database is not available", NULL, NULL, NULL },
+    .internal = { 500, "internal", "Internal Server Error", NULL, NULL, NULL },
+    .bad_body = { 400, "InvalidRequest", "The request body must be a JSON object", NULL, NULL, NULL },
+    .explain = explain,
+};
+
+struct sb_call *sb_storage_call(struct sb_request *req)
+{
+    return sb_call_of(req, &storage_service);
+}
+
+void sb_storage_fail(struct sb_request *req, const char *status_code, const char *error, const char *message)
+{
+    struct sb_call *call = sb_storage_call(req);
+    sb_call_fail(call, atoi(status_code), error, message);
+    sb_call_respond_error(call);
 }
 
 void sb_storage_fail_db(struct sb_request *req, const struct sb_db_result *r)
 {
-    if (r->status == SB_DB_UNAVAILABLE) {
-        sb_storage_fail(req, "503", "DatabaseUnavailable", "The database is not available");
-    } else if (state_is(r, "23505")) {
-        sb_storage_fail(req, "409", "Duplicate", "The resource already exists");
-    } else if (state_is(r, "42501")) {
-        sb_storage_fail(req, "403", "Unauthorized", "new row violates row-level security policy");
-    } else if (state_is(r, "23503")) {
-        if (r->table && strcmp(r->table, "objects") == 0 && r->message && strstr(r->message, "buckets"))
-            sb_storage_fail(req, "404", "Bucket not found", "Bucket not found");
-        else
-            sb_storage_fail(req, "409", "Conflict", "The resource is still referenced");
-    } else if (state_is(r, "55006")) {
-        sb_storage_fail(req, "409", "Conflict", r->message);
-    } else if (r->sqlstate && strncmp(r->sqlstate, "23", 2) == 0) {
-        sb_storage_fail(req, "400", "InvalidRequest", r->message);
-    } else {
-        sb_log(SB_LOG_ERROR, "storage statement failed", "id", req->id, "sqlstate", r->sqlstate ? r->sqlstate : "",
-               "error", r->message ? r->message : "", NULL);
-        sb_storage_fail(req, "500", "internal", "Internal Server Error");
-    }
+    struct sb_call *call = sb_storage_call(req);
+    sb_call_fail_db(call, r);
+    sb_call_respond_error(call);
 }
 
 /* ---- identity ------------------------------------------------------------------------------- */
 
-bool sb_storage_identify(struct sb_request *req, struct sb_db_call *call)
+bool sb_storage_identify(struct sb_request *req, struct sb_db_call *who)
 {
-    memset(call, 0, sizeof *call);
-    if (req->auth == SB_AUTH_NONE) {
+    struct sb_call *call = sb_storage_call(req);
+    memset(who, 0, sizeof *who);
+    if (call->token == SB_AUTH_NONE) {
         sb_storage_fail(req, "400", "Error", "headers must have required property 'authorization'");
         return false;
     }
-    if (req->auth == SB_AUTH_INVALID) {
-        sb_storage_fail(req, "403", "Unauthorized", sb_jwt_status_message(req->auth_error));
+    if (call->token == SB_AUTH_INVALID) {
+        sb_storage_fail(req, "403", "Unauthorized", call->token_refused);
         return false;
     }
-    call->role = req->claims.role;
-    call->claims = req->claims.json;
-    call->sub = req->claims.sub;
+    *who = call->identity;
     return true;
 }
 
-void sb_storage_as_service(struct sb_db_call *call)
+void sb_storage_as_service(struct sb_db_call *who)
 {
-    memset(call, 0, sizeof *call);
-    call->role = "service_role";
-    call->claims = "{\"role\":\"service_role\"}";
+    *who = *sb_call_service_role();
 }
 
 /* ---- targets and bodies ---------------------------------------------------------------------- */
@@ -130,13 +148,10 @@ json_t *sb_storage_json_in_arena(struct sb_arena *arena, json_t *json)
 
 json_t *sb_storage_json_body(struct sb_request *req)
 {
-    json_error_t err;
-    json_t *body = sb_storage_json_in_arena(
-        req->arena, req->body_len ? json_loadb(req->body, req->body_len, 0, &err) : json_object());
-    if (!json_is_object(body)) {
-        sb_storage_fail(req, "400", "InvalidRequest", "The request body must be a JSON object");
-        return NULL;
-    }
+    struct sb_call *call = sb_storage_call(req);
+    json_t *body = sb_call_body(call);
+    if (!body)
+        sb_call_respond_error(call);
     return body;
 }
 
@@ -145,15 +160,13 @@ const char *sb_storage_json_string(json_t *obj, const char *name)
     return json_string_value(json_object_get(obj, name));
 }
 
-bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+bool sb_storage_run(struct sb_request *req, const struct sb_db_call *who, const char *sql, int nparams,
                     const char *const *params, struct sb_db_result *r)
 {
-    who->sql = sql;
-    who->nparams = nparams;
-    who->params = params;
-    if (sb_db_run(req->arena, who, r) == SB_DB_OK)
+    struct sb_call *call = sb_storage_call(req);
+    if (sb_call_run(call, who, sql, nparams, params, r))
         return true;
-    sb_storage_fail_db(req, r);
+    sb_call_respond_error(call);
     return false;
 }
 
@@ -205,40 +218,49 @@ struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
 
 /* ---- routes -------------------------------------------------------------------------------------- */
 
-static void add(const char *method, const char *suffix, void (*handle)(struct sb_request *))
-{
-    char *prefix = NULL;
-    size_t n = strlen(SB_STORAGE_PREFIX) + strlen(suffix) + 1;
-    prefix = malloc(n); /* lives as long as the route table */
-    snprintf(prefix, n, "%s%s", SB_STORAGE_PREFIX, suffix);
-    sb_router_add(&(struct sb_route){ .method = method, .prefix = prefix, .handle = handle });
-}
-
-static void add_upload(const char *method)
-{
-    sb_router_add(&(struct sb_route){
-        .method = method, .prefix = SB_STORAGE_PREFIX "/object/",
-        .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
-        .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup,
-    });
-}
+/* Objects are prefix routes (a key may hold '/'), buckets whole paths. */
+static const struct sb_route routes[] = {
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/",
+      .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
+      .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup },
+    { .method = "PUT", .prefix = SB_STORAGE_PREFIX "/object/",
+      .begin_body = sb_storage_upload_begin, .body_chunk = sb_storage_upload_chunk,
+      .handle = sb_storage_upload_finish, .finished = sb_storage_upload_cleanup },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_get },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_get },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/authenticated/",
+      .handle = sb_storage_handle_get_authenticated },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/authenticated/",
+      .handle = sb_storage_handle_get_authenticated },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/info/", .handle = sb_storage_handle_info },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/info/", .handle = sb_storage_handle_info },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/public/", .handle = sb_storage_handle_get_public },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/public/", .handle = sb_storage_handle_get_public },
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_get_signed },
+    { .method = "HEAD", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_get_signed },
+    { .method = "DELETE", .prefix = SB_STORAGE_PREFIX "/object/", .handle = sb_storage_handle_remove },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/list/", .handle = sb_storage_handle_list },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/move", .handle = sb_storage_handle_move },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/copy", .handle = sb_storage_handle_copy },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/sign/", .handle = sb_storage_handle_sign },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/object/upload/sign/", .handle = sb_storage_handle_upload_sign },
+    { .method = "GET", .path = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_list },
+    { .method = "POST", .path = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_create },
+    { .method = "GET", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_get },
+    { .method = "PUT", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_update },
+    { .method = "DELETE", .path = SB_STORAGE_PREFIX "/bucket/{id}", .handle = sb_storage_handle_bucket_delete },
+    { .method = "POST", .path = SB_STORAGE_PREFIX "/bucket/{id}/empty", .handle = sb_storage_handle_bucket_empty },
+    /* what no path above takes, as before: 404 after the token */
+    { .method = "GET", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "POST", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "PUT", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+    { .method = "DELETE", .prefix = SB_STORAGE_PREFIX "/bucket", .handle = sb_storage_handle_bucket_unknown },
+};
 
 void sb_storage_register(void)
 {
-    add_upload("POST");
-    add_upload("PUT");
-    add("GET", "/object/", sb_storage_handle_get);
-    add("HEAD", "/object/", sb_storage_handle_get);
-    add("DELETE", "/object/", sb_storage_handle_remove);
-    add("POST", "/object/list/", sb_storage_handle_list);
-    add("POST", "/object/move", sb_storage_handle_move);
-    add("POST", "/object/copy", sb_storage_handle_copy);
-    add("POST", "/object/sign/", sb_storage_handle_sign);
-    add("POST", "/object/upload/sign/", sb_storage_handle_upload_sign);
-    for (int i = 0; i < 4; i++) {
-        static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
-        add(methods[i], "/bucket", sb_storage_handle_bucket);
-    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        sb_router_add(&routes[i]);
     /* Registration gets no configuration; the environment gives the same one main() loaded.
      * Starting now lets deletions made elsewhere (/rest/v1, psql) be drained before the first
      * storage request; if the folder cannot be used yet, the first request tries again. */

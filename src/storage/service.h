@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "base/call.h"
 #include "db/conn.h"
 #include "http/request.h"
 #include "storage/backend.h"
@@ -27,15 +28,19 @@ void sb_storage_register(void);
  * started with it). NULL after answering 500 when the storage folder cannot be used. */
 struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req);
 
+/* The request's call value (base/call.h) with storage's error shape and SQLSTATE table. */
+struct sb_call *sb_storage_call(struct sb_request *req);
+
+/* Answers with the error (status_code is the statusCode string: "404"). */
 void sb_storage_fail(struct sb_request *req, const char *status_code, const char *error, const char *message);
 /* Maps a failed statement: unique violation 409, RLS 403, missing bucket 404, ... */
 void sb_storage_fail_db(struct sb_request *req, const struct sb_db_result *r);
 
-/* Fills call's role, claims and sub from the caller's token; answers 403 and returns false
- * when there is none or it is refused. */
-bool sb_storage_identify(struct sb_request *req, struct sb_db_call *call);
-/* The same identity as service_role: for reads the server does on its own behalf. */
-void sb_storage_as_service(struct sb_db_call *call);
+/* Fills who's role, claims and sub from the caller's token; answers (400 without one, 403
+ * for a refused one) and returns false otherwise. */
+bool sb_storage_identify(struct sb_request *req, struct sb_db_call *who);
+/* The identity of service_role: for reads the server does on its own behalf. */
+void sb_storage_as_service(struct sb_db_call *who);
 
 /* Splits "bucket/key..." and checks both (the key normalised to NFC); answers 400 and returns
  * false when either is invalid. A NULL key pointer means only a bucket is expected. */
@@ -52,7 +57,7 @@ json_t *sb_storage_json_body(struct sb_request *req);
 const char *sb_storage_json_string(json_t *obj, const char *name);
 
 /* Runs one statement as who; answers with sb_storage_fail_db and returns false if it fails. */
-bool sb_storage_run(struct sb_request *req, struct sb_db_call *who, const char *sql, int nparams,
+bool sb_storage_run(struct sb_request *req, const struct sb_db_call *who, const char *sql, int nparams,
                     const char *const *params, struct sb_db_result *r);
 
 /* Answers 200 {"Id": id, "Key": "bucket/key"} (upload and copy). */

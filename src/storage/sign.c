@@ -214,7 +214,7 @@ void sb_storage_handle_upload_sign(struct sb_request *req)
     bool upsert = x_upsert && strcasecmp(x_upsert, "true") == 0;
     struct sb_db_result r;
     if (!sb_storage_may_create(req, &who, bucket, key, upsert, &r))
-        return sb_storage_fail_db(req, &r);
+        return sb_call_respond_error(sb_storage_call(req));
     long long now = (long long)time(NULL);
     struct sb_buf claims;
     sb_buf_init(&claims, req->arena);

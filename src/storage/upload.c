@@ -192,10 +192,11 @@ bool sb_storage_may_create(struct sb_request *req, const struct sb_db_call *who,
 {
     const char *sql = upsert ? "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING"
                              : "INSERT INTO storage.objects (bucket_id, name) VALUES ($1, $2)";
-    bool allowed = sb_db_begin(req->arena, who, r) == SB_DB_OK &&
-                   sb_db_query(req->arena, sql, 2, (const char *const[]){ bucket, key }, r) == SB_DB_OK;
-    sb_db_rollback();
-    return allowed;
+    struct sb_call *call = sb_storage_call(req);
+    if (!sb_call_begin(call, who, r) || !sb_call_query(call, sql, 2, (const char *const[]){ bucket, key }, r))
+        return false;
+    sb_call_rollback(call);
+    return true;
 }
 
 static bool is_form(const char *content_type)
@@ -238,7 +239,7 @@ int sb_storage_upload_begin(struct sb_request *req)
         return refuse(req, up);
     }
     if (!sb_storage_may_create(req, &up->who, up->bucket, up->key, up->upsert, &r)) {
-        sb_storage_fail_db(req, &r); /* before any byte is stored: not allowed, or taken */
+        sb_call_respond_error(sb_storage_call(req)); /* before any byte is stored: not allowed, or taken */
         return refuse(req, up);
     }
     if (up->backend->open_temp(up->backend, &up->temp) != 0) {
@@ -358,25 +359,27 @@ PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *
         sb_storage_fail(req, "503", "DatabaseUnavailable", "The database is not available");
         return NULL;
     }
+    struct sb_call *call = sb_storage_call(req);
     struct sb_db_result r;
-    bool written = sb_db_begin(req->arena, who, &r) == SB_DB_OK &&
-                   sb_db_query(req->arena, sql, nparams, params, &r) == SB_DB_OK;
-    PGresult *rows = written ? r.rows : NULL;
-    if (!written || PQntuples(rows) == 0 || place(ctx, rows, version) != 0) {
-        sb_db_rollback();
+    if (!sb_call_begin(call, who, &r) || !sb_call_query(call, sql, nparams, params, &r)) {
         sb_storage_file_settled(req->arena, version); /* no file was placed */
-        if (!written)
-            sb_storage_fail_db(req, &r);
-        else if (PQntuples(rows) == 0)
+        sb_call_respond_error(call);
+        return NULL;
+    }
+    PGresult *rows = r.rows;
+    if (PQntuples(rows) == 0 || place(ctx, rows, version) != 0) {
+        sb_call_rollback(call);
+        sb_storage_file_settled(req->arena, version); /* no file was placed */
+        if (PQntuples(rows) == 0)
             sb_storage_fail(req, "404", "not_found", "Object not found");
         else
             sb_storage_fail(req, "500", "internal", "The file cannot be stored");
         return NULL;
     }
-    if (sb_db_commit(req->arena, &r) != SB_DB_OK) {
+    if (!sb_call_commit(call, &r)) {
         backend->remove(backend, version);
         sb_storage_file_settled(req->arena, version);
-        sb_storage_fail_db(req, &r);
+        sb_call_respond_error(call);
         return NULL;
     }
     sb_storage_file_settled(req->arena, version);

@@ -41,7 +41,8 @@ PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *
                                      sb_storage_place_file place, void *ctx);
 
 /* Whether who may create bucket/key now (and, without upsert, whether it is free): a
- * rolled-back insert, so the policies decide. On false, r holds the refusal. */
+ * rolled-back insert, so the policies decide. On false, r holds the refusal and the call's
+ * error (sb_storage_call) says it in storage's words, ready to send. */
 bool sb_storage_may_create(struct sb_request *req, const struct sb_db_call *who, const char *bucket,
                            const char *key, bool upsert, struct sb_db_result *r);
 
