@@ -21,6 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
+#include <unistd.h>
 
 struct command {
     const char *name;
@@ -230,6 +234,22 @@ static void print_usage(FILE *out)
     fprintf(out, "\nRun `studybase <command> --help` for a command's options.\n");
 }
 
+/* Ends the process without exit()'s clean-up. serve and dev leave background threads running
+ * (the storage drain, the mail sender, the schema cache listener, the job pool), and exit()
+ * tears down libraries those threads may be using at that moment (OpenSSL inside a libpq
+ * connect): seen as a crash at exit under AddressSanitizer. Everything the process owes
+ * the world is done by now (responses sent, log flushed, cluster stopped); only the leak
+ * check of a sanitizer build still runs, with the other threads stopped by it. */
+static int end_process(int status)
+{
+    fflush(stdout);
+    fflush(stderr);
+#if defined(__SANITIZE_ADDRESS__)
+    __lsan_do_leak_check();
+#endif
+    _exit(status);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -248,7 +268,7 @@ int main(int argc, char **argv)
             fputs(commands[i].usage, stdout);
             return 0;
         }
-        return commands[i].run(argc - 1, argv + 1);
+        return end_process(commands[i].run(argc - 1, argv + 1));
     }
     fprintf(stderr, "studybase: unknown command '%s'\n\n", argv[1]);
     print_usage(stderr);
