@@ -42,6 +42,7 @@
  * limit does not grow with it. */
 #define CONNECTION_MEMORY_BYTES (128 * 1024)
 #define MAX_CONNECTIONS 1000        /* open connections in all */
+#define DAEMON_ROUNDS_PER_TURN 8
 
 struct worker {
     struct sb_server *server;
@@ -95,6 +96,20 @@ static int daemon_timeout_ms(struct MHD_Daemon *daemon)
     return ms > 60000 ? 60000 : (int)ms;
 }
 
+/* Runs the daemon, again while it says it has work at once (a connection it read from but
+ * did not finish: its epoll is edge-triggered, so it keeps such connections on a list of its
+ * own and reports a zero timeout), at most a few times: each round would otherwise cost a
+ * turn of the loop and its epoll_wait. */
+static void run_daemon_until_idle(struct MHD_Daemon *daemon)
+{
+    MHD_UNSIGNED_LONG_LONG ms;
+    for (int round = 0; round < DAEMON_ROUNDS_PER_TURN; round++) {
+        MHD_run(daemon);
+        if (MHD_get_timeout(daemon, &ms) != MHD_YES || ms > 0)
+            return;
+    }
+}
+
 /* Each turn waits for the loop's descriptors (the daemon's among them) no longer than the
  * daemon's next timeout; the daemon runs only when it has something to do: its descriptor was
  * ready, a fiber resumed one of its connections, or its timeout came (each MHD_run costs an
@@ -109,7 +124,7 @@ static void *run_worker(void *arg)
         bool timed_out = timeout == 0 || (timeout > 0 && sb_now_ms() - started >= timeout);
         if (sb_exchange_take_resumed() || w->daemon_due || timed_out) {
             w->daemon_due = false;
-            MHD_run(w->daemon);
+            run_daemon_until_idle(w->daemon);
         }
     }
     sb_db_close_loop_sessions();
