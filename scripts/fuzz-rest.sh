@@ -11,10 +11,11 @@ seconds=${1:-60}
 mkdir -p build-fuzz
 clang -g -O1 -std=c11 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -Isrc -I/usr/include/postgresql \
-  tests/fuzz/fuzz_rest_parse.c src/rest/parse.c src/rest/plan.c src/rest/query.c src/rest/query_parts.c \
-  src/rest/sql.c src/rest/errors.c src/rest/schema_cache.c \
+  tests/fuzz/fuzz_rest_parse.c src/rest/parse.c src/rest/plan.c src/rest/plan_request.c src/rest/plan_rpc.c \
+  src/rest/query.c src/rest/query_parts.c src/rest/sql.c src/rest/errors.c src/rest/schema_cache.c \
+  src/base/*.c src/core/fiber.c src/core/loop.c src/auth/jwt.c src/util/base64url.c src/util/sha256.c src/util/hex.c \
   src/db/conn.c src/http/request.c src/util/arena.c src/util/buf.c src/util/fdio.c src/util/log.c src/util/thread.c \
-  -lpq -ljansson -lmicrohttpd -lpthread -o build-fuzz/fuzz_rest_parse
+  -lpq -ljansson -lmicrohttpd -lcrypto -lpthread -o build-fuzz/fuzz_rest_parse
 corpus=tests/fuzz/corpus/rest_parse
 scratch=build-fuzz/corpus
 rm -rf "$scratch" && mkdir -p "$scratch" && cp "$corpus"/* "$scratch"/

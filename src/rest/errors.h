@@ -24,9 +24,6 @@
 #include "http/request.h"
 #include "rest/schema_cache.h"
 
-/* The name the data API's stages and their unit tests knew the error value by. */
-#define sb_rest_error sb_error
-
 /* The data API as the service base sees it: PostgREST's shape, its SQLSTATE table, PGRST001
  * (unreachable) and PGRST003 (pool exhausted). */
 extern const struct sb_service sb_rest_service;

@@ -3,8 +3,8 @@
  * columns, on_conflict) into a small AST. Nothing here knows the schema: names are checked
  * later against the schema cache (plan.c).
  *
- * Everything returned is owned by the arena passed in. A syntax error fills an
- * sb_rest_error (400, PGRST100) whose message names the parameter and whose details name the
+ * Everything returned is owned by the arena passed in. A syntax error fills the error value
+ * (struct sb_error: 400, PGRST100) whose message names the parameter and whose details name the
  * bad part and its position.
  */
 #ifndef SB_REST_PARSE_H

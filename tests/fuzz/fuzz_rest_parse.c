@@ -49,7 +49,7 @@ static int split_args(struct sb_arena *arena, char *text, struct sb_kv *args, in
     return n;
 }
 
-static void check_error(const struct sb_rest_error *err)
+static void check_error(const struct sb_error *err)
 {
     if (!err->code || !err->message || err->status < 300 || err->status > 599)
         abort();
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct sb_kv args[64];
     int n = split_args(arena, text, args, 64);
     struct sb_rest_query q;
-    struct sb_rest_error err;
+    struct sb_error err;
     if (!sb_rest_parse_query(arena, args, n, NULL, NULL, &q, &err)) {
         check_error(&err);
     } else {

@@ -41,7 +41,7 @@ static void a_commented_check_answers_with_its_comment(void **state)
     struct sb_db_result db = { .status = SB_DB_ERROR, .sqlstate = "23514",
                                .message = "new row for relation \"courses\" violates check constraint",
                                .constraint = "courses_name_not_empty", .schema = "public", .table = "courses" };
-    struct sb_rest_error err;
+    struct sb_error err;
     sb_rest_error_from_db(arena, &db, "authenticated", &cache, &err);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.code, "23514");

@@ -25,15 +25,15 @@ static int teardown(void **state)
 static struct sb_rest_select parse_select_ok(const char *text)
 {
     struct sb_rest_select sel;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_true(sb_rest_parse_select(arena, text, &sel, &err));
     return sel;
 }
 
-static struct sb_rest_error parse_select_error(const char *text)
+static struct sb_error parse_select_error(const char *text)
 {
     struct sb_rest_select sel;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_false(sb_rest_parse_select(arena, text, &sel, &err));
     return err;
 }
@@ -79,7 +79,7 @@ static void select_reads_quoted_names(void **state)
 
 static void select_errors_name_the_bad_part_and_column(void **state)
 {
-    struct sb_rest_error e = parse_select_error("name,materials(name");
+    struct sb_error e = parse_select_error("name,materials(name");
     assert_int_equal(e.status, 400);
     assert_string_equal(e.code, "PGRST100");
     assert_string_equal(e.message, "failed to parse select parameter (name,materials(name)");
@@ -100,14 +100,14 @@ static void select_refuses_nesting_past_the_limit(void **state)
         snprintf(next, sizeof next, "c(%s)", text);
         strcpy(text, next);
     }
-    struct sb_rest_error e = parse_select_error(text);
+    struct sb_error e = parse_select_error(text);
     assert_non_null(strstr(e.details, "less nesting"));
 }
 
 static struct sb_rest_cond filter_ok(const char *key, const char *value)
 {
     struct sb_rest_cond c;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_true(sb_rest_parse_filter(arena, key, value, &c, &err));
     return c;
 }
@@ -158,7 +158,7 @@ static void filters_read_modifiers(void **state)
 static void filters_refuse_unknown_operators_and_modifiers(void **state)
 {
     struct sb_rest_cond c;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_false(sb_rest_parse_filter(arena, "name", "evil.x", &c, &err));
     assert_string_equal(err.code, "PGRST100");
     assert_non_null(strstr(err.details, "an operator"));
@@ -172,7 +172,7 @@ static void filters_refuse_unknown_operators_and_modifiers(void **state)
 static void logic_trees_nest_and_negate(void **state)
 {
     struct sb_rest_cond c;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_true(sb_rest_parse_logic(arena, "or", false, "(a.eq.1,not.and(b.gt.2,c.in.(x,\"y,z\")),d.eq.\"q,r\")", &c, &err));
     assert_int_equal(c.kind, SB_COND_OR);
     assert_int_equal(c.child_count, 3);
@@ -186,7 +186,7 @@ static void logic_trees_nest_and_negate(void **state)
 static void logic_trees_refuse_unbalanced_parentheses(void **state)
 {
     struct sb_rest_cond c;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_false(sb_rest_parse_logic(arena, "or", false, "(a.eq.1,b.eq.2", &c, &err));
     assert_string_equal(err.message, "failed to parse logic tree parameter ((a.eq.1,b.eq.2)");
     assert_false(sb_rest_parse_logic(arena, "or", false, "(a.eq.1))", &c, &err));
@@ -197,7 +197,7 @@ static void order_reads_directions_and_nulls(void **state)
 {
     struct sb_rest_order_term *t;
     int n;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_true(sb_rest_parse_order(arena, "created_at.desc.nullslast,name,prefs->>x.asc.nullsfirst", &t, &n, &err));
     assert_int_equal(n, 3);
     assert_true(t[0].desc);
@@ -223,7 +223,7 @@ static void query_sorts_parameters_into_scopes(void **state)
         { "limit", "10" }, { "offset", "20" }, { "columns", "\"a\",b" }, { "on_conflict", "id" },
     };
     struct sb_rest_query q;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_true(sb_rest_parse_query(arena, args, 10, NULL, NULL, &q, &err));
     const struct sb_rest_scope *top = sb_rest_scope_for(&q, "");
     const struct sb_rest_scope *m = sb_rest_scope_for(&q, "materials");
@@ -244,7 +244,7 @@ static void query_refuses_bad_limits(void **state)
 {
     struct sb_kv args[] = { { "limit", "-1" } };
     struct sb_rest_query q;
-    struct sb_rest_error err;
+    struct sb_error err;
     assert_false(sb_rest_parse_query(arena, args, 1, NULL, NULL, &q, &err));
     assert_string_equal(err.message, "failed to parse limit parameter (-1)");
 }

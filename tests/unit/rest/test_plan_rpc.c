@@ -11,7 +11,7 @@
 #include "fixture.h"
 
 static struct sb_arena *arena;
-static struct sb_rest_error err;
+static struct sb_error err;
 static struct sb_rest_plan plan;
 
 static int setup(void **state)

@@ -76,7 +76,7 @@ struct case_ {
 
 static bool plan_case(const struct case_ *k, const struct sb_schema_cache *cache, struct sb_rest_plan *plan)
 {
-    struct sb_rest_error err;
+    struct sb_error err;
     struct sb_rest_request r = fixture_request(arena, k->method, k->query, k->body);
     r.prefer = k->prefer;
     if (!sb_rest_plan_headers(arena, &r, plan, &err))

@@ -37,7 +37,7 @@ static struct sb_cache_fkey fkeys[] = {
 static struct sb_schema_cache cache = { .table_count = 3, .fkey_count = 3, .tables = tables, .fkeys = fkeys };
 
 static struct sb_arena *arena;
-static struct sb_rest_error err;
+static struct sb_error err;
 
 static int setup(void **state)
 {
