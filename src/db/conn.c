@@ -622,13 +622,14 @@ static struct session **held_session(void)
 }
 
 /* One statement, not pipelined, on a held session; waits without blocking the loop. */
-static enum sb_db_status exec_plain(struct sb_arena *arena, struct session *s, const char *sql, int nparams,
-                                    const char *const *params, struct sb_db_result *out)
+/* After a statement was queued on a held session (sent false: it could not be): sends it and
+ * reads its results, keeping the rows when keep_rows; the first error fills out. */
+static enum sb_db_status finish_exec(struct sb_arena *arena, struct session *s, bool sent, bool keep_rows,
+                                     struct sb_db_result *out)
 {
-    memset(out, 0, sizeof *out);
-    if (PQsendQueryParams(s->pg, sql, nparams, NULL, params, NULL, NULL, 0) != 1 || !flush_all(s))
+    if (!sent || !flush_all(s))
         return unavailable(out, false);
-    collect(arena, s, true, out);
+    collect(arena, s, keep_rows, out);
     if (broken(s))
         return unavailable(out, false);
     if (out->status != SB_DB_OK)
@@ -636,15 +637,20 @@ static enum sb_db_status exec_plain(struct sb_arena *arena, struct session *s, c
     return out->status;
 }
 
-/* Runs plain SQL text (several statements allowed) on a held session and drops its results;
- * the first error fills out. */
+/* One statement, not pipelined, on a held session; waits without blocking the loop. */
+static enum sb_db_status exec_plain(struct sb_arena *arena, struct session *s, const char *sql, int nparams,
+                                    const char *const *params, struct sb_db_result *out)
+{
+    memset(out, 0, sizeof *out);
+    bool sent = PQsendQueryParams(s->pg, sql, nparams, NULL, params, NULL, NULL, 0) == 1;
+    return finish_exec(arena, s, sent, true, out);
+}
+
+/* Plain SQL text (several statements allowed) on a held session; its results are dropped. */
 static enum sb_db_status exec_text(struct sb_arena *arena, struct session *s, const char *sql, struct sb_db_result *out)
 {
     memset(out, 0, sizeof *out);
-    if (PQsendQuery(s->pg, sql) != 1 || !flush_all(s))
-        return unavailable(out, false);
-    collect(arena, s, false, out);
-    return broken(s) ? unavailable(out, false) : out->status;
+    return finish_exec(arena, s, PQsendQuery(s->pg, sql) == 1, false, out);
 }
 
 /* Ends the held session's transaction (its last statement ran, or rollback is wanted) and
@@ -710,11 +716,6 @@ void sb_db_rollback(void)
     struct session *s = *held_session();
     if (s)
         finish_held(s, true);
-}
-
-void sb_db_end_request(void)
-{
-    sb_db_rollback();
 }
 
 void sb_db_close_loop_sessions(void)

@@ -24,8 +24,8 @@
  * For work that needs several statements and a decision between them (storage renames a file
  * before committing), sb_db_begin / sb_db_query / sb_db_commit / sb_db_rollback run an explicit
  * transaction with the same RESET ALL and role set-up, on a session the fiber (or thread) holds from begin
- * to commit or rollback. sb_db_end_request rolls back and gives back whatever a request still
- * holds (the server calls it when a handler returns).
+ * to commit or rollback. The server calls sb_db_rollback when a handler returns, so a
+ * transaction a request left open ends with it.
  */
 #ifndef SB_DB_CONN_H
 #define SB_DB_CONN_H
@@ -64,10 +64,9 @@ enum sb_db_status sb_db_begin(struct sb_arena *arena, const struct sb_db_call *i
 enum sb_db_status sb_db_query(struct sb_arena *arena, const char *sql, int nparams, const char *const *params,
                               struct sb_db_result *out);
 enum sb_db_status sb_db_commit(struct sb_arena *arena, struct sb_db_result *out);
-void sb_db_rollback(void);
 /* Rolls back and releases the session an explicit transaction of this fiber (or thread) still
- * holds, if any. */
-void sb_db_end_request(void);
+ * holds; nothing when it holds none. */
+void sb_db_rollback(void);
 /* Closes the calling worker's pooled sessions (a worker calls it as its loop ends; no request
  * may still use them). */
 void sb_db_close_loop_sessions(void);

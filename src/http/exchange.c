@@ -230,17 +230,25 @@ static void add_cors_headers(struct MHD_Response *res, const struct sb_request *
     MHD_add_response_header(res, "Access-Control-Max-Age", "86400");
 }
 
+/* The client's socket, or -1. */
+static int client_socket(const struct sb_request *req)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info((struct MHD_Connection *)req->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info ? info->connect_fd : -1;
+}
+
 /* For a response sent from a file: at most UNSENT_MAX_BYTES wait unsent in the socket
  * (TCP_NOTSENT_LOWAT; bytes in flight are not counted, so a long fat network is not slowed).
  * The kernel's default lets the whole send buffer fill with unsent bytes, and on loopback
  * those are then pushed through TCP from the receiver's side as it acknowledges: the client
  * does the server's work too. With the limit, the server pushes its own bytes. */
-static void limit_unsent_bytes(struct MHD_Connection *conn)
+static void limit_unsent_bytes(const struct sb_request *req)
 {
-    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = client_socket(req);
     int lowat = UNSENT_MAX_BYTES;
-    if (info)
-        setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof lowat);
 }
 
 static enum MHD_Result queue(struct exchange *ex, bool preflight)
@@ -249,7 +257,7 @@ static enum MHD_Result queue(struct exchange *ex, bool preflight)
     struct sb_response *r = &req->response;
     struct MHD_Response *res;
     if (r->fd >= 0) {
-        limit_unsent_bytes((struct MHD_Connection *)req->connection);
+        limit_unsent_bytes(req);
         res = MHD_create_response_from_fd64(r->fd_size, r->fd);
         if (res)
             r->fd = -1; /* MHD owns it now; otherwise the completion callback closes it */
@@ -285,7 +293,7 @@ static void run_step_in_fiber(void *arg)
         ex->begin_body_result = admitted ? route->begin_body(req) : req->response.status;
     else if (admitted)
         route->handle(req);
-    sb_db_end_request();   /* a transaction the route left open is rolled back */
+    sb_db_rollback();   /* a transaction the route left open ends here */
     ex->ended = ex->running;
     ex->running = STEP_NONE;
     if (ex->suspended) {
@@ -343,11 +351,10 @@ static void client_went_away(struct sb_watch *watch, uint32_t events)
 static void watch_client(struct exchange *ex)
 {
     struct sb_loop *loop = sb_loop_current();
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info((struct MHD_Connection *)ex->req.connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!loop || !info)
+    int fd = client_socket(&ex->req);
+    if (!loop || fd < 0)
         return;
-    ex->peer = (struct sb_watch){ .fd = info->connect_fd, .on_ready = client_went_away };
+    ex->peer = (struct sb_watch){ .fd = fd, .on_ready = client_went_away };
     ex->watching_peer = sb_loop_watch(loop, &ex->peer, EPOLLRDHUP | EPOLLONESHOT) == 0;
 }
 

@@ -99,15 +99,15 @@ static int daemon_timeout_ms(struct MHD_Daemon *daemon)
 /* Runs the daemon, again while it says it has work at once (a connection it read from but
  * did not finish: its epoll is edge-triggered, so it keeps such connections on a list of its
  * own and reports a zero timeout), at most a few times: each round would otherwise cost a
- * turn of the loop and its epoll_wait. */
-static void run_daemon_until_idle(struct MHD_Daemon *daemon)
+ * turn of the loop and its epoll_wait. Returns the daemon's next timeout. */
+static int run_daemon_until_idle(struct MHD_Daemon *daemon)
 {
-    MHD_UNSIGNED_LONG_LONG ms;
-    for (int round = 0; round < DAEMON_ROUNDS_PER_TURN; round++) {
+    int timeout = 0;
+    for (int round = 0; round < DAEMON_ROUNDS_PER_TURN && timeout == 0; round++) {
         MHD_run(daemon);
-        if (MHD_get_timeout(daemon, &ms) != MHD_YES || ms > 0)
-            return;
+        timeout = daemon_timeout_ms(daemon);
     }
+    return timeout;
 }
 
 /* Each turn waits for the loop's descriptors (the daemon's among them) no longer than the
@@ -117,14 +117,16 @@ static void run_daemon_until_idle(struct MHD_Daemon *daemon)
 static void *run_worker(void *arg)
 {
     struct worker *w = arg;
+    int timeout = daemon_timeout_ms(w->daemon);
     while (!atomic_load(&w->stopping)) {
-        int timeout = daemon_timeout_ms(w->daemon);
         int64_t started = timeout > 0 ? sb_now_ms() : 0;
         sb_loop_turn(w->loop, timeout);
         bool timed_out = timeout == 0 || (timeout > 0 && sb_now_ms() - started >= timeout);
         if (sb_exchange_take_resumed() || w->daemon_due || timed_out) {
             w->daemon_due = false;
-            run_daemon_until_idle(w->daemon);
+            timeout = run_daemon_until_idle(w->daemon);
+        } else {
+            timeout = daemon_timeout_ms(w->daemon);
         }
     }
     sb_db_close_loop_sessions();
