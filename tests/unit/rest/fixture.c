@@ -75,3 +75,18 @@ struct sb_rest_request fixture_request(struct sb_arena *arena, const char *metho
     r.body_len = body ? strlen(body) : 0;
     return r;
 }
+
+struct sb_arena *fixture_arena;
+
+int fixture_setup(void **state)
+{
+    fixture_arena = sb_arena_new();
+    return 0;
+}
+
+int fixture_teardown(void **state)
+{
+    sb_arena_free(fixture_arena);
+    fixture_arena = NULL;
+    return 0;
+}

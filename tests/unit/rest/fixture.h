@@ -13,6 +13,11 @@
 
 extern struct sb_schema_cache fixture_cache;
 
+/* A fresh arena for each test: cmocka's setup and teardown. */
+extern struct sb_arena *fixture_arena;
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+
 /* A request with method, a query string "k=v&k=v" (not percent-decoded) and a body (or NULL);
  * no headers (set them on the result). */
 struct sb_rest_request fixture_request(struct sb_arena *arena, const char *method, const char *query,

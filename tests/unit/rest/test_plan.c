@@ -11,33 +11,20 @@
 
 #include "fixture.h"
 
-static struct sb_arena *arena;
 static struct sb_error err;
 static struct sb_rest_plan plan;
 
-static int setup(void **state)
-{
-    arena = sb_arena_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sb_arena_free(arena);
-    return 0;
-}
-
 static struct sb_rest_request request(const char *method, const char *query, const char *body)
 {
-    return fixture_request(arena, method, query, body);
+    return fixture_request(fixture_arena, method, query, body);
 }
 
 /* The headers, then the request on table, as the service plans them; true when planned. */
 static bool plan_table(struct sb_rest_request r, const char *table)
 {
     memset(&err, 0, sizeof err);
-    return sb_rest_plan_headers(arena, &r, &plan, &err) &&
-           sb_rest_plan_table(arena, &fixture_cache, &r, table, &plan, &err);
+    return sb_rest_plan_headers(fixture_arena, &r, &plan, &err) &&
+           sb_rest_plan_table(fixture_arena, &fixture_cache, &r, table, &plan, &err);
 }
 
 static void refused_with(int status, const char *code, const char *message)
@@ -381,39 +368,39 @@ static void a_singular_accept_makes_a_write_all_or_nothing_for_one_row(void **st
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(an_unknown_embed_is_PGRST200_from_the_planner_before_any_sql, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_unknown_embed_is_PGRST200_from_the_planner_before_any_sql, fixture_setup, fixture_teardown),
         cmocka_unit_test_setup_teardown(an_embed_joins_through_its_foreign_key_and_is_one_row_when_the_parent_holds_it,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(two_foreign_keys_make_an_embed_ambiguous_until_a_hint_chooses_one, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(an_inner_embed_filters_its_parent_and_its_own_filters_stay_with_it, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(a_filter_naming_an_embed_asks_whether_related_rows_exist, setup, teardown),
-        cmocka_unit_test_setup_teardown(parameters_for_an_embed_that_is_not_selected_are_PGRST108, setup, teardown),
-        cmocka_unit_test_setup_teardown(ordering_by_an_embeds_column_needs_a_to_one_embed_of_the_same_level, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(every_column_named_must_exist_in_its_relation, setup, teardown),
-        cmocka_unit_test_setup_teardown(count_groups_by_the_other_columns_and_cannot_go_with_a_star, setup, teardown),
-        cmocka_unit_test_setup_teardown(full_text_search_converts_only_columns_that_are_not_a_tsvector, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(paging_comes_from_limit_and_offset_or_else_the_Range_header, setup, teardown),
-        cmocka_unit_test_setup_teardown(prefer_and_accept_decide_the_return_the_count_and_the_shape, setup, teardown),
-        cmocka_unit_test_setup_teardown(headers_the_api_cannot_serve_are_refused_before_the_table_is_looked_up, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(writes_read_the_content_profile_and_reads_the_accept_profile, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_unknown_table_is_42P01_and_an_unknown_method_PGRST101, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_insert_writes_the_keys_of_its_objects_or_the_columns_parameter, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(missing_default_gives_each_column_its_DEFAULT_expression, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_upsert_conflicts_on_the_primary_key_unless_on_conflict_names_columns, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(an_empty_insert_or_update_has_nothing_to_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(updates_and_deletes_need_a_filter, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_body_that_is_not_the_json_expected_is_PGRST102, setup, teardown),
-        cmocka_unit_test_setup_teardown(put_names_one_row_by_its_whole_primary_key_and_upserts_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_headers_only_insert_returns_the_primary_key_for_the_Location, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(a_singular_accept_makes_a_write_all_or_nothing_for_one_row, setup, teardown),
+                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(two_foreign_keys_make_an_embed_ambiguous_until_a_hint_chooses_one, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_inner_embed_filters_its_parent_and_its_own_filters_stay_with_it, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_filter_naming_an_embed_asks_whether_related_rows_exist, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(parameters_for_an_embed_that_is_not_selected_are_PGRST108, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(ordering_by_an_embeds_column_needs_a_to_one_embed_of_the_same_level, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(every_column_named_must_exist_in_its_relation, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(count_groups_by_the_other_columns_and_cannot_go_with_a_star, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(full_text_search_converts_only_columns_that_are_not_a_tsvector, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(paging_comes_from_limit_and_offset_or_else_the_Range_header, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(prefer_and_accept_decide_the_return_the_count_and_the_shape, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(headers_the_api_cannot_serve_are_refused_before_the_table_is_looked_up, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(writes_read_the_content_profile_and_reads_the_accept_profile, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_unknown_table_is_42P01_and_an_unknown_method_PGRST101, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_insert_writes_the_keys_of_its_objects_or_the_columns_parameter, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(missing_default_gives_each_column_its_DEFAULT_expression, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_upsert_conflicts_on_the_primary_key_unless_on_conflict_names_columns, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(an_empty_insert_or_update_has_nothing_to_run, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(updates_and_deletes_need_a_filter, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_body_that_is_not_the_json_expected_is_PGRST102, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(put_names_one_row_by_its_whole_primary_key_and_upserts_it, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_headers_only_insert_returns_the_primary_key_for_the_Location, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_singular_accept_makes_a_write_all_or_nothing_for_one_row, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,32 +10,19 @@
 
 #include "fixture.h"
 
-static struct sb_arena *arena;
 static struct sb_error err;
 static struct sb_rest_plan plan;
 
-static int setup(void **state)
-{
-    arena = sb_arena_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sb_arena_free(arena);
-    return 0;
-}
-
 static struct sb_rest_request request(const char *method, const char *query, const char *body)
 {
-    return fixture_request(arena, method, query, body);
+    return fixture_request(fixture_arena, method, query, body);
 }
 
 static bool plan_call(struct sb_rest_request r, const char *function)
 {
     memset(&err, 0, sizeof err);
-    return sb_rest_plan_headers(arena, &r, &plan, &err) &&
-           sb_rest_plan_rpc(arena, &fixture_cache, &r, function, &plan, &err);
+    return sb_rest_plan_headers(fixture_arena, &r, &plan, &err) &&
+           sb_rest_plan_rpc(fixture_arena, &fixture_cache, &r, function, &plan, &err);
 }
 
 static void argument_is(int i, const char *name, const char *type, const char *value)
@@ -151,16 +138,16 @@ static void functions_take_only_get_head_and_post(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(the_arguments_given_choose_the_overload, setup, teardown),
-        cmocka_unit_test_setup_teardown(no_overload_fitting_is_PGRST202_naming_what_was_searched, setup, teardown),
-        cmocka_unit_test_setup_teardown(several_overloads_fitting_is_PGRST203, setup, teardown),
-        cmocka_unit_test_setup_teardown(parameters_that_are_no_argument_filter_and_page_the_rows_returned, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(a_post_body_gives_each_argument_as_text_for_its_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_function_of_one_unnamed_json_argument_takes_the_body_whole, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_read_of_a_volatile_function_runs_read_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(any_count_asked_of_a_call_is_counted_exactly, setup, teardown),
-        cmocka_unit_test_setup_teardown(functions_take_only_get_head_and_post, setup, teardown),
+        cmocka_unit_test_setup_teardown(the_arguments_given_choose_the_overload, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(no_overload_fitting_is_PGRST202_naming_what_was_searched, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(several_overloads_fitting_is_PGRST203, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(parameters_that_are_no_argument_filter_and_page_the_rows_returned, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_post_body_gives_each_argument_as_text_for_its_type, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_function_of_one_unnamed_json_argument_takes_the_body_whole, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_read_of_a_volatile_function_runs_read_only, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(any_count_asked_of_a_call_is_counted_exactly, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(functions_take_only_get_head_and_post, fixture_setup, fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,19 +12,6 @@
 #include "fixture.h"
 #include "rest/query.h"
 
-static struct sb_arena *arena;
-
-static int setup(void **state)
-{
-    arena = sb_arena_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    sb_arena_free(arena);
-    return 0;
-}
 
 static void same_statement(const struct sb_rest_sql *a, const struct sb_rest_sql *b)
 {
@@ -77,12 +64,12 @@ struct case_ {
 static bool plan_case(const struct case_ *k, const struct sb_schema_cache *cache, struct sb_rest_plan *plan)
 {
     struct sb_error err;
-    struct sb_rest_request r = fixture_request(arena, k->method, k->query, k->body);
+    struct sb_rest_request r = fixture_request(fixture_arena, k->method, k->query, k->body);
     r.prefer = k->prefer;
-    if (!sb_rest_plan_headers(arena, &r, plan, &err))
+    if (!sb_rest_plan_headers(fixture_arena, &r, plan, &err))
         return false;
-    return k->rpc ? sb_rest_plan_rpc(arena, cache, &r, k->target, plan, &err)
-                  : sb_rest_plan_table(arena, cache, &r, k->target, plan, &err);
+    return k->rpc ? sb_rest_plan_rpc(fixture_arena, cache, &r, k->target, plan, &err)
+                  : sb_rest_plan_table(fixture_arena, cache, &r, k->target, plan, &err);
 }
 
 static void the_statement_is_written_from_the_plan_alone_after_the_cache_is_gone(void **state)
@@ -109,9 +96,9 @@ static void the_statement_is_written_from_the_plan_alone_after_the_cache_is_gone
         bool planned = plan_case(&cases[i], copy, &from_copy);
         free_copy(copy);
         assert_true(planned);
-        sb_rest_query(arena, &from_copy, from_copy.total == SB_TOTAL_EXACT, &written);   /* ASan: no look-up */
+        sb_rest_query(fixture_arena, &from_copy, from_copy.total == SB_TOTAL_EXACT, &written);   /* ASan: no look-up */
         assert_true(plan_case(&cases[i], &fixture_cache, &from_fixture));
-        sb_rest_query(arena, &from_fixture, from_fixture.total == SB_TOTAL_EXACT, &expected);
+        sb_rest_query(fixture_arena, &from_fixture, from_fixture.total == SB_TOTAL_EXACT, &expected);
         same_statement(&written, &expected);
     }
 }
@@ -123,8 +110,8 @@ static void the_same_plan_always_gives_the_same_statement(void **state)
     struct sb_rest_plan plan;
     struct sb_rest_sql first, second;
     assert_true(plan_case(&k, &fixture_cache, &plan));
-    sb_rest_query(arena, &plan, true, &first);
-    sb_rest_query(arena, &plan, true, &second);
+    sb_rest_query(fixture_arena, &plan, true, &first);
+    sb_rest_query(fixture_arena, &plan, true, &second);
     same_statement(&first, &second);
 }
 
@@ -138,7 +125,7 @@ static void a_read_made_by_hand_needs_no_schema_cache(void **state)
                                         .cond_count = 1, .conds = conds, .limit = 5 };
     struct sb_rest_plan plan = { .action = SB_PLAN_READ, .target = &courses };
     struct sb_rest_sql sql;
-    sb_rest_query(arena, &plan, false, &sql);
+    sb_rest_query(fixture_arena, &plan, false, &sql);
     assert_string_equal(sql.text, "WITH pgrst_source AS (SELECT pgrst_0.\"name\" AS \"title\" FROM \"public\".\"courses\""
                                   " AS pgrst_0 WHERE (pgrst_0.\"user_id\" = $1) LIMIT $2) SELECT NULL::bigint, count(*), "
                                   "coalesce(json_agg(pgrst_source), '[]')::text FROM pgrst_source");
@@ -153,10 +140,10 @@ static void counting_repeats_the_reads_conditions_over_all_rows(void **state)
     struct sb_rest_plan plan;
     struct sb_rest_sql sql;
     assert_true(plan_case(&k, &fixture_cache, &plan));
-    sb_rest_query(arena, &plan, true, &sql);
+    sb_rest_query(fixture_arena, &plan, true, &sql);
     assert_non_null(strstr(sql.text, ") SELECT (SELECT count(*) FROM \"public\".\"courses\" AS pgrst_0 WHERE "
                                      "(pgrst_0.\"name\" = $1)), count(*), "));
-    sb_rest_query_planned_count(arena, &plan, &sql);
+    sb_rest_query_planned_count(fixture_arena, &plan, &sql);
     assert_string_equal(sql.text, "EXPLAIN (FORMAT JSON) SELECT 1 FROM \"public\".\"courses\" AS pgrst_0 WHERE "
                                   "(pgrst_0.\"name\" = $1)");
     assert_int_equal(sql.nparams, 1);
@@ -169,7 +156,7 @@ static void a_call_passes_named_arguments_by_name_and_an_unnamed_one_by_position
                                  .call = { .function = "add", .arg_count = 2, .args = args,
                                            .returns = SB_RETURNS_SCALAR } };
     struct sb_rest_sql sql;
-    sb_rest_query(arena, &plan, false, &sql);
+    sb_rest_query(fixture_arena, &plan, false, &sql);
     assert_string_equal(sql.text, "SELECT NULL::bigint, 1::bigint, to_json(\"public\".\"add\"(\"a\" := $1::integer, "
                                   "$2::text))::text");
     assert_int_equal(sql.nparams, 2);
@@ -180,13 +167,13 @@ static void a_call_passes_named_arguments_by_name_and_an_unnamed_one_by_position
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(the_statement_is_written_from_the_plan_alone_after_the_cache_is_gone, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(the_same_plan_always_gives_the_same_statement, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_read_made_by_hand_needs_no_schema_cache, setup, teardown),
-        cmocka_unit_test_setup_teardown(counting_repeats_the_reads_conditions_over_all_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_call_passes_named_arguments_by_name_and_an_unnamed_one_by_position, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(the_statement_is_written_from_the_plan_alone_after_the_cache_is_gone, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(the_same_plan_always_gives_the_same_statement, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_read_made_by_hand_needs_no_schema_cache, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(counting_repeats_the_reads_conditions_over_all_rows, fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(a_call_passes_named_arguments_by_name_and_an_unnamed_one_by_position, fixture_setup,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
