@@ -59,7 +59,8 @@ static char *verify_link(struct sb_request *req, const char *link_token, const c
 {
     struct sb_buf b;
     sb_buf_init(&b, req->arena);
-    sb_buf_printf(&b, "%s/auth/v1/verify?token=%s&type=%s&redirect_to=", sb_auth_external_url(req), link_token, type);
+    sb_buf_printf(&b, "%s/auth/v1/verify?token=%s&type=%s&redirect_to=", req->config->api_external_url, link_token,
+                  type);
     append_percent_encoded(&b, sb_auth_allowed_redirect(req, redirect_to));
     return b.data;
 }
@@ -115,7 +116,7 @@ static bool compose(struct sb_request *req, const struct mail_kind *kind, const 
                                  verify_link(req, link_token, kind->type, redirect_to), code);
     out->subject = kind->subject;
     out->sealed_body = sb_tokens_seal_mail(req->arena, req->config->jwt_secret, text);
-    out->stored_token = sb_tokens_mail_token_stored(req->arena, link_token);
+    out->stored_token = sb_tokens_stored_hash(req->arena, link_token);
     if (!out->sealed_body) {
         sb_log(SB_LOG_ERROR, "auth: a mail could not be sealed", "id", req->id, NULL);
         sb_auth_fail(req, 500, "unexpected_failure", kind->failure);

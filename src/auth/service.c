@@ -168,11 +168,3 @@ const char *sb_auth_value(const struct sb_db_result *r, int col)
     return PQgetvalue(r->rows, 0, col);
 }
 
-const char *sb_auth_external_url(struct sb_request *req)
-{
-    const struct sb_config *c = req->config;
-    if (c->api_external_url)
-        return c->api_external_url;
-    /* only before the server has told the config which port it bound */
-    return sb_arena_printf(req->arena, "http://%s:%d", c->host, c->port);
-}

@@ -78,11 +78,6 @@ enum sb_db_status sb_auth_sql(struct sb_request *req, const char *sql, int npara
 /* Text of row 0, column col of a result, or NULL (SQL NULL or no row). */
 const char *sb_auth_value(const struct sb_db_result *r, int col);
 
-/* The base URL of mailed links and of the access token's iss: SB_API_EXTERNAL_URL, else the
- * server's own http://SB_HOST:<bound port>. Never anything the request says (its Host header
- * is the caller's to choose). */
-const char *sb_auth_external_url(struct sb_request *req);
-
 /* ---- mail (mailflow.c) ---- */
 
 /* Gives the user with this email a new one-time code of type "signup" or "recovery", queues

@@ -28,7 +28,7 @@ static enum sb_session_status finish(struct sb_request *req, const char *user_js
     out->refresh_token = refresh_token;
     out->user_json = user_json;
     out->expires_in = config->jwt_exp;
-    const char *issuer = sb_arena_printf(req->arena, "%s/auth/v1", sb_auth_external_url(req));
+    const char *issuer = sb_arena_printf(req->arena, "%s/auth/v1", req->config->api_external_url);
     out->access_token = sb_tokens_access_token(req->arena, config->jwt_secret, issuer, claims, config->jwt_exp,
                                                &out->expires_at);
     return out->access_token ? SB_SESSION_OK : SB_SESSION_DB_FAILED;
@@ -41,7 +41,7 @@ enum sb_session_status sb_session_start(struct sb_request *req, const char *user
     if (!token)
         return failed(db, "no randomness for a refresh token");
     const char *agent = sb_request_header(req, "User-Agent");
-    const char *params[] = { user_id, sb_tokens_refresh_hash(req->arena, token), method, req->client_ip, agent };
+    const char *params[] = { user_id, sb_tokens_stored_hash(req->arena, token), method, req->client_ip, agent };
     if (sb_auth_sql(req, "SELECT user_json, claims FROM auth.sb_start_session($1, $2, $3, $4, $5)", 5, params,
                     db) != SB_DB_OK || PQntuples(db->rows) != 1)
         return SB_SESSION_DB_FAILED;
@@ -59,8 +59,8 @@ enum sb_session_status sb_session_refresh(struct sb_request *req, const char *re
         return failed(db, "could not seal the new refresh token");
     char interval[16];
     snprintf(interval, sizeof interval, "%d", req->config->refresh_reuse_interval_s);
-    const char *params[] = { sb_tokens_refresh_hash(req->arena, refresh_token),
-                             sb_tokens_refresh_hash(req->arena, next), interval, sealed };
+    const char *params[] = { sb_tokens_stored_hash(req->arena, refresh_token),
+                             sb_tokens_stored_hash(req->arena, next), interval, sealed };
     if (sb_auth_sql(req, "SELECT outcome, user_json, claims, child_sealed FROM auth.sb_refresh($1, $2, $3, $4)", 4,
                     params, db) != SB_DB_OK || PQntuples(db->rows) != 1)
         return SB_SESSION_DB_FAILED;

@@ -67,7 +67,7 @@ char *sb_tokens_new_refresh_token(struct sb_arena *arena)
     return random_string(arena, SB_REFRESH_TOKEN_LEN, "abcdefghijklmnopqrstuvwxyz0123456789");
 }
 
-char *sb_tokens_refresh_hash(struct sb_arena *arena, const char *token)
+char *sb_tokens_stored_hash(struct sb_arena *arena, const char *token)
 {
     char *hex = sb_arena_alloc(arena, SB_SHA256_HEX_LEN + 1);
     sb_sha256_hex(token, strlen(token), hex);
@@ -204,13 +204,6 @@ char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, cons
     bool ok = HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)message.data, message.len, mac, &len) != NULL;
     OPENSSL_cleanse(key, sizeof key);
     return ok && len > 0 ? to_hex(arena, mac, len) : NULL;
-}
-
-char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token)
-{
-    char *hex = sb_arena_alloc(arena, SB_SHA256_HEX_LEN + 1);
-    sb_sha256_hex(link_token, strlen(link_token), hex);
-    return hex;
 }
 
 bool sb_tokens_equal(const char *a, const char *b)

@@ -30,8 +30,8 @@ char *sb_tokens_access_token(struct sb_arena *arena, const char *secret, const c
 /* A new refresh token: SB_REFRESH_TOKEN_LEN characters of [a-z0-9]; NULL without randomness. */
 char *sb_tokens_new_refresh_token(struct sb_arena *arena);
 
-/* The stored form of a refresh token (hex SHA-256). */
-char *sb_tokens_refresh_hash(struct sb_arena *arena, const char *token);
+/* What the database keeps of a refresh token or a mail link token: its hex SHA-256. */
+char *sb_tokens_stored_hash(struct sb_arena *arena, const char *token);
 
 /* child sealed for its parent refresh token (AES-256-GCM under SHA-256 of a label and the
  * parent), as hex: what the database keeps so that the parent's holder, and only they, can be
@@ -49,9 +49,6 @@ char *sb_tokens_new_otp(struct sb_arena *arena);
  * OpenSSL fails. */
 char *sb_tokens_mail_link_token(struct sb_arena *arena, const char *secret, const char *kind, const char *user_id,
                                 const char *code);
-
-/* What the database keeps of a link token: its hex SHA-256. */
-char *sb_tokens_mail_token_stored(struct sb_arena *arena, const char *link_token);
 
 /* A queued mail's body sealed (AES-256-GCM, hex) under a key derived from secret and a label:
  * the outbox holds a live link and code until the mail is sent, and a database dump must not

@@ -106,7 +106,7 @@ static enum verify_outcome verify_code(struct sb_request *req, const struct toke
             sb_auth_fail(req, 500, "unexpected_failure", "Could not check the code");
             return FAILED;
         }
-        char *stored = sb_tokens_mail_token_stored(req->arena, link_token);
+        char *stored = sb_tokens_stored_hash(req->arena, link_token);
         if (sb_tokens_equal(stored, PQgetvalue(db.rows, i, 1)))
             return consume(req, k, user_id, stored, session);
     }
@@ -120,7 +120,7 @@ static enum verify_outcome verify_link_token(struct sb_request *req, const struc
 {
     if (!link_token || !*link_token)
         return INVALID;
-    char *stored = sb_tokens_mail_token_stored(req->arena, link_token);
+    char *stored = sb_tokens_stored_hash(req->arena, link_token);
     const char *sql = sb_arena_printf(req->arena,
                                       "SELECT id, %s FROM auth.users WHERE %s = $1"
                                       " AND %s > now() - make_interval(secs => $2::int)",

@@ -30,11 +30,6 @@ static const char info_sql[] =
     " 'last_modified', updated_at, 'created_at', created_at)"
     " FROM storage.objects WHERE bucket_id = $1 AND name = $2";
 
-static void not_found(struct sb_request *req)
-{
-    sb_storage_fail(req, "404", "not_found", "Object not found");
-}
-
 /* ?download or ?download=name asks for an attachment. */
 static void add_disposition(struct sb_request *req, const char *key)
 {
@@ -59,7 +54,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
     if (!sb_storage_run(req, &call, object_row_sql, 2, (const char *const[]){ bucket, key }, &r))
         return;
     if (PQntuples(r.rows) == 0 || PQgetisnull(r.rows, 0, 0))
-        return not_found(req);
+        return sb_storage_fail_not_found(req);
     const char *etag = PQgetvalue(r.rows, 0, 3);
     const char *if_none_match = sb_request_header(req, "If-None-Match");
     if (*etag && if_none_match && strcmp(if_none_match, etag) == 0) {
@@ -70,7 +65,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
     uint64_t size = 0;
     int fd = backend->open_read(backend, PQgetvalue(r.rows, 0, 0), &size);
     if (fd < 0)
-        return not_found(req); /* removed since the row was read */
+        return sb_storage_fail_not_found(req); /* removed since the row was read */
     sb_response_header(req, "Cache-Control", PQgetvalue(r.rows, 0, 2));
     if (*PQgetvalue(r.rows, 0, 3))
         sb_response_header(req, "ETag", PQgetvalue(r.rows, 0, 3));
@@ -86,7 +81,7 @@ static void send_info(struct sb_request *req, const struct sb_db_call *who, cons
         return;
     const char *json = sb_storage_first_value(&r);
     if (!json)
-        return not_found(req);
+        return sb_storage_fail_not_found(req);
     sb_respond_json(req, 200, sb_arena_strdup(req->arena, json));
 }
 

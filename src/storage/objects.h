@@ -10,8 +10,6 @@
 #include "db/conn.h"
 #include "http/request.h"
 
-/* GET and HEAD /object/...: {bucket}/{key}, authenticated/{bucket}/{key}, info/{bucket}/{key},
- * sign/{bucket}/{key}?token= (handed to sign.c). */
 /* GET and HEAD: /object/{bucket}/{key} and /object/authenticated/... as the caller,
  * /object/info/... (the row as JSON), /object/public/... (a public bucket, no token),
  * /object/sign/...?token= (a signed URL). */

@@ -83,6 +83,11 @@ void sb_storage_fail(struct sb_request *req, const char *status_code, const char
     sb_call_respond_error(call);
 }
 
+void sb_storage_fail_not_found(struct sb_request *req)
+{
+    sb_storage_fail(req, "404", "not_found", "Object not found");
+}
+
 void sb_storage_fail_db(struct sb_request *req, const struct sb_db_result *r)
 {
     struct sb_call *call = sb_storage_call(req);

@@ -33,6 +33,8 @@ struct sb_call *sb_storage_call(struct sb_request *req);
 
 /* Answers with the error (status_code is the statusCode string: "404"). */
 void sb_storage_fail(struct sb_request *req, const char *status_code, const char *error, const char *message);
+/* "404" not_found "Object not found": the object is not there, or not the caller's to see. */
+void sb_storage_fail_not_found(struct sb_request *req);
 /* Maps a failed statement: unique violation 409, RLS 403, missing bucket 404, ... */
 void sb_storage_fail_db(struct sb_request *req, const struct sb_db_result *r);
 

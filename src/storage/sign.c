@@ -58,7 +58,7 @@ static void sign_one(struct sb_request *req, struct sb_db_call *who, const char 
                         (const char *const[]){ bucket, key }, &r))
         return;
     if (PQntuples(r.rows) == 0)
-        return sb_storage_fail(req, "404", "not_found", "Object not found");
+        return sb_storage_fail_not_found(req);
     struct sb_buf b;
     sb_buf_init(&b, req->arena);
     sb_buf_append(&b, "{\"signedURL\":");
@@ -142,9 +142,11 @@ void sb_storage_handle_sign(struct sb_request *req)
     sign_many(req, &who, bucket, paths, expires_in);
 }
 
-/* The ?token= claims when the token was made for purpose, verifies and names bucket/key;
- * NULL after answering 400. The caller owns the returned JSON (json_decref). */
-static json_t *verified_claims(struct sb_request *req, const char *bucket, const char *key, const char *purpose)
+/* The ?token= claims when the token verifies, was made for purpose and names bucket/key; NULL
+ * after answering 400 (wrong_purpose_message for a token made for another use). The caller
+ * owns the returned JSON (json_decref). */
+static json_t *verified_claims(struct sb_request *req, const char *bucket, const char *key, const char *purpose,
+                               const char *wrong_purpose_message)
 {
     const char *token = sb_request_query(req, "token");
     if (!token || !*token) {
@@ -158,9 +160,7 @@ static json_t *verified_claims(struct sb_request *req, const char *bucket, const
         return NULL;
     }
     if (st == SB_JWT_WRONG_PURPOSE) {
-        bool upload = strcmp(purpose, SB_JWT_PURPOSE_UPLOAD) == 0;
-        sb_storage_fail(req, "400", "InvalidJWT", upload ? "The token is not a signed upload URL's token"
-                                                         : "The token is not a signed download URL's token");
+        sb_storage_fail(req, "400", "InvalidJWT", wrong_purpose_message);
         return NULL;
     }
     json_t *payload = st == SB_JWT_OK ? json_loads(claims.json, 0, NULL) : NULL;
@@ -178,7 +178,8 @@ void sb_storage_serve_signed(struct sb_request *req, const char *rest)
     const char *bucket, *key;
     if (!sb_storage_target(req, rest, &bucket, &key))
         return;
-    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_DOWNLOAD);
+    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_DOWNLOAD,
+                                     "The token is not a signed download URL's token");
     if (!claims)
         return;
     json_decref(claims);
@@ -240,7 +241,8 @@ void sb_storage_handle_upload_sign(struct sb_request *req)
 bool sb_storage_signed_upload_identity(struct sb_request *req, const char *bucket, const char *key,
                                        struct sb_db_call *who, bool *upsert)
 {
-    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_UPLOAD);
+    json_t *claims = verified_claims(req, bucket, key, SB_JWT_PURPOSE_UPLOAD,
+                                     "The token is not a signed upload URL's token");
     if (!claims)
         return false;
     const char *role = sb_storage_json_string(claims, "owner_role");

@@ -17,11 +17,6 @@ struct transfer {
     const char *mimetype;    /* the type the destination records, or NULL: the source's stays */
 };
 
-static void not_found(struct sb_request *req)
-{
-    sb_storage_fail(req, "404", "not_found", "Object not found");
-}
-
 /* Reads {bucketId, sourceKey, destinationKey[, destinationBucket]}; answers 400 if invalid. */
 static bool read_transfer(struct sb_request *req, struct transfer *t)
 {
@@ -53,7 +48,7 @@ static bool read_source_version(struct sb_request *req, struct sb_db_call *who, 
         return false;
     const char *version = sb_storage_first_value(&r);
     if (!version) {
-        not_found(req);
+        sb_storage_fail_not_found(req);
         return false;
     }
     t->version = sb_arena_strdup(req->arena, version);
@@ -70,7 +65,7 @@ static bool meets_destination_rules(struct sb_request *req, struct sb_storage_ba
     uint64_t size = 0;
     int fd = backend->open_read(backend, t->version, &size);
     if (fd < 0) {
-        not_found(req);
+        sb_storage_fail_not_found(req);
         return false;
     }
     bool ok = size <= (uint64_t)(rules.max_bytes < 0 ? 0 : rules.max_bytes);
@@ -108,7 +103,7 @@ void sb_storage_handle_move(struct sb_request *req)
     if (!sb_storage_run(req, &who, sql, 6, params, &r))
         return;
     if (PQntuples(r.rows) == 0)
-        return not_found(req);
+        return sb_storage_fail_not_found(req);
     sb_respond_json(req, 200, "{\"message\":\"Successfully moved\"}");
 }
 

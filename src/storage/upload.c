@@ -371,7 +371,7 @@ PGresult *sb_storage_write_with_file(struct sb_request *req, struct sb_db_call *
         sb_call_rollback(call);
         sb_storage_file_settled(req->arena, version); /* no file was placed */
         if (PQntuples(rows) == 0)
-            sb_storage_fail(req, "404", "not_found", "Object not found");
+            sb_storage_fail_not_found(req);
         else
             sb_storage_fail(req, "500", "internal", "The file cannot be stored");
         return NULL;

@@ -169,8 +169,7 @@ int sb_config_load(struct sb_config *c)
     c->max_connections_per_ip = (int)per_ip;
     if (load_auth_settings(c))
         return -1;
-    if (c->port != 0)
-        sb_config_set_bound_port(c, c->port);
+    sb_config_set_bound_port(c, c->port);   /* with SB_PORT=0, set again once bound */
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);
     return c->jwt_secret ? 0 : -1;
 }
