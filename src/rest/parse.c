@@ -269,7 +269,7 @@ static const struct { const char *name; enum sb_rest_op op; } operators[] = {
     { "nxl", SB_OP_NXL }, { "adj", SB_OP_ADJ }, { NULL, SB_OP_EQ },
 };
 
-static bool is_fts(enum sb_rest_op op)
+bool sb_rest_op_is_fts(enum sb_rest_op op)
 {
     return op == SB_OP_FTS || op == SB_OP_PLFTS || op == SB_OP_PHFTS || op == SB_OP_WFTS;
 }
@@ -360,7 +360,7 @@ static bool read_modifier(struct lexer *lx, struct sb_rest_cond *c)
         return fail_at(lx, "\")\"");
     char *word = sb_arena_strndup(lx->arena, start, (size_t)(lx->p - start));
     lx->p++;
-    if (is_fts(c->op)) {
+    if (sb_rest_op_is_fts(c->op)) {
         for (const char *s = word; *s; s++)
             if (!isalnum((unsigned char)*s) && *s != '_')
                 return fail_at(lx, "a text search configuration name");

@@ -51,6 +51,9 @@ enum sb_rest_op {
     SB_OP_CS, SB_OP_CD, SB_OP_OV, SB_OP_SL, SB_OP_SR, SB_OP_NXR, SB_OP_NXL, SB_OP_ADJ,
 };
 
+/* fts, plfts, phfts, wfts: the full-text operators. */
+bool sb_rest_op_is_fts(enum sb_rest_op op);
+
 enum sb_rest_quant { SB_QUANT_NONE, SB_QUANT_ANY, SB_QUANT_ALL };
 
 enum sb_rest_cond_kind { SB_COND_LEAF, SB_COND_AND, SB_COND_OR };

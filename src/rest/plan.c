@@ -150,11 +150,6 @@ static void set_join(struct sb_plan_relation *rel, const struct relationship *r)
 
 /* ---- conditions ------------------------------------------------------------------------------ */
 
-static bool is_fts(enum sb_rest_op op)
-{
-    return op == SB_OP_FTS || op == SB_OP_PLFTS || op == SB_OP_PHFTS || op == SB_OP_WFTS;
-}
-
 /* A filter naming an embed of this level rather than a column: only is.null / not.is.null. */
 static bool plan_embed_filter(struct planner *p, const struct sb_plan_relation *rel, int embed,
                               const struct sb_rest_cond *c, struct sb_plan_cond *out)
@@ -180,14 +175,15 @@ static bool plan_cond(struct planner *p, const struct sb_plan_relation *rel, con
                 return false;
         return true;
     }
+    const struct sb_cache_column *col = sb_cache_column(t, c->field.name);
     int embed = c->field.path_len == 0 ? embed_named(sel, c->field.name) : -1;
-    if (embed >= 0 && !sb_cache_column(t, c->field.name))
+    if (embed >= 0 && !col)
         return plan_embed_filter(p, rel, embed, c, out);
     out->kind = SB_PLAN_COND_COLUMN;
     out->parsed = c;
-    const struct sb_cache_column *col = sb_cache_column(t, c->field.name);
-    out->on_tsvector = is_fts(c->op) && col && c->field.path_len == 0 && strcmp(col->type, "tsvector") == 0;
-    return check_field(p, t, &c->field);
+    out->on_tsvector =
+        sb_rest_op_is_fts(c->op) && col && c->field.path_len == 0 && strcmp(col->type, "tsvector") == 0;
+    return col || sb_rest_fail_no_column(p->err, p->arena, t->name, c->field.name);
 }
 
 /* The ANDed conditions of one level: its filters, then (when sel is given: reads, not writes)

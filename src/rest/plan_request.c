@@ -273,7 +273,6 @@ static bool plan_insert(struct sb_arena *arena, const struct sb_schema_cache *ca
         plan->location_key_count = t->pkey_count;
         plan->location_key = t->pkey;
     }
-    plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;
     return sb_plan_insert(arena, cache, t, q, &w, plan, err);
 }
 
@@ -290,14 +289,12 @@ static bool plan_update(struct sb_arena *arena, const struct sb_schema_cache *ca
         return true;
     }
     w.want_body = plan->prefs.ret == SB_RETURN_REPRESENTATION;
-    plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;
     return sb_plan_update(arena, cache, t, q, &w, plan, err);
 }
 
 static bool plan_delete(struct sb_arena *arena, const struct sb_schema_cache *cache, const struct sb_cache_table *t,
                         struct sb_rest_query *q, struct sb_rest_plan *plan, struct sb_error *err)
 {
-    plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;
     return sb_plan_delete(arena, cache, t, q, plan->prefs.ret == SB_RETURN_REPRESENTATION, plan, err);
 }
 
@@ -360,7 +357,6 @@ static bool plan_put(struct sb_arena *arena, const struct sb_schema_cache *cache
     w.conflict = SB_CONFLICT_MERGE;
     q->scopes[0].cond_count = 0;               /* the filters named the row; the insert needs none */
     q->on_conflict_count = 0;
-    plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;
     return sb_plan_insert(arena, cache, t, q, &w, plan, err);
 }
 
@@ -375,6 +371,7 @@ bool sb_rest_plan_table(struct sb_arena *arena, const struct sb_schema_cache *ca
         return false;
     if (sb_rest_request_is_read(r))
         return plan_read(arena, cache, r, t, q, plan, err);
+    plan->one_row_or_rollback = plan->accept == SB_ACCEPT_OBJECT;   /* every write */
     if (strcmp(r->method, "POST") == 0)
         return plan_insert(arena, cache, r, t, q, plan, err);
     if (strcmp(r->method, "PATCH") == 0)

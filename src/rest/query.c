@@ -73,13 +73,14 @@ static void read_sql(struct sb_query *w, struct sb_buf *b, const struct sb_plan_
 
 /* ---- writes ------------------------------------------------------------------------------------ */
 
-static void column_list(struct sb_buf *b, const struct sb_plan_write *wr, const char *prefix)
+/* "<prefix>"a", <prefix>"b"": the quoted names, comma-separated. */
+static void column_list(struct sb_buf *b, const char *const *names, int count, const char *prefix)
 {
-    for (int i = 0; i < wr->column_count; i++) {
+    for (int i = 0; i < count; i++) {
         if (i)
             sb_buf_append(b, ", ");
         sb_buf_append(b, prefix);
-        sb_query_ident(b, wr->columns[i]);
+        sb_query_ident(b, names[i]);
     }
 }
 
@@ -101,11 +102,7 @@ static void wrap_write(struct sb_query *w, struct sb_buf *b, const struct sb_buf
 static void conflict_sql(struct sb_buf *b, const struct sb_plan_write *wr)
 {
     sb_buf_append(b, " ON CONFLICT (");
-    for (int i = 0; i < wr->conflict_count; i++) {
-        if (i)
-            sb_buf_append(b, ", ");
-        sb_query_ident(b, wr->conflict_target[i]);
-    }
+    column_list(b, wr->conflict_target, wr->conflict_count, "");
     if (wr->conflict == SB_CONFLICT_IGNORE || wr->column_count == 0) {
         sb_buf_append(b, ") DO NOTHING");
         return;
@@ -147,12 +144,12 @@ static void insert_sql(struct sb_query *w, struct sb_buf *b, const struct sb_res
         sb_buf_append(&write, "DEFAULT VALUES");
     } else {
         sb_buf_append(&write, "(");
-        column_list(&write, wr, "");
+        column_list(&write, wr->columns, wr->column_count, "");
         sb_buf_append(&write, ") SELECT ");
         if (wr->defaults)
             values_or_defaults(w, &write, wr);
         else
-            column_list(&write, wr, "pgrst_body.");
+            column_list(&write, wr->columns, wr->column_count, "pgrst_body.");
         sb_buf_append(&write, " FROM json_array_elements(CASE WHEN json_typeof(");
         sb_query_param(w, &write, wr->body);
         sb_buf_printf(&write, "::json) = 'array' THEN $%d::json ELSE json_build_array($%d::json) END) AS "

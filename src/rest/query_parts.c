@@ -189,11 +189,6 @@ static const char *tsquery_function(enum sb_rest_op op)
     }
 }
 
-static bool is_fts(enum sb_rest_op op)
-{
-    return op == SB_OP_FTS || op == SB_OP_PLFTS || op == SB_OP_PHFTS || op == SB_OP_WFTS;
-}
-
 static bool is_like(enum sb_rest_op op)
 {
     return op == SB_OP_LIKE || op == SB_OP_ILIKE;
@@ -243,7 +238,7 @@ static void quantified_sql(struct sb_query *w, struct sb_buf *b, const struct sb
 static void column_cond_sql(struct sb_query *w, struct sb_buf *b, int alias, const struct sb_plan_cond *pc)
 {
     const struct sb_rest_cond *c = pc->parsed;
-    if (is_fts(c->op)) {
+    if (sb_rest_op_is_fts(c->op)) {
         fts_sql(w, b, alias, pc);
         return;
     }
