@@ -99,13 +99,9 @@ static bool cols_are_pkey(const struct sb_cache_table *t, const char *const *col
 {
     if (t->pkey_count != count || count == 0)
         return false;
-    for (int i = 0; i < count; i++) {
-        bool found = false;
-        for (int j = 0; j < t->pkey_count; j++)
-            found = found || strcmp(cols[i], t->pkey[j]) == 0;
-        if (!found)
+    for (int i = 0; i < count; i++)
+        if (!sb_cache_is_key_column(t, cols[i]))
             return false;
-    }
     return true;
 }
 

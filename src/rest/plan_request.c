@@ -298,14 +298,6 @@ static bool plan_delete(struct sb_arena *arena, const struct sb_schema_cache *ca
     return sb_plan_delete(arena, cache, t, q, plan->prefs.ret == SB_RETURN_REPRESENTATION, plan, err);
 }
 
-static bool is_pkey_column(const struct sb_cache_table *t, const char *name)
-{
-    for (int i = 0; i < t->pkey_count; i++)
-        if (strcmp(t->pkey[i], name) == 0)
-            return true;
-    return false;
-}
-
 /* The body's value for a key, as the text a filter would give it. */
 static bool body_value_is(json_t *body, const char *key, const char *text)
 {
@@ -330,7 +322,7 @@ static bool put_names_one_row(const struct sb_cache_table *t, const struct sb_re
     for (int i = 0; ok && i < top->cond_count; i++) {
         const struct sb_rest_cond *f = &top->conds[i];
         ok = f->kind == SB_COND_LEAF && !f->negate && f->op == SB_OP_EQ && f->quant == SB_QUANT_NONE &&
-             f->field.path_len == 0 && is_pkey_column(t, f->field.name);
+             f->field.path_len == 0 && sb_cache_is_key_column(t, f->field.name);
         for (int j = 0; ok && j < i; j++)
             ok = strcmp(top->conds[j].field.name, f->field.name) != 0;
     }

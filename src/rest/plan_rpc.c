@@ -25,14 +25,6 @@ static void free_json(void *json)
     json_decref(json);
 }
 
-static bool has_arg(const struct sb_cache_function *f, const char *name)
-{
-    for (int i = 0; i < f->arg_count; i++)
-        if (strcmp(f->args[i].name, name) == 0)
-            return true;
-    return false;
-}
-
 static const struct sb_cache_arg *arg_named(const struct sb_cache_function *f, const char *name)
 {
     for (int i = 0; i < f->arg_count; i++)
@@ -54,7 +46,7 @@ static bool key_is_argument(const char *key, void *ctx)
     const struct arg_probe *p = ctx;
     for (int i = 0; i < p->cache->function_count; i++) {
         const struct sb_cache_function *f = &p->cache->functions[i];
-        if (strcmp(f->name, p->fn) == 0 && has_arg(f, key))
+        if (strcmp(f->name, p->fn) == 0 && arg_named(f, key))
             return true;
     }
     return false;
@@ -117,7 +109,7 @@ static const struct sb_cache_function *whole_body_function(const struct sb_schem
 static bool fits(const struct sb_cache_function *f, const struct given_args *a)
 {
     for (int k = 0; k < a->count; k++)
-        if (!has_arg(f, a->names[k]))
+        if (!arg_named(f, a->names[k]))
             return false;
     for (int k = 0; k < f->arg_count; k++) {
         bool given = false;

@@ -336,6 +336,14 @@ const struct sb_cache_column *sb_cache_column(const struct sb_cache_table *table
     return NULL;
 }
 
+bool sb_cache_is_key_column(const struct sb_cache_table *table, const char *name)
+{
+    for (int i = 0; i < table->pkey_count; i++)
+        if (strcmp(table->pkey[i], name) == 0)
+            return true;
+    return false;
+}
+
 const char *sb_cache_check_message(const struct sb_schema_cache *cache, const char *table, const char *constraint)
 {
     if (!table || !constraint)

@@ -102,6 +102,8 @@ void sb_schema_cache_publish(struct sb_schema_cache *cache);
 
 const struct sb_cache_table *sb_cache_table(const struct sb_schema_cache *cache, const char *name);
 const struct sb_cache_column *sb_cache_column(const struct sb_cache_table *table, const char *name);
+/* Whether name is one of the table's primary key columns. */
+bool sb_cache_is_key_column(const struct sb_cache_table *table, const char *name);
 /* The seed's message for a violated CHECK constraint, or NULL. */
 const char *sb_cache_check_message(const struct sb_schema_cache *cache, const char *table, const char *constraint);
 
