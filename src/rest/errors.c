@@ -285,23 +285,27 @@ static void explain_check(const struct sb_schema_cache *cache, const struct sb_d
     }
 }
 
-void sb_rest_error_from_db(struct sb_arena *arena, const struct sb_db_result *db, const char *role,
-                           const struct sb_schema_cache *cache, struct sb_error *err)
+/* What only the data API knows about a database error: a message that is no SQLSTATE is 500,
+ * a violated CHECK speaks with its COMMENT. */
+static void refine(const struct sb_schema_cache *cache, const struct sb_db_result *db, struct sb_error *err)
 {
-    sb_error_from_sqlstate(sqlstates, db, role, err);
     if (!is_sqlstate(db->sqlstate))
         err->status = 500;
     explain_check(cache, db, err);
+}
+
+void sb_rest_error_from_db(const struct sb_db_result *db, const char *role, const struct sb_schema_cache *cache,
+                           struct sb_error *err)
+{
+    sb_error_from_sqlstate(sqlstates, db, role, err);
+    refine(cache, db, err);
     if (!err->message)
         err->message = "database error";
-    (void)arena;
 }
 
 static void explain(struct sb_call *call, const struct sb_db_result *db)
 {
-    if (!is_sqlstate(db->sqlstate))
-        call->error.status = 500;
-    explain_check(call->state, db, &call->error);
+    refine(call->state, db, &call->error);
 }
 
 static void write_error(struct sb_request *req, const struct sb_error *err)

@@ -94,8 +94,8 @@ bool sb_rest_fail_no_filter(struct sb_error *err, struct sb_arena *arena, const 
 int sb_rest_status_for_sqlstate(const char *sqlstate, const char *role);
 
 /* Turns a database refusal into the API's error (with the constraint's comment if any). */
-void sb_rest_error_from_db(struct sb_arena *arena, const struct sb_db_result *db, const char *role,
-                           const struct sb_schema_cache *cache, struct sb_error *err);
+void sb_rest_error_from_db(const struct sb_db_result *db, const char *role, const struct sb_schema_cache *cache,
+                           struct sb_error *err);
 
 /* Sends err as the response (adds WWW-Authenticate to 401s). */
 void sb_rest_respond_error(struct sb_request *req, const struct sb_error *err);

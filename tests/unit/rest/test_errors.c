@@ -35,21 +35,19 @@ static void statuses_follow_postgrest(void **state)
 
 static void a_commented_check_answers_with_its_comment(void **state)
 {
-    struct sb_arena *arena = sb_arena_new();
     struct sb_cache_check checks[] = { { "courses", "courses_name_not_empty", "Course name is required" } };
     struct sb_schema_cache cache = { .check_count = 1, .checks = checks };
     struct sb_db_result db = { .status = SB_DB_ERROR, .sqlstate = "23514",
                                .message = "new row for relation \"courses\" violates check constraint",
                                .constraint = "courses_name_not_empty", .schema = "public", .table = "courses" };
     struct sb_error err;
-    sb_rest_error_from_db(arena, &db, "authenticated", &cache, &err);
+    sb_rest_error_from_db(&db, "authenticated", &cache, &err);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.code, "23514");
     assert_string_equal(err.message, "Course name is required");
     db.constraint = "other_check";
-    sb_rest_error_from_db(arena, &db, "authenticated", &cache, &err);
+    sb_rest_error_from_db(&db, "authenticated", &cache, &err);
     assert_string_equal(err.message, db.message);
-    sb_arena_free(arena);
 }
 
 int main(void)
