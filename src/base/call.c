@@ -49,9 +49,9 @@ const struct sb_db_call *sb_call_service_role(void)
 
 /* ---- the body ---------------------------------------------------------------------------- */
 
-static void release_json(void *value)
+void sb_json_release(void *json)
 {
-    json_decref(value);
+    json_decref(json);
 }
 
 static bool content_type_is_json(const char *type)
@@ -88,7 +88,7 @@ static json_t *parse_body(struct sb_call *call, struct sb_error *why_not)
         if (!body)
             return refuse_body(call, why_not, error.text);
     }
-    sb_arena_defer(req->arena, release_json, body);
+    sb_arena_defer(req->arena, sb_json_release, body);
     if (!json_is_object(body))
         return refuse_body(call, why_not, "expected an object");
     return body;

@@ -73,6 +73,9 @@ const struct sb_db_call *sb_call_service_role(void);
 /* The body as a JSON object (an empty body is {}), or NULL with the error filled (bad_body). */
 json_t *sb_call_body(struct sb_call *call);
 
+/* json_decref in the shape sb_arena_defer takes: a JSON value the arena owns. */
+void sb_json_release(void *json);
+
 /* Fills the error (no details or hint); returns false. */
 bool sb_call_fail(struct sb_call *call, int status, const char *code, const char *message);
 /* Fills the error from a failed statement: the service's unavailable or busy error, or its

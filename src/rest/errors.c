@@ -343,6 +343,5 @@ const struct sb_service sb_rest_service = {
     .unavailable = { 503, "PGRST001", "Database client error. Retrying the connection.", NULL, NULL, NULL },
     .busy = { 503, "PGRST003", "Timed out acquiring connection from connection pool.", NULL, NULL, NULL },
     .internal = { 500, NULL, NULL, NULL, NULL, NULL },
-    .bad_body = { 400, "PGRST102", "Empty or invalid json", NULL, NULL, NULL },
     .explain = explain,
 };

@@ -170,11 +170,6 @@ static bool plan_read(struct sb_arena *arena, const struct sb_schema_cache *cach
 
 /* ---- the body of a write --------------------------------------------------------------------- */
 
-static void free_json(void *json)
-{
-    json_decref(json);
-}
-
 static void add_key(struct sb_arena *arena, struct sb_rest_write *w, const char *key)
 {
     for (int i = 0; i < w->column_count; i++)
@@ -224,7 +219,7 @@ static json_t *read_body(struct sb_arena *arena, const struct sb_rest_request *r
                                              : "Expected a JSON object");
         return NULL;
     }
-    sb_arena_defer(arena, free_json, body);
+    sb_arena_defer(arena, sb_json_release, body);
     memset(w, 0, sizeof *w);
     w->body = r->body;
     collect_columns(arena, q, body, w);

@@ -20,11 +20,6 @@ struct given_args {
     const char **values;
 };
 
-static void free_json(void *json)
-{
-    json_decref(json);
-}
-
 static const struct sb_cache_arg *arg_named(const struct sb_cache_function *f, const char *name)
 {
     for (int i = 0; i < f->arg_count; i++)
@@ -79,7 +74,7 @@ static json_t *collect_post_args(struct sb_arena *arena, const struct sb_rest_re
         sb_rest_fail_body(err, "Expected a JSON object of arguments");
         return NULL;
     }
-    sb_arena_defer(arena, free_json, body);
+    sb_arena_defer(arena, sb_json_release, body);
     size_t n = json_object_size(body);
     a->names = sb_arena_alloc(arena, sizeof *a->names * (n + 1));
     a->values = sb_arena_alloc(arena, sizeof *a->values * (n + 1));
