@@ -331,11 +331,6 @@ static void write_error(struct sb_request *req, const struct sb_error *err)
     sb_respond_json(req, err->status, b.data);
 }
 
-void sb_rest_respond_error(struct sb_request *req, const struct sb_error *err)
-{
-    write_error(req, err);
-}
-
 const struct sb_service sb_rest_service = {
     .name = "rest",
     .write_error = write_error,

@@ -97,7 +97,4 @@ int sb_rest_status_for_sqlstate(const char *sqlstate, const char *role);
 void sb_rest_error_from_db(const struct sb_db_result *db, const char *role, const struct sb_schema_cache *cache,
                            struct sb_error *err);
 
-/* Sends err as the response (adds WWW-Authenticate to 401s). */
-void sb_rest_respond_error(struct sb_request *req, const struct sb_error *err);
-
 #endif

@@ -139,23 +139,26 @@ static void respond_written(struct sb_request *req, enum sb_rest_accept accept, 
     send_body(req, created ? 201 : 200, accept, body);
 }
 
-/* A read past the end of a counted result is 416; a singular Accept needs exactly one row. */
-static void respond_read(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+/* A singular Accept needs exactly one row: false with PGRST116 otherwise. */
+static bool one_row_if_singular(struct sb_arena *arena, enum sb_rest_accept accept, long long count,
+                                struct sb_error *err)
 {
-    struct sb_error err;
+    return accept != SB_ACCEPT_OBJECT || count == 1 || sb_rest_fail_singular(err, arena, count);
+}
+
+/* A read past the end of a counted result is 416; a singular Accept needs exactly one row. */
+static bool respond_read(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o,
+                         struct sb_error *err)
+{
     long offset = plan->offset;
     if (o->total >= 0 && offset > 0 && offset >= o->total && o->count == 0) {
         sb_response_header(req, "Content-Range", sb_arena_printf(req->arena, "*/%lld", o->total));
-        sb_rest_fail_range(&err, req->arena, offset, o->total);
-        sb_rest_respond_error(req, &err);
-        return;
+        return sb_rest_fail_range(err, req->arena, offset, o->total);
     }
-    if (plan->accept == SB_ACCEPT_OBJECT && o->count != 1) {
-        sb_rest_fail_singular(&err, req->arena, o->count);
-        sb_rest_respond_error(req, &err);
-        return;
-    }
+    if (!one_row_if_singular(req->arena, plan->accept, o->count, err))
+        return false;
     respond_rows(req, plan->accept, &plan->prefs, offset, o);
+    return true;
 }
 
 /* Location: /table?pk=eq.value for the first row written (body holds its primary key). */
@@ -180,46 +183,43 @@ static void add_location(struct sb_request *req, const struct sb_rest_plan *plan
 }
 
 /* A call: 204 for void, the value for a scalar, an object (or null) for one row, else rows. */
-static void respond_call(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+static bool respond_call(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o,
+                         struct sb_error *err)
 {
     const struct sb_plan_call *f = &plan->call;
     if (f->returns == SB_RETURNS_VOID) {
         sb_respond(req, 204, NULL, "", 0);
-        return;
+        return true;
     }
     bool rows = f->returns_set || f->returns == SB_RETURNS_ROWS;
     if (!rows) {
         const char *body = o->body ? o->body : "null";
         sb_respond(req, 200, json_media_type, body, strlen(body));
-        return;
+        return true;
     }
     if (!f->returns_set) {      /* one composite value: an object (or null) */
         const char *body = o->count == 1 ? sb_rest_unwrap_single(req->arena, o->body) : "null";
         sb_respond(req, 200, json_media_type, body, strlen(body));
-        return;
+        return true;
     }
-    if (plan->accept == SB_ACCEPT_OBJECT && o->count != 1) {
-        struct sb_error err;
-        sb_rest_fail_singular(&err, req->arena, o->count);
-        sb_rest_respond_error(req, &err);
-        return;
-    }
+    if (!one_row_if_singular(req->arena, plan->accept, o->count, err))
+        return false;
     respond_rows(req, plan->accept, &plan->prefs, plan->offset, o);
+    return true;
 }
 
-void sb_rest_respond(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o)
+bool sb_rest_respond(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o,
+                     struct sb_error *err)
 {
     switch (plan->action) {
     case SB_PLAN_READ:
-        respond_read(req, plan, o);
-        break;
+        return respond_read(req, plan, o, err);
     case SB_PLAN_CALL:
-        respond_call(req, plan, o);
-        break;
+        return respond_call(req, plan, o, err);
     default:
         if (plan->location_table)
             add_location(req, plan, o->body);
         respond_written(req, plan->accept, &plan->prefs, plan->created, o);
-        break;
+        return true;
     }
 }

@@ -14,8 +14,11 @@
 #include "rest/execute.h"
 #include "rest/plan.h"
 
-/* Sends exactly one response for plan's outcome o. */
-void sb_rest_respond(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o);
+/* Sends the response for plan's outcome o; false, nothing sent and err filled, when the outcome
+ * is itself an error (416 past the end, PGRST116 for a singular Accept): the caller answers it
+ * as every other error of the request. */
+bool sb_rest_respond(struct sb_request *req, const struct sb_rest_plan *plan, const struct sb_rest_outcome *o,
+                     struct sb_error *err);
 
 /* The one element of a JSON array of exactly one element, as text. */
 const char *sb_rest_unwrap_single(struct sb_arena *arena, const char *array);

@@ -108,8 +108,7 @@ static bool serve(struct sb_call *call, const struct sb_schema_cache *cache)
     struct sb_rest_outcome o;
     if (!planned || !sb_rest_execute(call, &plan, &o))
         return false;
-    sb_rest_respond(req, &plan, &o);
-    return true;
+    return sb_rest_respond(req, &plan, &o, err);
 }
 
 static void handle(struct sb_request *req)
