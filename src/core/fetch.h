@@ -12,6 +12,7 @@
 #ifndef SB_CORE_FETCH_H
 #define SB_CORE_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/arena.h"
@@ -25,7 +26,12 @@ struct sb_fetch_request {
     long timeout_ms;                    /* whole transfer; 0: none */
     int (*on_data)(void *cls, const char *data, size_t len);
     void *cls;
+    /* May be NULL; when it turns true (from the loop, e.g. sb_stream_cancelled: the client
+     * went away) the transfer stops within SB_FETCH_CANCEL_CHECK_MS and the call fails. */
+    const volatile bool *cancel;
 };
+
+#define SB_FETCH_CANCEL_CHECK_MS 100
 
 struct sb_fetch_response {
     long status;                        /* HTTP status, 0 when no answer came */

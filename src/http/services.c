@@ -3,6 +3,7 @@
  * Add a service by adding its registration call here.
  */
 #include "http/router.h"
+#include "ai/service.h"
 #include "auth/service.h"
 #include "rest/service.h"
 #include "storage/service.h"
@@ -12,4 +13,5 @@ void sb_services_register(void)
     sb_auth_register();
     sb_rest_register();
     sb_storage_register();
+    sb_functions_register();
 }
