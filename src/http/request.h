@@ -17,6 +17,7 @@
 #include "util/arena.h"
 #include "util/config.h"
 
+struct sb_stream; /* http/stream.h: a streamed answer */
 struct sb_call; /* base/call.h: the service's view of this request, built on first use */
 
 struct sb_kv {
@@ -43,6 +44,7 @@ struct sb_response {
     int fd;                    /* >= 0: send this file (closed by the server) instead of body */
     uint64_t fd_size;
     struct sb_header *headers;
+    struct sb_stream *stream;  /* set by sb_stream_begin (http/stream.h): the body is streamed */
 };
 
 struct sb_request {
