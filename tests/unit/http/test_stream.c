@@ -67,6 +67,15 @@ static void stream_more_than_the_unsent_limit(struct sb_request *req)
     }
 }
 
+/* A model may think longer than the server's idle timeout (1 s here) between two tokens. */
+static void stream_with_a_pause_longer_than_the_idle_timeout(struct sb_request *req)
+{
+    sb_stream_begin(req, 200, "text/plain");
+    sb_stream_write(req, "before,", 7);
+    sb_wait_suspend(sb_now_ms() + 1500);
+    sb_stream_write(req, "after", 5);
+}
+
 static void stream_until_the_client_goes(struct sb_request *req)
 {
     sb_stream_begin(req, 200, "text/event-stream");
@@ -83,6 +92,7 @@ static int start(void **state)
     setenv("SB_PORT", "0", 1);
     setenv("SB_HOST", "127.0.0.1", 1);
     setenv("SB_THREADS", "1", 1);
+    setenv("SB_REQUEST_TIMEOUT_S", "1", 1);
     setenv("SB_JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789", 1);
     assert_int_equal(sb_config_load(&config), 0);
     static const struct sb_route routes[] = {
@@ -90,6 +100,7 @@ static int start(void **state)
         { .method = "GET", .path = "/waited", .handle = stream_after_waiting },
         { .method = "GET", .path = "/big", .handle = stream_more_than_the_unsent_limit },
         { .method = "GET", .path = "/forever", .handle = stream_until_the_client_goes },
+        { .method = "GET", .path = "/pause", .handle = stream_with_a_pause_longer_than_the_idle_timeout },
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         sb_router_add(&routes[i]);
@@ -218,6 +229,16 @@ static void more_than_the_unsent_limit_reaches_a_slow_reader_in_order(void **sta
     free(body);
 }
 
+static void a_pause_longer_than_the_idle_timeout_does_not_cut_the_stream(void **state)
+{
+    char *body;
+    size_t len;
+    char *answer = get("/pause", false, &body, &len);
+    assert_string_equal(body, "before,after");
+    free(answer);
+    free(body);
+}
+
 static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(void **state)
 {
     atomic_store(&saw_cancel, false);
@@ -247,6 +268,7 @@ int main(void)
         cmocka_unit_test(a_stream_written_at_once_arrives_whole_and_chunked),
         cmocka_unit_test(a_stream_begun_after_the_handler_waited_keeps_its_status_headers_and_order),
         cmocka_unit_test(more_than_the_unsent_limit_reaches_a_slow_reader_in_order),
+        cmocka_unit_test(a_pause_longer_than_the_idle_timeout_does_not_cut_the_stream),
         cmocka_unit_test(a_client_that_goes_away_cancels_the_handler_and_fails_its_writes),
     };
     return cmocka_run_group_tests(tests, start, stop);
