@@ -262,7 +262,7 @@ static enum MHD_Result queue(struct exchange *ex, bool preflight)
         res = sb_stream_response(req);
     } else if (r->fd >= 0) {
         limit_unsent_bytes(req);
-        res = MHD_create_response_from_fd64(r->fd_size, r->fd);
+        res = MHD_create_response_from_fd_at_offset64(r->fd_size, r->fd, r->fd_offset);
         if (res)
             r->fd = -1; /* MHD owns it now; otherwise the completion callback closes it */
     } else {
