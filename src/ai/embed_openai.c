@@ -65,6 +65,16 @@ static const char *const *request_headers(struct sb_arena *arena, const struct s
     return h;
 }
 
+/* At most DETAIL_MAX bytes of s (the provider's words), cut at a character's start. */
+static char *first_words(struct sb_arena *arena, const char *s)
+{
+    size_t len = strnlen(s, DETAIL_MAX);
+    if (len == DETAIL_MAX)
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    return sb_arena_strndup(arena, s, len);
+}
+
 /* The provider's own explanation of a refusal: error.message, error (a string), or the start
  * of the body; at most DETAIL_MAX bytes. */
 static const char *provider_words(struct sb_arena *arena, const struct sb_fetch_response *res)
@@ -74,12 +84,12 @@ static const char *provider_words(struct sb_arena *arena, const struct sb_fetch_
     const char *said = json_is_string(e) ? json_string_value(e) : json_string_value(json_object_get(e, "message"));
     if (!said)
         said = json_string_value(json_object_get(doc, "message"));
-    char *words = sb_arena_strndup(arena, said ? said : res->body, DETAIL_MAX);
+    char *words = first_words(arena, said ? said : res->body);
     json_decref(doc);
     return words;
 }
 
-/* Fills err (status 502 unless given) and returns false. */
+/* Fills err and returns false. */
 static bool fail(struct sb_error *err, int status, const char *code, const char *message, const char *details)
 {
     return sb_error_set(err, status, code, message, details, NULL);
@@ -145,7 +155,7 @@ static bool read_answer(struct sb_arena *arena, const struct sb_fetch_response *
     if (!json_is_array(data) || json_array_size(data) != n)
         return fail(err, 502, "embed_provider_bad_answer",
                     sb_arena_printf(arena, "The embedding provider's answer does not hold %zu embeddings", n),
-                    sb_arena_strndup(arena, res->body, DETAIL_MAX));
+                    first_words(arena, res->body));
     bool *seen = sb_arena_alloc(arena, n ? n : 1);
     memset(seen, 0, n ? n : 1);
     for (size_t i = 0; i < n; i++) {
