@@ -38,7 +38,7 @@ struct job {
 struct target {
     const char *name;
     const char *texts_sql;
-    const char *store_sql;       /* $1 id, $2 the vector's text or NULL */
+    const char *store_sql;       /* $1 id, $2 the vector's text or NULL; no write when it is the same */
 };
 
 static const struct target targets[] = {
@@ -46,10 +46,10 @@ static const struct target targets[] = {
       "SELECT c.id, coalesce((SELECT string_agg(coalesce(m ->> 'role', '') || ': ' || coalesce(m ->> 'content', ''),"
       " E'\\n' ORDER BY n) FROM unnest(c.history) WITH ORDINALITY AS u(m, n)), '')"
       " FROM public.chat_history c WHERE c.id = ANY($1::uuid[])",
-      "UPDATE public.chat_history SET embedding = $2 WHERE id = $1" },
+      "UPDATE public.chat_history SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
     { "material_chunks",
       "SELECT id, content FROM public.material_chunks WHERE id = ANY($1::uuid[])",
-      "UPDATE public.material_chunks SET embedding = $2 WHERE id = $1" },
+      "UPDATE public.material_chunks SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
 };
 
 static const char take_sql[] =
