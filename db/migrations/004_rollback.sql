@@ -1,4 +1,4 @@
--- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005) created in the
+-- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005, 007) created in the
 -- app schema (policies, triggers, tables, functions) and keeps the extensions and the
 -- platform schema, so that `migrate up` works again afterwards. All data in the five tables
 -- is lost. Each statement tolerates what is already gone.
@@ -21,6 +21,15 @@ DROP TABLE IF EXISTS personalized;
 DROP TABLE IF EXISTS academic;
 
 DROP FUNCTION IF EXISTS update_updated_at();
+-- 007_chat_embeddings: its triggers went with chat_history; its function, and the chats' jobs.
+DROP FUNCTION IF EXISTS chat_history_enqueue_embedding();
+DO $$
+BEGIN
+    IF to_regclass('ai.embedding_jobs') IS NOT NULL THEN
+        DELETE FROM ai.embedding_jobs WHERE target = 'chat_history';
+    END IF;
+END;
+$$;
 DROP FUNCTION IF EXISTS history_contents_are_present(jsonb[]);
 DROP FUNCTION IF EXISTS history_roles_are_valid(jsonb[]);
 DROP FUNCTION IF EXISTS history_is_list_of_objects(jsonb[]);
