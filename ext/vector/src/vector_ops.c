@@ -219,10 +219,11 @@ vector_gt(PG_FUNCTION_ARGS)
 }
 
 /*
- * avg: the state is a float8[] {count, sum_1, ..., sum_n}; it starts as {0}.
+ * avg: the state is a float8[] {count, sum_1, ..., sum_n}; it starts as {0}. halfvec's avg
+ * (halfvec_ops.c) keeps the same state, so it uses these two as well.
  */
-static float8 *
-state_values(ArrayType *state, const char *caller, int *length)
+float8 *
+AggStateValues(ArrayType *state, const char *caller, int *length)
 {
 	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 1 || ARR_HASNULL(state) ||
 		ARR_ELEMTYPE(state) != FLOAT8OID)
@@ -231,8 +232,8 @@ state_values(ArrayType *state, const char *caller, int *length)
 	return (float8 *) ARR_DATA_PTR(state);
 }
 
-static ArrayType *
-make_state(const float8 *values, int length)
+ArrayType *
+MakeAggState(const float8 *values, int length)
 {
 	Datum	   *datums = palloc(sizeof(Datum) * length);
 
@@ -247,7 +248,7 @@ Datum
 vector_accum(PG_FUNCTION_ARGS)
 {
 	int			length;
-	float8	   *state = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_accum", &length);
+	float8	   *state = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_accum", &length);
 	Vector	   *v = PG_GETARG_VECTOR_P(1);
 	float8	   *next;
 
@@ -257,7 +258,7 @@ vector_accum(PG_FUNCTION_ARGS)
 	next[0] = state[0] + 1;
 	for (int i = 0; i < v->dim; i++)
 		next[i + 1] = (state[0] > 0 ? state[i + 1] : 0) + (float8) v->x[i];
-	PG_RETURN_ARRAYTYPE_P(make_state(next, v->dim + 1));
+	PG_RETURN_ARRAYTYPE_P(MakeAggState(next, v->dim + 1));
 }
 
 PG_FUNCTION_INFO_V1(vector_combine);
@@ -266,19 +267,19 @@ vector_combine(PG_FUNCTION_ARGS)
 {
 	int			length_a,
 				length_b;
-	float8	   *a = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_combine", &length_a);
-	float8	   *b = state_values(PG_GETARG_ARRAYTYPE_P(1), "vector_combine", &length_b);
+	float8	   *a = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_combine", &length_a);
+	float8	   *b = AggStateValues(PG_GETARG_ARRAYTYPE_P(1), "vector_combine", &length_b);
 	float8	   *sum;
 
 	if (a[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(make_state(b, length_b));
+		PG_RETURN_ARRAYTYPE_P(MakeAggState(b, length_b));
 	if (b[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(make_state(a, length_a));
+		PG_RETURN_ARRAYTYPE_P(MakeAggState(a, length_a));
 	CheckExpectedDim(length_a - 1, length_b - 1);
 	sum = palloc(sizeof(float8) * length_a);
 	for (int i = 0; i < length_a; i++)
 		sum[i] = a[i] + b[i];
-	PG_RETURN_ARRAYTYPE_P(make_state(sum, length_a));
+	PG_RETURN_ARRAYTYPE_P(MakeAggState(sum, length_a));
 }
 
 PG_FUNCTION_INFO_V1(vector_avg);
@@ -286,7 +287,7 @@ Datum
 vector_avg(PG_FUNCTION_ARGS)
 {
 	int			length;
-	float8	   *state = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_avg", &length);
+	float8	   *state = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_avg", &length);
 	Vector	   *result;
 
 	if (state[0] == 0)			/* no rows */
