@@ -131,14 +131,6 @@ halfvec_l2_normalize(PG_FUNCTION_ARGS)
 
 /* Element-wise arithmetic */
 
-static void
-report_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("value out of range: overflow")));
-}
-
 /* A float4 result as a half: beyond the half range is an overflow. */
 static half
 result_to_half(float value)
@@ -146,7 +138,7 @@ result_to_half(float value)
 	half		result = Float4ToHalfUnchecked(value);
 
 	if (HalfIsInf(result))
-		report_overflow();
+		ReportVectorOverflow();
 	return result;
 }
 
@@ -330,7 +322,11 @@ halfvec_accum(PG_FUNCTION_ARGS)
 	next = palloc0(sizeof(float8) * (v->dim + 1));
 	next[0] = state[0] + 1;
 	for (int i = 0; i < v->dim; i++)
+	{
 		next[i + 1] = (state[0] > 0 ? state[i + 1] : 0) + (float8) HalfToFloat4(v->x[i]);
+		if (isinf(next[i + 1]))
+			ReportVectorOverflow();
+	}
 	PG_RETURN_ARRAYTYPE_P(MakeAggState(next, v->dim + 1));
 }
 

@@ -46,6 +46,9 @@ extern double VectorDistanceNegativeInnerProduct(const Vector *a, const Vector *
 extern double VectorDistanceCosine(const Vector *a, const Vector *b);
 extern double VectorDistanceL1(const Vector *a, const Vector *b);
 
+/* vector_ops.c: the core error `value out of range: overflow` (22003) */
+extern void ReportVectorOverflow(void);
+
 /* vector_ops.c: the avg aggregates' state, a float8[] {count, sum_1, ..., sum_n} */
 extern float8 *AggStateValues(ArrayType *state, const char *caller, int *length);
 extern ArrayType *MakeAggState(const float8 *values, int length);

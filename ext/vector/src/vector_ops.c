@@ -39,8 +39,8 @@ l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-static void
-report_overflow(void)
+void
+ReportVectorOverflow(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -61,7 +61,7 @@ vector_add(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] + b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 	}
 	PG_RETURN_VECTOR_P(result);
 }
@@ -80,7 +80,7 @@ vector_sub(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] - b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 	}
 	PG_RETURN_VECTOR_P(result);
 }
@@ -99,7 +99,7 @@ vector_mul(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] * b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 		if (result->x[i] == 0 && a->x[i] != 0 && b->x[i] != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -257,7 +257,11 @@ vector_accum(PG_FUNCTION_ARGS)
 	next = palloc0(sizeof(float8) * (v->dim + 1));
 	next[0] = state[0] + 1;
 	for (int i = 0; i < v->dim; i++)
+	{
 		next[i + 1] = (state[0] > 0 ? state[i + 1] : 0) + (float8) v->x[i];
+		if (isinf(next[i + 1]))
+			ReportVectorOverflow();
+	}
 	PG_RETURN_ARRAYTYPE_P(MakeAggState(next, v->dim + 1));
 }
 
@@ -278,7 +282,11 @@ vector_combine(PG_FUNCTION_ARGS)
 	CheckExpectedDim(length_a - 1, length_b - 1);
 	sum = palloc(sizeof(float8) * length_a);
 	for (int i = 0; i < length_a; i++)
+	{
 		sum[i] = a[i] + b[i];
+		if (isinf(sum[i]))
+			ReportVectorOverflow();
+	}
 	PG_RETURN_ARRAYTYPE_P(MakeAggState(sum, length_a));
 }
 
