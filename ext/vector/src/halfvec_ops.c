@@ -74,6 +74,24 @@ halfvec_cosine_distance(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(1.0 - HalfvecCosineSimilarity(a->dim, a->x, b->x));
 }
 
+/*
+ * The angle between two unit vectors as a fraction of pi, from their inner product clamped to
+ * [-1, 1] (ivfflat's support function for inner product and cosine in pgvector).
+ */
+PG_FUNCTION_INFO_V1(halfvec_spherical_distance);
+Datum
+halfvec_spherical_distance(PG_FUNCTION_ARGS)
+{
+	HalfVector *a = PG_GETARG_HALFVEC_P(0);
+	HalfVector *b = PG_GETARG_HALFVEC_P(1);
+	double		dot;
+
+	CheckHalfvecSameDims(a, b);
+	dot = (double) HalfvecInnerProduct(a->dim, a->x, b->x);
+	dot = Max(-1, Min(dot, 1));
+	PG_RETURN_FLOAT8(acos(dot) / M_PI);
+}
+
 PG_FUNCTION_INFO_V1(halfvec_l1_distance);
 Datum
 halfvec_l1_distance(PG_FUNCTION_ARGS)

@@ -4,7 +4,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(56);
+SELECT plan(57);
 
 -- Text input and output
 SELECT is('[1,2,3]'::halfvec::text, '[1,2,3]', 'a literal round-trips');
@@ -57,6 +57,7 @@ SELECT is(cosine_distance('[1,1]'::halfvec, '[-1,-1]'), 2::float8, 'cosine_dista
 SELECT is('[1,2]'::halfvec <=> '[0,0]', 'NaN'::float8, 'cosine distance to a zero vector is NaN');
 SELECT is('[0,0]'::halfvec <+> '[3,4]', 7::float8, '<+> is the L1 distance');
 SELECT is(halfvec_l2_squared_distance('[0,0]', '[3,4]'), 25::float8, 'the squared L2 distance (index support)');
+SELECT is(halfvec_spherical_distance('[1,0]', '[0,1]'), 0.5::float8, 'the spherical distance of orthogonal unit vectors is 1/2 (index support)');
 SELECT throws_ok($$SELECT '[1,2]'::halfvec <-> '[3]'$$, '22000', 'different halfvec dimensions 2 and 1', 'distances need equal dimensions');
 
 -- Functions
