@@ -1,13 +1,12 @@
 /*
  * halfutils.h: IEEE 754 half precision (binary16) numbers as the `halfvec` type stores them,
- * converted to and from float4, and the distance kernels over two arrays of them.
+ * converted to and from float4.
  *
  * Plain C with no PostgreSQL headers, so the unit tests compile it on its own. A half is kept
  * as its 16 raw bits (sign, 5 exponent bits, 10 mantissa bits). Conversions are exact from
  * half to float; float to half rounds to nearest, ties to even, as IEEE 754 does: a float at or
  * beyond 65520 in magnitude becomes infinity (the caller reports it), one below 2^-24 / 2
- * becomes a signed zero. The kernels convert each element to float and accumulate in float,
- * like the `vector` kernels, so a sum that overflows gives Infinity rather than an error.
+ * becomes a signed zero. The distance kernels over arrays of halves are in halfvec_kernels.h.
  */
 #ifndef STUDYBASE_HALFUTILS_H
 #define STUDYBASE_HALFUTILS_H
@@ -95,68 +94,6 @@ static inline int
 HalfIsZero(half h)
 {
 	return (h & 0x7fff) == 0;
-}
-
-/* The distance kernels over two arrays of `dim` halves. */
-
-static inline float
-HalfvecL2SquaredDistance(int dim, const half *a, const half *b)
-{
-	float		distance = 0;
-
-	for (int i = 0; i < dim; i++)
-	{
-		float		diff = HalfToFloat4(a[i]) - HalfToFloat4(b[i]);
-
-		distance += diff * diff;
-	}
-	return distance;
-}
-
-static inline float
-HalfvecInnerProduct(int dim, const half *a, const half *b)
-{
-	float		dot = 0;
-
-	for (int i = 0; i < dim; i++)
-		dot += HalfToFloat4(a[i]) * HalfToFloat4(b[i]);
-	return dot;
-}
-
-/* dot / sqrt(|a|^2 |b|^2) clamped to [-1, 1]; NaN when either is zero. */
-static inline double
-HalfvecCosineSimilarity(int dim, const half *a, const half *b)
-{
-	float		dot = 0;
-	float		norm_a = 0;
-	float		norm_b = 0;
-	double		similarity;
-
-	for (int i = 0; i < dim; i++)
-	{
-		float		x = HalfToFloat4(a[i]);
-		float		y = HalfToFloat4(b[i]);
-
-		dot += x * y;
-		norm_a += x * x;
-		norm_b += y * y;
-	}
-	similarity = (double) dot / sqrt((double) norm_a * (double) norm_b);
-	if (similarity > 1)
-		similarity = 1;
-	else if (similarity < -1)
-		similarity = -1;
-	return similarity;
-}
-
-static inline float
-HalfvecL1Distance(int dim, const half *a, const half *b)
-{
-	float		distance = 0;
-
-	for (int i = 0; i < dim; i++)
-		distance += fabsf(HalfToFloat4(a[i]) - HalfToFloat4(b[i]));
-	return distance;
 }
 
 #endif

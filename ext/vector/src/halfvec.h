@@ -3,7 +3,7 @@
  * files that read or make one.
  *
  * A halfvec is a varlena: header, int16 dimension count, int16 reserved (always 0), then `dim`
- * halves (halfutils.h), so 8 + 2 * dim bytes. Values are always finite. Its binary form is the
+ * halves (halfutils.h; distance kernels in halfvec_kernels.h), so 8 + 2 * dim bytes. Values are always finite. Its binary form is the
  * same fields in network order, each half as its 16 raw bits (as pgvector sends it).
  */
 #ifndef STUDYBASE_HALFVEC_H
@@ -12,7 +12,7 @@
 #include "postgres.h"
 #include "fmgr.h"
 
-#include "halfutils.h"
+#include "halfvec_kernels.h"
 
 #define HALFVEC_MAX_DIM 16000
 

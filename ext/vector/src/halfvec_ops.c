@@ -6,7 +6,7 @@
  *
  * Arithmetic happens in float4 and each result is rounded to a half; a result beyond the half
  * range is an overflow, a non-zero product that rounds to zero an underflow (pgvector's
- * errors). Distances come from the kernels in halfutils.h.
+ * errors). Distances come from the kernels in halfvec_kernels.c.
  */
 #include "postgres.h"
 

@@ -1,6 +1,7 @@
 /*
  * vector/halfutils: the half-precision conversions halfvec stores and reads with
- * (ext/vector/src/halfutils.h) and the bit-string kernels (bitutils.h).
+ * (ext/vector/src/halfutils.h), the halfvec distance kernels (halfvec_kernels.c: the F16C ones
+ * agree with the scalar ones) and the bit-string kernels (bitutils.h).
  *
  * Half to float is checked by the round trip of every finite half; float to half against the
  * compiler's own _Float16 conversion (IEEE round to nearest, ties to even) over a dense sweep of
@@ -16,7 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../../ext/vector/src/halfutils.h"
+#include "../../../ext/vector/src/halfvec_kernels.h"
 #include "../../../ext/vector/src/bitutils.h"
 
 static float float_of_bits(uint32_t bits)
@@ -90,16 +91,65 @@ static void float_to_half_handles_the_edges(void **state)
 
 static void half_kernels_compute_the_distances_exactly_on_small_integers(void **state)
 {
-    half a[9], b[9];
-    for (int i = 0; i < 9; i++) {
+    half a[17], b[17];
+    const HkKernels *all[] = { &hk_scalar, &hk_f16c };
+    for (int i = 0; i < 17; i++) {
         a[i] = Float4ToHalfUnchecked((float) (i + 1));
-        b[i] = Float4ToHalfUnchecked((float) (9 - i));
+        b[i] = Float4ToHalfUnchecked((float) (17 - i));
     }
-    /* differences -8, -6, ..., 8 */
-    assert_true(HalfvecL2SquaredDistance(9, a, b) == 240.0f);
-    assert_true(HalfvecInnerProduct(9, a, b) == 165.0f);
-    assert_true(HalfvecL1Distance(9, a, b) == 40.0f);
-    assert_true(HalfvecCosineSimilarity(9, a, a) == 1.0);
+    for (int k = 0; k < 2; k++) {
+        if (k == 1 && !hk_cpu_has_f16c())
+            break;
+        /* differences -16, -14, ..., 16: squares sum to 1632, absolute values to 144 */
+        assert_true(all[k]->l2_squared(17, a, b) == 1632.0f);
+        assert_true(all[k]->inner_product(17, a, b) == 969.0f);
+        assert_true(all[k]->l1(17, a, b) == 144.0f);
+        VkCosineParts p = all[k]->cosine_parts(17, a, b);
+        assert_true(p.dot == 969.0f && p.norm_a == 1785.0f && p.norm_b == 1785.0f);
+    }
+    assert_true(HalfvecCosineSimilarity(17, a, a) == 1.0);
+}
+
+/* Close within float rounding of a sum of `dim` terms of magnitude up to `scale`. */
+static void assert_close(float got, float want, int dim, float scale)
+{
+    float tolerance = 1e-5f * (float) dim * scale + 1e-6f;
+    if (fabsf(got - want) > tolerance)
+        fail_msg("got %.9g, want %.9g (dim %d)", got, want, dim);
+}
+
+static void f16c_kernels_agree_with_scalar_for_every_length(void **state)
+{
+    enum { MAX_DIM = 261 };
+    half a[MAX_DIM], b[MAX_DIM];
+    uint32_t seed = 99;
+    if (!hk_cpu_has_f16c())
+        skip();
+    for (int i = 0; i < MAX_DIM; i++) {
+        seed = seed * 1103515245 + 12345;
+        a[i] = Float4ToHalfUnchecked((float) ((seed >> 8) / 8388608.0 - 1.0));
+        seed = seed * 1103515245 + 12345;
+        b[i] = Float4ToHalfUnchecked((float) ((seed >> 8) / 8388608.0 - 1.0));
+    }
+    for (int dim = 0; dim <= MAX_DIM; dim++) {
+        assert_close(hk_f16c.l2_squared(dim, a, b), hk_scalar.l2_squared(dim, a, b), dim, 4);
+        assert_close(hk_f16c.inner_product(dim, a, b), hk_scalar.inner_product(dim, a, b), dim, 1);
+        assert_close(hk_f16c.l1(dim, a, b), hk_scalar.l1(dim, a, b), dim, 2);
+        VkCosineParts p = hk_f16c.cosine_parts(dim, a, b), q = hk_scalar.cosine_parts(dim, a, b);
+        assert_close(p.dot, q.dot, dim, 1);
+        assert_close(p.norm_a, q.norm_a, dim, 1);
+        assert_close(p.norm_b, q.norm_b, dim, 1);
+    }
+}
+
+static void the_first_call_chooses_the_kernels(void **state)
+{
+    half one = Float4ToHalfUnchecked(1.0f);
+    assert_string_equal(hk->name, "unchosen");
+    assert_true(HalfvecInnerProduct(1, &one, &one) == 1.0f);
+    assert_ptr_equal(hk, hk_cpu_has_f16c() ? &hk_f16c : &hk_scalar);
+    hk_choose(0);
+    assert_ptr_equal(hk, &hk_scalar);
 }
 
 static int naive_bit(const unsigned char *s, int i)
@@ -133,6 +183,7 @@ static void bit_kernels_agree_with_a_bit_by_bit_count(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(the_first_call_chooses_the_kernels),
         cmocka_unit_test(every_finite_half_survives_a_round_trip_through_float),
         cmocka_unit_test(half_to_float_gives_the_known_values),
 #ifdef __FLT16_MAX__
@@ -140,6 +191,7 @@ int main(void)
 #endif
         cmocka_unit_test(float_to_half_handles_the_edges),
         cmocka_unit_test(half_kernels_compute_the_distances_exactly_on_small_integers),
+        cmocka_unit_test(f16c_kernels_agree_with_scalar_for_every_length),
         cmocka_unit_test(bit_kernels_agree_with_a_bit_by_bit_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
