@@ -36,4 +36,8 @@ extern void CheckHalfvecElement(float value);
 extern half Float4ToHalf(float value);
 extern void CheckHalfvecSameDims(const HalfVector *a, const HalfVector *b);
 
+/* halfvec_ops.c: for indexes (cosine normalises values first) */
+extern double HalfvecNorm(const HalfVector *a);
+extern HalfVector *HalfvecL2Normalize(const HalfVector *a);
+
 #endif

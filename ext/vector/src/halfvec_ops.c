@@ -112,8 +112,8 @@ halfvec_vector_dims(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(a->dim);
 }
 
-static double
-halfvec_norm(const HalfVector *a)
+double
+HalfvecNorm(const HalfVector *a)
 {
 	double		sum = 0;
 
@@ -130,21 +130,27 @@ PG_FUNCTION_INFO_V1(halfvec_l2_norm);
 Datum
 halfvec_l2_norm(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(halfvec_norm(PG_GETARG_HALFVEC_P(0)));
+	PG_RETURN_FLOAT8(HalfvecNorm(PG_GETARG_HALFVEC_P(0)));
+}
+
+/* A new halfvec: each element divided by the norm (in float8), rounded to a half. */
+HalfVector *
+HalfvecL2Normalize(const HalfVector *a)
+{
+	HalfVector *result = InitHalfVector(a->dim);
+	double		norm = HalfvecNorm(a);
+
+	if (norm > 0)				/* a zero vector stays zero */
+		for (int i = 0; i < a->dim; i++)
+			result->x[i] = Float4ToHalf((float) (HalfToFloat4(a->x[i]) / norm));
+	return result;
 }
 
 PG_FUNCTION_INFO_V1(halfvec_l2_normalize);
 Datum
 halfvec_l2_normalize(PG_FUNCTION_ARGS)
 {
-	HalfVector *a = PG_GETARG_HALFVEC_P(0);
-	HalfVector *result = InitHalfVector(a->dim);
-	double		norm = halfvec_norm(a);
-
-	if (norm > 0)				/* a zero vector stays zero */
-		for (int i = 0; i < a->dim; i++)
-			result->x[i] = Float4ToHalf((float) (HalfToFloat4(a->x[i]) / norm));
-	PG_RETURN_HALFVEC_P(result);
+	PG_RETURN_HALFVEC_P(HalfvecL2Normalize(PG_GETARG_HALFVEC_P(0)));
 }
 
 /* Element-wise arithmetic */

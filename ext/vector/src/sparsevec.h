@@ -45,5 +45,6 @@ extern float SparsevecInnerProduct(const SparseVector *a, const SparseVector *b)
 extern double SparsevecCosineSimilarity(const SparseVector *a, const SparseVector *b);
 extern float SparsevecL1Distance(const SparseVector *a, const SparseVector *b);
 extern double SparsevecNorm(const SparseVector *a);
+extern SparseVector *SparsevecL2Normalize(const SparseVector *a);
 
 #endif

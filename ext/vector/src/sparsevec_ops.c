@@ -197,12 +197,10 @@ sparsevec_l2_norm(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(SparsevecNorm(PG_GETARG_SPARSEVEC_P(0)));
 }
 
-/* Each value divided by the norm; values that become zero are dropped. */
-PG_FUNCTION_INFO_V1(sparsevec_l2_normalize);
-Datum
-sparsevec_l2_normalize(PG_FUNCTION_ARGS)
+/* A new sparsevec: each value divided by the norm; values that become zero are dropped. */
+SparseVector *
+SparsevecL2Normalize(const SparseVector *a)
 {
-	SparseVector *a = PG_GETARG_SPARSEVEC_P(0);
 	const float *values = SparsevecValues(a);
 	double		norm = SparsevecNorm(a);
 	float	   *normalized = palloc(sizeof(float) * Max(a->nnz, 1));
@@ -211,7 +209,7 @@ sparsevec_l2_normalize(PG_FUNCTION_ARGS)
 	float	   *result_values;
 
 	if (norm == 0)				/* a zero vector stays zero */
-		PG_RETURN_SPARSEVEC_P(a);
+		return InitSparseVector(a->dim, 0);
 	for (int i = 0; i < a->nnz; i++)
 	{
 		normalized[i] = (float) (values[i] / norm);
@@ -227,7 +225,14 @@ sparsevec_l2_normalize(PG_FUNCTION_ARGS)
 			result->indices[nnz] = a->indices[i];
 			result_values[nnz++] = normalized[i];
 		}
-	PG_RETURN_SPARSEVEC_P(result);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(sparsevec_l2_normalize);
+Datum
+sparsevec_l2_normalize(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_SPARSEVEC_P(SparsevecL2Normalize(PG_GETARG_SPARSEVEC_P(0)));
 }
 
 /* Ordering -------------------------------------------------------------------------------- */
