@@ -24,7 +24,7 @@ init_bit_string(int length)
 }
 
 static inline void
-set_bit(VarBit *bits, int i)
+set_bit_at(VarBit *bits, int i)
 {
 	VARBITS(bits)[i / BITS_PER_BYTE] |= (bits8) (1 << (BITS_PER_BYTE - 1 - i % BITS_PER_BYTE));
 }
@@ -38,7 +38,7 @@ binary_quantize(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < a->dim; i++)
 		if (a->x[i] > 0)
-			set_bit(result, i);
+			set_bit_at(result, i);
 	PG_RETURN_VARBIT_P(result);
 }
 
@@ -51,7 +51,7 @@ halfvec_binary_quantize(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < a->dim; i++)
 		if (HalfToFloat4(a->x[i]) > 0)
-			set_bit(result, i);
+			set_bit_at(result, i);
 	PG_RETURN_VARBIT_P(result);
 }
 

@@ -212,7 +212,10 @@ static void
 add_element(SparseInput *input, int64 index, float value)
 {
 	if (value != 0)
-		CheckSparsevecNnz(++input->nonzero);
+	{
+		input->nonzero++;
+		CheckSparsevecNnz(input->nonzero);
+	}
 	if (input->count == input->capacity)
 	{
 		input->capacity *= 2;
