@@ -11,6 +11,7 @@
 
 #define NOTE_PAGES "Only the first 2000 pages were read"
 #define NOTE_TEXT "Only the first 8 MB of text were read"
+#define NOTE_EMPTY_TEXT "The file holds no text, only white space"
 #define NOTE_NO_TEXT "No text was found in the PDF (a scanned document needs OCR, which is not done here)"
 
 int sb_extract_reads_type(const char *mime)
@@ -73,6 +74,11 @@ static void extract_plain(struct sb_arena *arena, const char *data, size_t len, 
             len--; /* do not cut a character in two */
         out->reason = NOTE_TEXT;
     }
+    size_t k = 0;
+    while (k < len && g_ascii_isspace(data[k]))
+        k++;
+    if (k == len)
+        out->reason = NOTE_EMPTY_TEXT;
     out->pages = sb_arena_alloc(arena, sizeof *out->pages);
     out->pages[0] = (struct sb_text_page){ 0, sb_arena_strndup(arena, data, len), len };
     out->npages = 1;

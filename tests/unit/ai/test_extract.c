@@ -131,6 +131,10 @@ static void text_and_markdown_are_taken_as_they_are_without_pages(void **state)
     extract("text/plain", "\xEF\xBB\xBFplain \xC3\xA9t\xC3\xA9", 14, &x);
     assert_int_equal(x.status, SB_EXTRACT_DONE);
     assert_string_equal(x.pages[0].text, "plain \xC3\xA9t\xC3\xA9"); /* the byte order mark is dropped */
+    assert_null(x.reason);
+    extract("text/plain", " \n\n\t ", 5, &x);
+    assert_int_equal(x.status, SB_EXTRACT_DONE);
+    assert_string_equal(x.reason, "The file holds no text, only white space");
 }
 
 static void text_that_is_not_utf8_fails_naming_the_byte(void **state)
