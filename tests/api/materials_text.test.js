@@ -172,6 +172,23 @@ test('a file replaced by a new upload is read again and its old chunks are repla
   assert.deepEqual((await chunksOf(alice, m.id)).map((c) => c.content), ['Final text about diffusion.', 'And a second page.']);
 });
 
+test('a material whose row comes before its file fails until the file arrives, then is read', async () => {
+  const path = `${alice.id}/${aliceCourse}/${++counter}-late.pdf`;
+  const bytes = makePdf(['Arrived after its row.']);
+  const { data, error } = await alice.client.from('materials').insert({
+    course_id: aliceCourse, name: 'late.pdf', file_path: path, file_type: 'application/pdf', file_size: bytes.length,
+  }).select('id').single();
+  assert.equal(error, null, error?.message);
+  const before = await settled(alice, data.id);
+  assert.equal(before.status, 'failed');
+  assert.match(before.reason, /not found in storage/);
+  const { error: uploadError } = await alice.client.storage.from('materials').upload(path, bytes, { contentType: 'application/pdf' });
+  assert.equal(uploadError, null, uploadError?.message);
+  const after = await settled(alice, data.id);
+  assert.equal(after.status, 'done');
+  assert.deepEqual((await chunksOf(alice, data.id)).map((c) => c.content), ['Arrived after its row.']);
+});
+
 test('deleting the material deletes its chunks and its extraction row', async () => {
   const m = await addMaterial(alice, aliceCourse, 'temp.pdf', makePdf(['Temporary page.']), 'application/pdf');
   await settled(alice, m.id);
