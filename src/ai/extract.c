@@ -7,9 +7,11 @@
 #include <poppler.h>
 #include <stdbool.h>
 #include <string.h>
+#include <time.h>
 #include <unistr.h>
 
 #define NOTE_PAGES "Only the first 2000 pages were read"
+#define NOTE_TIME "Reading stopped after page %d of %d: it took too long"
 #define NOTE_TEXT "Only the first 8 MB of text were read"
 #define NOTE_EMPTY_TEXT "The file holds no text, only white space"
 #define NOTE_NO_TEXT "No text was found in the PDF (a scanned document needs OCR, which is not done here)"
@@ -95,8 +97,16 @@ static const char *open_failure(struct sb_arena *arena, const GError *error)
                            error && error->message ? error->message : "unknown error");
 }
 
-/* Reads the pages of an open document into out, within the limits. */
-static void read_pages(struct sb_arena *arena, PopplerDocument *doc, struct sb_extracted *out)
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Reads the pages of an open document into out, within the limits (the time limit is checked
+ * between pages, so at least one page is read). */
+static void read_pages(struct sb_arena *arena, PopplerDocument *doc, double deadline, struct sb_extracted *out)
 {
     int total = poppler_document_get_n_pages(doc);
     int wanted = total > SB_EXTRACT_MAX_PAGES ? SB_EXTRACT_MAX_PAGES : total;
@@ -107,6 +117,10 @@ static void read_pages(struct sb_arena *arena, PopplerDocument *doc, struct sb_e
     size_t kept_bytes = 0;
     bool any_text = false;
     for (int i = 0; i < wanted; i++) {
+        if (i > 0 && seconds_now() > deadline) {
+            out->reason = sb_arena_printf(arena, NOTE_TIME, i, total);
+            break;
+        }
         PopplerPage *page = poppler_document_get_page(doc, i);
         char *text = page ? poppler_page_get_text(page) : NULL;
         size_t len = text ? strlen(text) : 0;
@@ -131,7 +145,7 @@ static void read_pages(struct sb_arena *arena, PopplerDocument *doc, struct sb_e
         out->reason = NOTE_NO_TEXT;
 }
 
-static void extract_pdf(struct sb_arena *arena, const char *data, size_t len, struct sb_extracted *out)
+static void extract_pdf(struct sb_arena *arena, const char *data, size_t len, double deadline, struct sb_extracted *out)
 {
     GBytes *bytes = g_bytes_new_static(data, len);
     GError *error = NULL;
@@ -139,7 +153,7 @@ static void extract_pdf(struct sb_arena *arena, const char *data, size_t len, st
     if (!doc) {
         fail(out, open_failure(arena, error));
     } else {
-        read_pages(arena, doc, out);
+        read_pages(arena, doc, deadline, out);
         out->status = SB_EXTRACT_DONE;
         g_object_unref(doc);
     }
@@ -150,6 +164,13 @@ static void extract_pdf(struct sb_arena *arena, const char *data, size_t len, st
 
 void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len, struct sb_extracted *out)
 {
+    sb_extract_text_within(arena, mime, data, len, SB_EXTRACT_MAX_SECONDS * 1000, out);
+}
+
+void sb_extract_text_within(struct sb_arena *arena, const char *mime, const char *data, size_t len, int max_ms,
+                            struct sb_extracted *out)
+{
+    double deadline = seconds_now() + max_ms / 1000.0;
     memset(out, 0, sizeof *out);
     if (!sb_extract_reads_type(mime)) {
         out->status = SB_EXTRACT_NOT_EXTRACTABLE;
@@ -161,7 +182,7 @@ void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data,
         return;
     }
     if (strcmp(mime, "application/pdf") == 0)
-        extract_pdf(arena, data, len, out);
+        extract_pdf(arena, data, len, deadline, out);
     else
         extract_plain(arena, data, len, out);
 }

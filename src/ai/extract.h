@@ -8,9 +8,10 @@
  *   anything else               not extractable (images): not an error.
  *
  * Limits, so one upload cannot take the server's memory or the worker's day: at most
- * SB_EXTRACT_MAX_PAGES pages and SB_EXTRACT_MAX_TEXT_BYTES bytes of text are kept (the rest is
- * left out and the result's note says so); the file itself is at most the materials bucket's
- * 50 MB. Page text is made valid UTF-8 (an invalid byte becomes U+FFFD, NUL a space).
+ * SB_EXTRACT_MAX_PAGES pages and SB_EXTRACT_MAX_TEXT_BYTES bytes of text are kept, and no new
+ * page is begun after SB_EXTRACT_MAX_SECONDS (the rest is left out and the result's note says
+ * so; a single page poppler never finishes is not bounded); the file itself is at most the
+ * materials bucket's 50 MB. Page text is made valid UTF-8 (an invalid byte becomes U+FFFD, NUL a space).
  *
  * Failures are results, never crashes: status SB_EXTRACT_FAILED with a reason a student can
  * read ("the PDF is encrypted ...", "the file could not be read as PDF: ..."). Everything
@@ -26,6 +27,7 @@
 
 #define SB_EXTRACT_MAX_PAGES 2000
 #define SB_EXTRACT_MAX_TEXT_BYTES (8 * 1024 * 1024)
+#define SB_EXTRACT_MAX_SECONDS 120
 
 enum sb_extract_status {
     SB_EXTRACT_DONE,
@@ -47,5 +49,9 @@ int sb_extract_reads_type(const char *mime);
 
 /* Extracts the text of data[0..len), a file of type mime. */
 void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len, struct sb_extracted *out);
+
+/* The same with another time limit than SB_EXTRACT_MAX_SECONDS (tests). */
+void sb_extract_text_within(struct sb_arena *arena, const char *mime, const char *data, size_t len, int max_ms,
+                            struct sb_extracted *out);
 
 #endif

@@ -118,6 +118,21 @@ static void more_pages_than_the_limit_are_left_out_with_a_note(void **state)
     assert_string_equal(x.reason, "Only the first 2000 pages were read");
 }
 
+static void no_page_is_begun_after_the_time_limit_but_the_first_always_is(void **state)
+{
+    const char *pages[] = { "first", "second", "third" };
+    size_t len;
+    char *pdf = minipdf_write(pages, 3, false, &len);
+    struct sb_extracted x;
+    sb_extract_text_within(arena, "application/pdf", pdf, len, 0, &x);
+    free(pdf);
+    assert_int_equal(x.status, SB_EXTRACT_DONE);
+    assert_int_equal(x.npages, 1);
+    assert_non_null(strstr(x.pages[0].text, "first"));
+    assert_int_equal(x.document_pages, 3);
+    assert_string_equal(x.reason, "Reading stopped after page 1 of 3: it took too long");
+}
+
 static void text_and_markdown_are_taken_as_they_are_without_pages(void **state)
 {
     const char *md = "# Cells\n\nA cell is the unit of life.\n\n- nucleus\n- membrane\n";
@@ -168,6 +183,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(bytes_that_are_no_pdf_fail_saying_so, setup, teardown),
         cmocka_unit_test_setup_teardown(a_pdf_cut_short_fails_or_gives_what_it_has_but_never_crashes, setup, teardown),
         cmocka_unit_test_setup_teardown(more_pages_than_the_limit_are_left_out_with_a_note, setup, teardown),
+        cmocka_unit_test_setup_teardown(no_page_is_begun_after_the_time_limit_but_the_first_always_is, setup, teardown),
         cmocka_unit_test_setup_teardown(text_and_markdown_are_taken_as_they_are_without_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(text_that_is_not_utf8_fails_naming_the_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(images_are_not_extractable_and_empty_files_fail, setup, teardown),
