@@ -189,6 +189,25 @@ static char *get(const char *path, bool slowly, char **body, size_t *body_len)
     return answer;
 }
 
+/* Asks for /forever and returns the connection once its first event has arrived. */
+static int open_forever_stream(void)
+{
+    int fd = connect_to_server();
+    send_get(fd, "/forever");
+    char buf[512];
+    size_t got = 0;
+    buf[0] = '\0';
+    while (!strstr(buf, "data: first")) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    return fd;
+}
+
 static void a_stream_written_at_once_arrives_whole_and_chunked(void **state)
 {
     char *body;
@@ -245,19 +264,7 @@ static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(voi
 {
     atomic_store(&saw_cancel, false);
     atomic_store(&write_failed, false);
-    int fd = connect_to_server();
-    send_get(fd, "/forever");
-    char buf[512];
-    size_t got = 0;
-    buf[0] = '\0';
-    while (!strstr(buf, "data: first")) {   /* the first event arrives before anything else */
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        assert_int_equal(poll(&p, 1, 10000), 1);
-        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-        buf[got] = '\0';
-    }
+    int fd = open_forever_stream();
     close(fd);
     for (int i = 0; i < 1000 && !atomic_load(&write_failed); i++)
         usleep(5000);   /* bounded poll for the handler's verdict, not a synchronisation guess */
@@ -270,19 +277,7 @@ static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(voi
  * stop with a suspended connection: it aborts the process), and the client sees the end. */
 static void stopping_the_server_ends_a_stream_that_waits_for_its_next_bytes(void **state)
 {
-    int fd = connect_to_server();
-    send_get(fd, "/forever");
-    char buf[512];
-    size_t got = 0;
-    buf[0] = '\0';
-    while (!strstr(buf, "data: first")) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        assert_int_equal(poll(&p, 1, 10000), 1);
-        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-        buf[got] = '\0';
-    }
+    int fd = open_forever_stream();
     sb_server_stop(server);
     server = NULL;
     struct pollfd p = { .fd = fd, .events = POLLIN };
