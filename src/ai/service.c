@@ -3,6 +3,8 @@
  */
 #include "ai/service.h"
 
+#include "ai/tutor.h"
+
 #include "http/router.h"
 #include "util/buf.h"
 
@@ -90,4 +92,5 @@ void sb_functions_register(void)
     static const struct sb_scope scope = { SB_FUNCTIONS_PREFIX, answer_unrouted };
     sb_router_add_scope(&scope);
     /* each function adds its route here */
+    sb_ai_tutor_routes();
 }
