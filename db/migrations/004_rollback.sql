@@ -1,7 +1,19 @@
--- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005) created in the
+-- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005, 008) created in the
 -- app schema (policies, triggers, tables, functions) and keeps the extensions and the
 -- platform schema, so that `migrate up` works again afterwards. All data in the five tables
 -- is lost. Each statement tolerates what is already gone.
+
+-- 008_material_chunks: retrieval, the extraction triggers and tables, the text types of the
+-- materials bucket (the seed's five stay).
+DROP FUNCTION IF EXISTS hybrid_search(text, vector, integer, uuid, integer);
+DROP FUNCTION IF EXISTS match_material_chunks(vector, integer, uuid, double precision);
+DROP TRIGGER IF EXISTS objects_request_extraction_trigger ON storage.objects;
+DROP FUNCTION IF EXISTS storage.objects_request_extraction();
+DROP TABLE IF EXISTS material_chunks;
+DROP TABLE IF EXISTS material_extractions;
+UPDATE storage.buckets
+SET allowed_mime_types = array_remove(array_remove(allowed_mime_types, 'text/plain'), 'text/markdown')
+WHERE id = 'materials';
 
 -- 005_rpc's functions (the data API's RPCs).
 DROP FUNCTION IF EXISTS append_chat_messages(uuid, jsonb);
@@ -20,6 +32,9 @@ DROP TABLE IF EXISTS courses;
 DROP TABLE IF EXISTS personalized;
 DROP TABLE IF EXISTS academic;
 
+DROP FUNCTION IF EXISTS material_extraction_on_change();    -- 008 (its trigger went with materials)
+DROP FUNCTION IF EXISTS material_chunks_enqueue_embedding();
+DROP FUNCTION IF EXISTS ai.request_material_extraction(uuid);
 DROP FUNCTION IF EXISTS update_updated_at();
 DROP FUNCTION IF EXISTS history_contents_are_present(jsonb[]);
 DROP FUNCTION IF EXISTS history_roles_are_valid(jsonb[]);

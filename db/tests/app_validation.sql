@@ -3,7 +3,7 @@
 -- constraint's comment, the seed's own message.
 BEGIN;
 \ir lib/helpers.sql
-SELECT plan(66);
+SELECT plan(68);
 
 SELECT test.create_user('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'a@example.com');
 INSERT INTO courses (id, user_id, name)
@@ -168,7 +168,13 @@ SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file
     '23514 File size exceeds 50MB limit', 'materials: a size of 50MB plus one byte is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
     VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.txt', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.txt', 'text/plain', 10)$$),
-    '23514 Invalid file type', 'materials: text/plain is refused');
+    'accepted', 'materials: text/plain is accepted (migration 008 extends the seed for the tutor)');
+SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.md', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.md', 'text/markdown', 10)$$),
+    'accepted', 'materials: text/markdown is accepted (migration 008 extends the seed for the tutor)');
+SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
+    VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.html', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.html', 'text/html', 10)$$),
+    '23514 Invalid file type', 'materials: text/html is refused');
 SELECT is(test.outcome($$INSERT INTO materials (course_id, name, file_path, file_type, file_size)
     VALUES ('aaaaaaaa-0000-4000-8000-00000000c001', 'x.svg', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa/aaaaaaaa-0000-4000-8000-00000000c001/x.svg', 'image/svg+xml', 10)$$),
     '23514 Invalid file type', 'materials: image/svg+xml is refused');

@@ -19,8 +19,10 @@ INSERT INTO courses (id, user_id, name) VALUES
 SELECT is(public, false, 'the materials bucket is private') FROM storage.buckets WHERE id = 'materials';
 SELECT is(file_size_limit, 52428800::bigint, 'the materials bucket holds files of at most 50 MB')
 FROM storage.buckets WHERE id = 'materials';
-SELECT is(allowed_mime_types, ARRAY['application/pdf', 'image/jpeg', 'image/png', 'image/gif', 'image/webp'],
-    'the materials bucket takes the seed''s PDF and image types') FROM storage.buckets WHERE id = 'materials';
+SELECT is(allowed_mime_types, ARRAY['application/pdf', 'image/jpeg', 'image/png', 'image/gif', 'image/webp',
+                                   'text/plain', 'text/markdown'],
+    'the materials bucket takes the seed''s PDF and image types, and text (migration 008, for the tutor)')
+FROM storage.buckets WHERE id = 'materials';
 SELECT is(storage.foldername('u/c/x.pdf'), ARRAY['u', 'c'], 'foldername gives the folders of a name');
 SELECT is(storage.filename('u/c/x.pdf'), 'x.pdf', 'filename gives the last part of a name');
 

@@ -92,10 +92,12 @@ test('a .pdf whose bytes are an executable is refused as an unsupported type', a
   assert.equal(rowCount(name), 0);
 });
 
-test('plain text is refused by the materials bucket even when declared as a PDF', async () => {
-  const { error } = await materials(alice).upload(inCourse('notes.pdf'), Buffer.from('just some text\n'),
+// (plain text and Markdown are materials too since migration 008: the tutor reads them)
+test('an HTML page is refused by the materials bucket even when declared as a PDF', async () => {
+  const { error } = await materials(alice).upload(inCourse('page.pdf'),
+    Buffer.from('<!DOCTYPE html>\n<html><head><title>x</title></head><body><p>hi</p></body></html>\n'),
     { contentType: 'application/pdf' });
-  assert.equal(error.message, 'mime type text/plain is not supported');
+  assert.equal(error.message, 'mime type text/html is not supported');
 });
 
 // ---- whose folder -----------------------------------------------------------------------------
