@@ -34,29 +34,29 @@ struct guideline {
 
 static const struct guideline guidelines[] = {
     { "detail_level",
-      "Keep answers short: the essential point in a few sentences.",
-      "Give a moderately detailed answer: the main idea and the reasoning behind it.",
-      "Explain thoroughly, step by step, covering the reasoning and the edge cases." },
+      "Keep answers short: the essential point in a few sentences",
+      "Give a moderately detailed answer: the main idea and the reasoning behind it",
+      "Explain thoroughly, step by step, covering the reasoning and the edge cases" },
     { "example_preference",
-      "Use examples only when they are essential.",
-      "Include an example where it helps.",
-      "Illustrate every key idea with a concrete, worked example." },
+      "Use examples only when they are essential",
+      "Include an example where it helps",
+      "Illustrate every key idea with a concrete, worked example" },
     { "analogy_preference",
-      "Avoid analogies; explain directly.",
-      "Use an analogy when a concept is abstract.",
-      "Use analogies to everyday things to explain new concepts." },
+      "Avoid analogies; explain directly",
+      "Use an analogy when a concept is abstract",
+      "Use analogies to everyday things to explain new concepts" },
     { "technical_language",
-      "Use plain language and define every technical term you need.",
-      "Use technical terms where they are standard, with a short definition the first time.",
-      "Use precise technical terminology; the student is comfortable with it." },
+      "Use plain language and define every technical term you need",
+      "Use technical terms where they are standard, with a short definition the first time",
+      "Use precise technical terminology; the student is comfortable with it" },
     { "structure_preference",
-      "Write in flowing prose rather than lists.",
-      "Use some structure (short paragraphs, a list where it helps).",
-      "Structure the answer clearly: headings, numbered steps or bullet points." },
+      "Write in flowing prose rather than lists",
+      "Use some structure (short paragraphs, a list where it helps)",
+      "Structure the answer clearly: headings, numbered steps or bullet points" },
     { "visual_preference",
-      "Do not rely on visual aids.",
-      "Describe a diagram or table when it makes things clearer.",
-      "Use visual aids where possible: describe diagrams, draw small text tables or sketches." },
+      "Do not rely on visual aids",
+      "Describe a diagram or table when it makes things clearer",
+      "Use visual aids where possible: describe diagrams, draw small text tables or sketches" },
 };
 
 static void append_guidelines(struct sb_buf *b, const json_t *prefs)
@@ -67,7 +67,7 @@ static void append_guidelines(struct sb_buf *b, const json_t *prefs)
         if (level == SB_PREF_UNSET)
             continue;
         const char *text = level == SB_PREF_LOW ? g->low : level == SB_PREF_HIGH ? g->high : g->medium;
-        sb_buf_printf(b, "- %s (%s %.2f)\n", text, g->key, json_number_value(json_object_get(prefs, g->key)));
+        sb_buf_printf(b, "- %s (%s %.2f).\n", text, g->key, json_number_value(json_object_get(prefs, g->key)));
     }
     const char *pace = pref_word(prefs, "learning_pace");
     if (pace && strcmp(pace, "slow") == 0)

@@ -7,8 +7,10 @@
 #include "util/buf.h"
 #include "util/log.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A JSON column of row 0 (NULL when SQL NULL), owned by the arena. */
 static json_t *json_column(struct sb_arena *arena, PGresult *rows, int column)
@@ -74,6 +76,34 @@ static const char *column_or_null(PGresult *rows, int row, int column)
     return PQgetisnull(rows, row, column) ? NULL : PQgetvalue(rows, row, column);
 }
 
+static bool is_word_byte(unsigned char c)
+{
+    return isalnum(c) || c >= 0x80;      /* any byte of a UTF-8 character beyond ASCII */
+}
+
+char *sb_tutor_search_text(struct sb_arena *arena, const char *question)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, arena);
+    sb_buf_append(&b, "");
+    const unsigned char *p = (const unsigned char *)question;
+    for (int words = 0; *p && words < SB_TUTOR_SEARCH_WORDS;) {
+        while (*p && !is_word_byte(*p))
+            p++;
+        const unsigned char *start = p;
+        while (*p && is_word_byte(*p))
+            p++;
+        if (p == start)
+            break;
+        size_t len = (size_t)(p - start);
+        if (len == 2 && strncasecmp((const char *)start, "or", 2) == 0)
+            continue;                    /* the operator's own word */
+        sb_buf_append(&b, words++ ? " or " : "");
+        sb_buf_append_n(&b, (const char *)start, len);
+    }
+    return b.data;
+}
+
 static const char retrieve_sql[] =
     "SELECT kind, id, material_id, material_name, page, content "
     "FROM hybrid_search($1, $2::vector, $3::int, $4::uuid) "
@@ -85,7 +115,7 @@ bool sb_tutor_retrieve(struct sb_call *call, const struct sb_tutor_ask *ask, str
     float *embedding = sb_arena_alloc(arena, SB_EMBED_DIM * sizeof *embedding);
     if (!sb_embed_texts(arena, call->req->config, &ask->message, 1, embedding, &call->error))
         return false;
-    const char *params[] = { ask->message, vector_text(arena, embedding), sb_arena_printf(arena, "%d", SB_TUTOR_PASSAGES),
+    const char *params[] = { sb_tutor_search_text(arena, ask->message), vector_text(arena, embedding), sb_arena_printf(arena, "%d", SB_TUTOR_PASSAGES),
                              ask->course_id, ask->chat_id };
     struct sb_db_result r;
     if (!sb_call_run(call, NULL, retrieve_sql, 5, params, &r))

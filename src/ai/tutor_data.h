@@ -44,6 +44,13 @@ bool sb_tutor_load_context(struct sb_call *call, const struct sb_tutor_ask *ask,
  * being continued is left out (its messages are sent as history). */
 bool sb_tutor_retrieve(struct sb_call *call, const struct sb_tutor_ask *ask, struct sb_passage **out, size_t *count);
 
+/* The question as hybrid_search's full-text query: its words joined by "or" (web-search
+ * syntax), so a passage matches on any of them and ranks by how many it holds; a question's
+ * words all together rarely appear in one passage. At most SB_TUTOR_SEARCH_WORDS words;
+ * quotes and minus signs of the question are not operators. */
+#define SB_TUTOR_SEARCH_WORDS 32
+char *sb_tutor_search_text(struct sb_arena *arena, const char *question);
+
 /* Appends the question and the answer (roles user and model) to the chat in one statement
  * (append_chat_messages), or creates the course's chat holding both; *chat_id is the chat's. */
 bool sb_tutor_save_exchange(struct sb_call *call, const struct sb_tutor_ask *ask, const char *answer,
