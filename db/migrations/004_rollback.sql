@@ -1,4 +1,4 @@
--- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005, 008) created in the
+-- The seed's 004, run by `studybase migrate down`: drops everything 001-003 (and 005, 007, 008) created in the
 -- app schema (policies, triggers, tables, functions) and keeps the extensions and the
 -- platform schema, so that `migrate up` works again afterwards. All data in the five tables
 -- is lost. Each statement tolerates what is already gone.
@@ -36,6 +36,15 @@ DROP FUNCTION IF EXISTS material_extraction_on_change();    -- 008 (its trigger 
 DROP FUNCTION IF EXISTS material_chunks_enqueue_embedding();
 DROP FUNCTION IF EXISTS ai.request_material_extraction(uuid);
 DROP FUNCTION IF EXISTS update_updated_at();
+-- 007_chat_embeddings: its triggers went with chat_history; its function, and the chats' jobs.
+DROP FUNCTION IF EXISTS chat_history_enqueue_embedding();
+DO $$
+BEGIN
+    IF to_regclass('ai.embedding_jobs') IS NOT NULL THEN
+        DELETE FROM ai.embedding_jobs WHERE target = 'chat_history';
+    END IF;
+END;
+$$;
 DROP FUNCTION IF EXISTS history_contents_are_present(jsonb[]);
 DROP FUNCTION IF EXISTS history_roles_are_valid(jsonb[]);
 DROP FUNCTION IF EXISTS history_is_list_of_objects(jsonb[]);

@@ -1,20 +1,43 @@
 /*
- * embed: the configured embedder (embed.h). For now only the built-in lexical embedder; the
- * OpenAI-compatible provider comes next (issue #13).
+ * embed: the configured embedder (embed.h): the provider in batches of SB_EMBED_BATCH texts,
+ * or the built-in lexical embedder.
  */
 #include "ai/embed.h"
 
 #include "ai/embed_lexical.h"
+#include "ai/embed_openai.h"
 
 #include <string.h>
+
+bool sb_embed_uses_provider(const struct sb_config *config)
+{
+    return config->embed_url != NULL;
+}
+
+static void embed_lexically(const char *const *texts, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sb_embed_lexical(texts[i], strlen(texts[i]), out + i * SB_EMBED_DIMENSIONS);
+}
+
+bool sb_embed_texts_until(struct sb_arena *arena, const struct sb_config *config, const char *const *texts, size_t n,
+                          float *out, const volatile bool *stop, struct sb_error *err)
+{
+    if (!sb_embed_uses_provider(config)) {
+        embed_lexically(texts, n, out);
+        return true;
+    }
+    size_t batch = config->embed_batch > 0 ? (size_t)config->embed_batch : 1;
+    for (size_t at = 0; at < n; at += batch) {
+        size_t count = n - at < batch ? n - at : batch;
+        if (!sb_embed_openai(arena, config, texts + at, count, out + at * SB_EMBED_DIMENSIONS, stop, err))
+            return false;
+    }
+    return true;
+}
 
 bool sb_embed_texts(struct sb_arena *arena, const struct sb_config *config, const char *const *texts, size_t n,
                     float *out, struct sb_error *err)
 {
-    (void)arena;
-    (void)config;
-    (void)err;
-    for (size_t i = 0; i < n; i++)
-        sb_embed_lexical(texts[i], strlen(texts[i]), out + i * SB_EMBED_DIM);
-    return true;
+    return sb_embed_texts_until(arena, config, texts, n, out, NULL, err);
 }

@@ -1,7 +1,8 @@
 /*
  * embed: text to 384-dimension embeddings, through whichever embedder the configuration names:
- * an OpenAI-compatible /v1/embeddings provider when SB_EMBED_URL is set, else the built-in
- * lexical embedder (embed_lexical.h: no network, no model files; lexical, not semantic).
+ * an OpenAI-compatible /v1/embeddings provider when SB_EMBED_URL is set (embed_openai.h), else
+ * the built-in lexical embedder (embed_lexical.h: no network, no model files; lexical, not
+ * semantic).
  *
  * Callable from a request's fiber (a provider call waits on the worker's loop, never blocking
  * it) and from a background thread (the same call blocks that thread).
@@ -16,12 +17,23 @@
 #include "util/arena.h"
 #include "util/config.h"
 
-#define SB_EMBED_DIM 384
+/* The one embedding size of studybase: the seed's vector(384) columns. */
+#define SB_EMBED_DIMENSIONS 384
 
-/* Embeds texts[0..n) into out (n * SB_EMBED_DIM floats, each vector L2-normalised). Returns
- * false with err filled (a provider that cannot be reached, refuses, times out after its
- * retries, or answers with another dimension: status 502 or 504, code embed_provider_*). */
+/* Embeds texts[0..n) into out (n * SB_EMBED_DIMENSIONS floats, each vector L2-normalised).
+ * A provider is called with at most config->embed_batch texts per request. Returns false with
+ * err filled when the provider cannot be reached, refuses, times out after its retries, or
+ * answers with another dimension (status 502 or 504, code embed_provider_*, see
+ * embed_openai.h). */
 bool sb_embed_texts(struct sb_arena *arena, const struct sb_config *config, const char *const *texts, size_t n,
                     float *out, struct sb_error *err);
+
+/* The same with a stop flag (may be NULL): a background thread's shutdown, which ends the
+ * waits between retries. */
+bool sb_embed_texts_until(struct sb_arena *arena, const struct sb_config *config, const char *const *texts, size_t n,
+                          float *out, const volatile bool *stop, struct sb_error *err);
+
+/* True when a provider is configured (SB_EMBED_URL), false for the built-in embedder. */
+bool sb_embed_uses_provider(const struct sb_config *config);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#define SB_EMBED_DIMENSIONS 384
+#include "ai/embed.h"   /* SB_EMBED_DIMENSIONS */
 
 /* Fills out with text's embedding (len bytes of UTF-8). Returns the number of words used;
  * 0 means the text has no word (out is all zeros then, which cosine search cannot rank). */

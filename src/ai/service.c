@@ -3,6 +3,7 @@
  */
 #include "ai/service.h"
 
+#include "ai/embed_route.h"
 #include "ai/tutor.h"
 
 #include "http/router.h"
@@ -92,5 +93,6 @@ void sb_functions_register(void)
     static const struct sb_scope scope = { SB_FUNCTIONS_PREFIX, answer_unrouted };
     sb_router_add_scope(&scope);
     /* each function adds its route here */
+    sb_ai_embed_routes();
     sb_ai_tutor_routes();
 }

@@ -9,6 +9,7 @@
 #include "cli/dev.h"
 #include "db/migrate.h"
 #include "auth/keys.h"
+#include "ai/embed_worker.h"
 #include "auth/outbox.h"
 #include "db/conn.h"
 #include "http/router.h"
@@ -77,6 +78,7 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
     if (!server)
         return 1;
     sb_auth_outbox_start(config); /* sends queued mail, when an SMTP server is configured */
+    sb_ai_embed_worker_start(config); /* writes the embeddings ai.embedding_jobs asks for */
     char api_url[300];
     snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));
     print_keys(config, api_url, shown_db_url, 0);
@@ -84,6 +86,7 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
     sigwait(&stop_signals, &sig);
     fprintf(stderr, "studybase: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
     sb_db_closing();
+    sb_ai_embed_worker_stop();
     sb_server_stop(server);
     return 0;
 }

@@ -158,6 +158,31 @@ static int load_tutor_settings(struct sb_config *c)
     return 0;
 }
 
+/* The embedding provider's settings (SB_EMBED_*). */
+static int load_embed_settings(struct sb_config *c)
+{
+    long batch, timeout, retries;
+    if (env_int("SB_EMBED_BATCH", 64, 1, 2048, &batch) || env_int("SB_EMBED_TIMEOUT_MS", 30000, 100, 600000, &timeout) ||
+        env_int("SB_EMBED_RETRIES", 3, 0, 10, &retries) ||
+        env_bool("SB_EMBED_SEND_DIMENSIONS", true, &c->embed_send_dimensions))
+        return -1;
+    c->embed_batch = (int)batch;
+    c->embed_timeout_ms = (int)timeout;
+    c->embed_retries = (int)retries;
+    c->embed_url = env_or("SB_EMBED_URL", NULL);
+    c->embed_model = env_or("SB_EMBED_MODEL", NULL);
+    c->embed_api_key = env_or("SB_EMBED_API_KEY", NULL);
+    if (c->embed_url && strncmp(c->embed_url, "http://", 7) != 0 && strncmp(c->embed_url, "https://", 8) != 0) {
+        fprintf(stderr, "studybase: SB_EMBED_URL=%s must start with http:// or https://\n", c->embed_url);
+        return -1;
+    }
+    if (c->embed_url && !c->embed_model) {
+        fprintf(stderr, "studybase: SB_EMBED_URL is set: set SB_EMBED_MODEL to the provider's embedding model too\n");
+        return -1;
+    }
+    return 0;
+}
+
 int sb_config_load(struct sb_config *c)
 {
     long port, threads, exp, max_body, timeout, request_timeout, max_file, per_ip, pool_size, pool_timeout;
@@ -191,7 +216,7 @@ int sb_config_load(struct sb_config *c)
     c->max_connections_per_ip = (int)per_ip;
     if (load_tutor_settings(c))
         return -1;
-    if (load_auth_settings(c))
+    if (load_auth_settings(c) || load_embed_settings(c))
         return -1;
     sb_config_set_bound_port(c, c->port);   /* with SB_PORT=0, set again once bound */
     c->jwt_secret = load_jwt_secret(c->data_dir, c->secret_storage);

@@ -58,6 +58,16 @@ struct sb_config {
     int rate_limit_verify;        /* SB_RATE_LIMIT_VERIFY, 30: signup/recover/verify per IP per 5 minutes */
     int rate_limit_email;         /* SB_RATE_LIMIT_EMAIL, 30: signup/sign-in/recover/verify per address per 5 minutes */
 
+    /* Embeddings (src/ai/embed.h) */
+    const char *embed_url;        /* SB_EMBED_URL, none: the built-in lexical embedder. An OpenAI-compatible
+                                     base URL (.../v1, "/embeddings" is appended) or the full .../embeddings */
+    const char *embed_model;      /* SB_EMBED_MODEL, none: the provider's model (needed with SB_EMBED_URL) */
+    const char *embed_api_key;    /* SB_EMBED_API_KEY, none: sent as Authorization: Bearer */
+    int embed_batch;              /* SB_EMBED_BATCH, 64: most texts per provider request */
+    int embed_timeout_ms;         /* SB_EMBED_TIMEOUT_MS, 30000: one provider request, whole */
+    int embed_retries;            /* SB_EMBED_RETRIES, 3: retries after a connection error, 429 or 5xx */
+    bool embed_send_dimensions;   /* SB_EMBED_SEND_DIMENSIONS, true: ask the provider for "dimensions": 384 */
+
     char secret_storage[256];     /* holds a secret read from data_dir */
     char storage_dir_storage[4096]; /* holds the default storage_dir */
     char api_url_storage[300];    /* holds the default api_external_url */

@@ -1,0 +1,42 @@
+-- Automatic embeddings for chat_history (issue 13).
+--
+--   * A chat is queued for (re-)embedding in ai.embedding_jobs (db/platform/007_ai.sql) when it
+--     is inserted without an embedding, and when an UPDATE changes its history without setting
+--     its embedding in the same statement. The server's embedding worker (src/ai/embed_worker.c)
+--     writes the embedding afterwards from the chat's messages, one "role: content" line each,
+--     in order. The trigger only enqueues: a write never waits for an embedder, and the old
+--     embedding stays until the new one is written.
+--   * An embedding the client writes itself (on insert, or together with history) is kept: no
+--     job is queued for that row, as Supabase users who compute their own embeddings expect.
+--     (Writing history alone later queues the row again, and the worker's embedding replaces
+--     the client's.)
+--   * updated_at: the seed's BEFORE UPDATE trigger sets it on every update; it is recreated here
+--     so that an update changing only the embedding (the worker's write) leaves updated_at as
+--     it was: a chat is "updated" when its messages change, not when it is indexed.
+--
+-- 004_rollback drops the function (the triggers go with the table).
+
+CREATE FUNCTION chat_history_enqueue_embedding() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
+AS $$
+BEGIN
+    PERFORM ai.enqueue_embedding('chat_history', NEW.id);
+    RETURN NULL;
+END;
+$$;
+REVOKE ALL ON FUNCTION chat_history_enqueue_embedding() FROM PUBLIC;
+
+CREATE TRIGGER chat_history_embed_inserted AFTER INSERT ON chat_history
+    FOR EACH ROW WHEN (NEW.embedding IS NULL)
+    EXECUTE FUNCTION chat_history_enqueue_embedding();
+
+CREATE TRIGGER chat_history_embed_changed AFTER UPDATE OF history ON chat_history
+    FOR EACH ROW WHEN (OLD.history IS DISTINCT FROM NEW.history AND OLD.embedding IS NOT DISTINCT FROM NEW.embedding)
+    EXECUTE FUNCTION chat_history_enqueue_embedding();
+
+DROP TRIGGER chat_history_update_trigger ON chat_history;
+CREATE TRIGGER chat_history_update_trigger BEFORE UPDATE ON chat_history
+    FOR EACH ROW WHEN ((OLD.id, OLD.course_id, OLD.history, OLD.created_at, OLD.updated_at)
+                           IS DISTINCT FROM (NEW.id, NEW.course_id, NEW.history, NEW.created_at, NEW.updated_at)
+                       OR OLD.embedding IS NOT DISTINCT FROM NEW.embedding)
+    EXECUTE FUNCTION update_updated_at();

@@ -1,0 +1,131 @@
+/*
+ * embed_route: the embed function's input checks, the call to the embedder and the answer.
+ */
+#include "ai/embed_route.h"
+
+#include "ai/embed.h"
+#include "ai/service.h"
+#include "http/router.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Whether s has a character other than white space. */
+static bool has_content(const char *s)
+{
+    for (; *s; s++)
+        if (!strchr(" \t\r\n\f\v", *s))
+            return true;
+    return false;
+}
+
+/* Checks one text; NULL when it is fine, else what is wrong (at is its place, -1 for a single
+ * input). */
+static const char *text_problem(struct sb_request *req, json_t *value, int at)
+{
+    const char *where = at < 0 ? "input" : sb_arena_printf(req->arena, "input[%d]", at);
+    if (!json_is_string(value))
+        return sb_arena_printf(req->arena, "%s must be a string", where);
+    if (!has_content(json_string_value(value)))
+        return sb_arena_printf(req->arena, "%s is empty", where);
+    if (json_string_length(value) > SB_EMBED_ROUTE_MAX_BYTES)
+        return sb_arena_printf(req->arena, "%s is longer than %d bytes", where, SB_EMBED_ROUTE_MAX_BYTES);
+    return NULL;
+}
+
+/* The texts of the body's input into *texts; their number, or -1 after answering 400. */
+static int read_inputs(struct sb_request *req, json_t *body, const char ***texts)
+{
+    json_t *input = json_object_get(body, "input");
+    if (!input) {
+        sb_functions_fail(req, 400, "invalid_input", "Send {\"input\": \"text\"} or {\"input\": [\"text\", ...]}");
+        return -1;
+    }
+    bool many = json_is_array(input);
+    size_t n = many ? json_array_size(input) : 1;
+    if (many && n == 0) {
+        sb_functions_fail(req, 400, "invalid_input", "input is an empty list");
+        return -1;
+    }
+    if (n > SB_EMBED_ROUTE_MAX_INPUTS) {
+        sb_functions_fail(req, 400, "invalid_input",
+                          sb_arena_printf(req->arena, "input holds more than %d texts", SB_EMBED_ROUTE_MAX_INPUTS));
+        return -1;
+    }
+    *texts = sb_arena_alloc(req->arena, n * sizeof **texts);
+    for (size_t i = 0; i < n; i++) {
+        json_t *value = many ? json_array_get(input, i) : input;
+        const char *problem = text_problem(req, value, many ? (int)i : -1);
+        if (problem) {
+            sb_functions_fail(req, 400, "invalid_input", problem);
+            return -1;
+        }
+        (*texts)[i] = json_string_value(value);
+    }
+    return many ? (int)n : 0;   /* 0: one text, answered as "embedding" */
+}
+
+static void append_vector(struct sb_buf *b, struct sb_arena *arena, const float *v)
+{
+    sb_buf_append_char(b, '[');
+    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
+        sb_buf_append(b, sb_arena_printf(arena, d ? ",%.8g" : "%.8g", v[d]));
+    sb_buf_append_char(b, ']');
+}
+
+static void answer(struct sb_request *req, const float *out, int many)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, req->arena);
+    if (!many) {
+        sb_buf_append(&b, "{\"embedding\":");
+        append_vector(&b, req->arena, out);
+    } else {
+        sb_buf_append(&b, "{\"embeddings\":[");
+        for (int i = 0; i < many; i++) {
+            if (i)
+                sb_buf_append_char(&b, ',');
+            append_vector(&b, req->arena, out + (size_t)i * SB_EMBED_DIMENSIONS);
+        }
+        sb_buf_append_char(&b, ']');
+    }
+    sb_buf_append_char(&b, '}');
+    sb_respond_json(req, 200, b.data);
+}
+
+static void handle_embed(struct sb_request *req)
+{
+    const struct sb_db_call *who;
+    if (!sb_functions_identify(req, false, &who))
+        return;
+    struct sb_call *call = sb_functions_call(req);
+    json_t *body = sb_call_body(call);
+    if (!body) {
+        sb_call_respond_error(call);
+        return;
+    }
+    const char **texts;
+    int many = read_inputs(req, body, &texts);
+    if (many < 0)
+        return;
+    size_t n = many ? (size_t)many : 1;
+    float *out = sb_arena_alloc(req->arena, n * SB_EMBED_DIMENSIONS * sizeof *out);
+    struct sb_error err = { 0 };
+    if (!sb_embed_texts(req->arena, req->config, texts, n, out, &err)) {
+        sb_log(SB_LOG_WARN, "embed: the embedder failed", "code", err.code, "error", err.message, "provider",
+               err.details ? err.details : "", NULL);
+        sb_functions_fail(req, err.status, err.code, err.message);
+        return;
+    }
+    answer(req, out, many);
+}
+
+void sb_ai_embed_routes(void)
+{
+    static const struct sb_route route = { .method = "POST", .path = SB_FUNCTIONS_PREFIX "/embed",
+                                           .handle = handle_embed };
+    sb_router_add(&route);
+}

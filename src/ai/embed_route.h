@@ -1,0 +1,22 @@
+/*
+ * embed_route: POST /functions/v1/embed — embeddings for clients, from the configured embedder
+ * (embed.h), callable as supabase.functions.invoke('embed', { body: { input } }).
+ *
+ *   {"input": "text"}           -> {"embedding": [384 numbers]}
+ *   {"input": ["a", "b", ...]}  -> {"embeddings": [[384 numbers], [...]]}, in the input's order
+ *
+ * The caller needs a valid token (the anon key or a user's). Refusals are 400 invalid_input:
+ * no input, an input that is not a string or an array of strings, an empty (or blank) text,
+ * more than SB_EMBED_ROUTE_MAX_INPUTS texts, a text longer than SB_EMBED_ROUTE_MAX_BYTES bytes.
+ * A provider that fails answers 502 (504 for a timeout) with its code (embed_openai.h).
+ */
+#ifndef SB_AI_EMBED_ROUTE_H
+#define SB_AI_EMBED_ROUTE_H
+
+#define SB_EMBED_ROUTE_MAX_INPUTS 256
+#define SB_EMBED_ROUTE_MAX_BYTES 32768
+
+/* Adds the route (called by sb_functions_register). */
+void sb_ai_embed_routes(void);
+
+#endif

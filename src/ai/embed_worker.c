@@ -1,0 +1,376 @@
+/*
+ * embed_worker: the thread, one batch of jobs (take, read texts, embed, store or count the
+ * failure), and its stop.
+ */
+#include "ai/embed_worker.h"
+
+#include "ai/embed.h"
+#include "db/conn.h"
+#include "util/arena.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/thread.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define SWEEP_INTERVAL_MS 30000
+#define RECONNECT_PAUSE_MS 2000
+#define LEASE_MARGIN_S 60
+
+/* A taken job and what became of it. */
+struct job {
+    const char *target, *row_id, *ticket;
+    const char *text;            /* NULL: the row is gone */
+    float *vector;               /* NULL until embedded (or for a text with no words) */
+};
+
+/* What each target's text is. $1 is a uuid[] of row ids. */
+struct target {
+    const char *name;
+    const char *texts_sql;
+    const char *store_sql;       /* $1 id, $2 the vector's text or NULL; no write when it is the same */
+};
+
+static const struct target targets[] = {
+    { "chat_history",
+      "SELECT c.id, coalesce((SELECT string_agg(coalesce(m ->> 'role', '') || ': ' || coalesce(m ->> 'content', ''),"
+      " E'\\n' ORDER BY n) FROM unnest(c.history) WITH ORDINALITY AS u(m, n)), '')"
+      " FROM public.chat_history c WHERE c.id = ANY($1::uuid[])",
+      "UPDATE public.chat_history SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
+    { "material_chunks",
+      "SELECT id, content FROM public.material_chunks WHERE id = ANY($1::uuid[])",
+      "UPDATE public.material_chunks SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
+};
+
+static const char take_sql[] =
+    "WITH due AS (SELECT target, row_id FROM ai.embedding_jobs WHERE run_after <= now()"
+    "             ORDER BY run_after LIMIT $1 FOR UPDATE SKIP LOCKED)"
+    " UPDATE ai.embedding_jobs j SET run_after = now() + make_interval(secs => $2::int)"
+    " FROM due WHERE j.target = due.target AND j.row_id = due.row_id"
+    " RETURNING j.target, j.row_id::text, j.ticket::text";
+
+static const char done_sql[] =
+    "DELETE FROM ai.embedding_jobs WHERE target = $1 AND row_id = $2 AND ticket = $3";
+
+static const char failed_sql[] =
+    "UPDATE ai.embedding_jobs SET attempts = attempts + 1, last_error = $4,"
+    " run_after = now() + make_interval(secs => least(3600, 2 * power(2, attempts)))"
+    " WHERE target = $1 AND row_id = $2 AND ticket = $3";
+
+static pthread_t worker;
+static bool started;
+static volatile bool stopping;
+static int wake_fd = -1;
+
+/* ---- statements --------------------------------------------------------------------------------- */
+
+/* Runs one statement; its result when it succeeded, else NULL (logged unless the server is
+ * stopping). The caller clears it. */
+static PGresult *run(PGconn *pg, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType status = PQresultStatus(res);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
+        return res;
+    if (!sb_db_is_closing())
+        sb_log(SB_LOG_WARN, "embedding worker: statement failed", "error", PQresultErrorMessage(res), NULL);
+    PQclear(res);
+    return NULL;
+}
+
+static bool run_and_clear(PGconn *pg, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = run(pg, sql, nparams, params);
+    PQclear(res);
+    return res != NULL;
+}
+
+static const struct target *target_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
+        if (strcmp(targets[i].name, name) == 0)
+            return &targets[i];
+    return NULL;
+}
+
+/* ---- one batch ---------------------------------------------------------------------------------- */
+
+/* Takes up to the batch size of due jobs under a lease; their number, or -1. */
+static int take_jobs(PGconn *pg, const struct sb_config *config, struct sb_arena *arena, struct job **jobs)
+{
+    char limit[16], lease[16];
+    snprintf(limit, sizeof limit, "%d", config->embed_batch);
+    snprintf(lease, sizeof lease, "%ld",
+             (long)config->embed_timeout_ms * (config->embed_retries + 1) / 1000 + 8L * config->embed_retries +
+                 LEASE_MARGIN_S);
+    PGresult *res = run(pg, take_sql, 2, (const char *const[]){ limit, lease });
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    *jobs = sb_arena_alloc(arena, (n ? n : 1) * sizeof **jobs);
+    for (int i = 0; i < n; i++)
+        (*jobs)[i] = (struct job){ sb_arena_strdup(arena, PQgetvalue(res, i, 0)),
+                                   sb_arena_strdup(arena, PQgetvalue(res, i, 1)),
+                                   sb_arena_strdup(arena, PQgetvalue(res, i, 2)), NULL, NULL };
+    PQclear(res);
+    return n;
+}
+
+/* Fills the text of each job of one target (left NULL for a row that is gone). False when the
+ * texts cannot be read; *why says why. */
+static bool read_texts(PGconn *pg, struct sb_arena *arena, const struct target *t, struct job *jobs, int n,
+                       const char **why)
+{
+    struct sb_buf ids;
+    sb_buf_init(&ids, arena);
+    sb_buf_append_char(&ids, '{');
+    for (int i = 0; i < n; i++)
+        if (strcmp(jobs[i].target, t->name) == 0)
+            sb_buf_append(&ids, sb_arena_printf(arena, "%s%s", ids.len > 1 ? "," : "", jobs[i].row_id));
+    if (ids.len == 1)
+        return true;
+    sb_buf_append_char(&ids, '}');
+    PGresult *res = PQexecParams(pg, t->texts_sql, 1, NULL, (const char *const[]){ ids.data }, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        *why = sb_arena_strdup(arena, PQresultErrorMessage(res));
+        PQclear(res);
+        return false;
+    }
+    for (int r = 0; r < PQntuples(res); r++)
+        for (int i = 0; i < n; i++)
+            if (strcmp(jobs[i].target, t->name) == 0 && strcmp(jobs[i].row_id, PQgetvalue(res, r, 0)) == 0)
+                jobs[i].text = sb_arena_strdup(arena, PQgetvalue(res, r, 1));
+    PQclear(res);
+    return true;
+}
+
+static const char *vector_text(struct sb_arena *arena, const float *v)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, arena);
+    sb_buf_append_char(&b, '[');
+    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
+        sb_buf_append(&b, sb_arena_printf(arena, d ? ",%.8g" : "%.8g", v[d]));
+    sb_buf_append_char(&b, ']');
+    return b.data;
+}
+
+static bool has_words(const float *v)
+{
+    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
+        if (v[d] != 0)
+            return true;
+    return false;
+}
+
+/* Writes the job's embedding (NULL for no text or no words) and deletes the job, in one
+ * transaction, unless the job's ticket changed meanwhile. False on a database error. */
+static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
+{
+    const struct target *t = target_named(job->target);
+    const char *vector = job->vector && has_words(job->vector) ? vector_text(arena, job->vector) : NULL;
+    const char *const key[] = { job->target, job->row_id, job->ticket };
+    if (!run_and_clear(pg, "BEGIN", 0, NULL))
+        return false;
+    PGresult *done = NULL;
+    bool ok = (!job->text || run_and_clear(pg, t->store_sql, 2, (const char *const[]){ job->row_id, vector })) &&
+              (done = run(pg, done_sql, 3, key)) != NULL;
+    bool current = done && strcmp(PQcmdTuples(done), "1") == 0;
+    PQclear(done);
+    return run_and_clear(pg, ok && current ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
+}
+
+/* Counts a failed attempt on the job; false on a database error. */
+static bool count_failure(PGconn *pg, const struct job *job, const char *why)
+{
+    const char *const params[] = { job->target, job->row_id, job->ticket, why };
+    return run_and_clear(pg, failed_sql, 4, params);
+}
+
+static const char *error_words(struct sb_arena *arena, const struct sb_error *err)
+{
+    return err->details ? sb_arena_printf(arena, "%s: %s (%s)", err->code, err->message, err->details)
+                        : sb_arena_printf(arena, "%s: %s", err->code, err->message);
+}
+
+/* Embeds the texts of jobs[0..n) (those with a text); false with err filled when it failed. */
+static bool embed_jobs(const struct sb_config *config, struct sb_arena *arena, struct job **todo, int n,
+                       struct sb_error *err)
+{
+    const char **texts = sb_arena_alloc(arena, (n ? n : 1) * sizeof *texts);
+    float *out = sb_arena_alloc(arena, (size_t)(n ? n : 1) * SB_EMBED_DIMENSIONS * sizeof *out);
+    for (int i = 0; i < n; i++)
+        texts[i] = todo[i]->text;
+    if (!sb_embed_texts_until(arena, config, texts, (size_t)n, out, &stopping, err))
+        return false;
+    for (int i = 0; i < n; i++)
+        todo[i]->vector = out + (size_t)i * SB_EMBED_DIMENSIONS;
+    return true;
+}
+
+/* Embeds the jobs that have a text; those that fail are counted as failed. False on a
+ * database error. */
+static bool embed_or_count_failures(PGconn *pg, const struct sb_config *config, struct sb_arena *arena,
+                                    struct job **todo, int n)
+{
+    struct sb_error err = { 0 };
+    if (n == 0 || embed_jobs(config, arena, todo, n, &err))
+        return true;
+    bool one_by_one = n > 1 && strcmp(err.code, "embed_provider_refused") == 0;
+    for (int i = 0; i < n; i++) {
+        if (one_by_one && !stopping && embed_jobs(config, arena, todo + i, 1, &err))
+            continue;
+        sb_log(SB_LOG_WARN, "embedding worker: not embedded, will try again", "target", todo[i]->target, "row_id",
+               todo[i]->row_id, "code", err.code, "error", err.message, NULL);
+        if (!count_failure(pg, todo[i], error_words(arena, &err)))
+            return false;
+        todo[i]->text = NULL;   /* nothing to store */
+        todo[i]->ticket = NULL;
+    }
+    return true;
+}
+
+/* Handles one batch: 1 when jobs were taken, 0 when none is due, -1 on a database error. */
+static int handle_batch(PGconn *pg, const struct sb_config *config, struct sb_arena *arena)
+{
+    struct job *jobs;
+    int n = take_jobs(pg, config, arena, &jobs);
+    if (n <= 0)
+        return n;
+    for (size_t t = 0; t < sizeof targets / sizeof targets[0]; t++) {
+        const char *why = NULL;
+        if (read_texts(pg, arena, &targets[t], jobs, n, &why))
+            continue;
+        for (int i = 0; i < n; i++)
+            if (strcmp(jobs[i].target, targets[t].name) == 0) {
+                if (!count_failure(pg, &jobs[i], why))
+                    return -1;
+                jobs[i].ticket = NULL;
+            }
+    }
+    struct job **todo = sb_arena_alloc(arena, (size_t)n * sizeof *todo);
+    int count = 0;
+    for (int i = 0; i < n; i++)
+        if (jobs[i].ticket && jobs[i].text && jobs[i].text[0])
+            todo[count++] = &jobs[i];
+    if (!embed_or_count_failures(pg, config, arena, todo, count))
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (jobs[i].ticket && !store(pg, arena, &jobs[i]))
+            return -1;
+    return 1;
+}
+
+/* ---- the thread --------------------------------------------------------------------------------- */
+
+/* A connection of the worker's own, as service_role, listening; NULL when the database is
+ * unreachable. */
+static PGconn *worker_connection(void)
+{
+    const char *conninfo = sb_db_conninfo();
+    PGconn *pg = conninfo ? sb_db_open(conninfo, "studybase embeddings") : NULL;
+    if (!pg)
+        return NULL;
+    if (!run_and_clear(pg, "SET ROLE service_role", 0, NULL) || !run_and_clear(pg, "LISTEN ai_embedding_jobs", 0, NULL)) {
+        PQfinish(pg);
+        return NULL;
+    }
+    return pg;
+}
+
+/* Milliseconds until the next job falls due (0 when one is due now), at most the sweep
+ * interval; -1 on a database error. */
+static int ms_until_next_due(PGconn *pg)
+{
+    PGresult *res = run(pg, "SELECT extract(epoch FROM min(run_after) - now()) FROM ai.embedding_jobs", 0, NULL);
+    if (!res)
+        return -1;
+    int ms = SWEEP_INTERVAL_MS;
+    if (!PQgetisnull(res, 0, 0)) {
+        double s = atof(PQgetvalue(res, 0, 0));
+        ms = s <= 0 ? 0 : s * 1000 < SWEEP_INTERVAL_MS ? (int)(s * 1000) + 1 : SWEEP_INTERVAL_MS;
+    }
+    PQclear(res);
+    return ms;
+}
+
+/* Waits up to timeout_ms for a notification on pg (or none, pg NULL) or for the stop; drops
+ * the notifications. False when the connection broke. */
+static bool wait_for_work(PGconn *pg, int timeout_ms)
+{
+    bool pending = false;
+    PGnotify *note;
+    while (pg && (note = PQnotifies(pg)) != NULL) {
+        PQfreemem(note);
+        pending = true;
+    }
+    if (pending || timeout_ms == 0)
+        return true;
+    struct pollfd fds[2] = { { wake_fd, POLLIN, 0 }, { pg ? PQsocket(pg) : -1, POLLIN, 0 } };
+    if (poll(fds, 2, timeout_ms) > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) && PQconsumeInput(pg) != 1)
+        return false;
+    while (pg && (note = PQnotifies(pg)) != NULL)
+        PQfreemem(note);
+    return !pg || PQstatus(pg) == CONNECTION_OK;
+}
+
+static void *worker_main(void *arg)
+{
+    const struct sb_config *config = arg;
+    PGconn *pg = NULL;
+    while (!stopping) {
+        if (!pg && !(pg = worker_connection())) {
+            wait_for_work(NULL, RECONNECT_PAUSE_MS);
+            continue;
+        }
+        int handled;
+        do {
+            struct sb_arena *arena = sb_arena_new();
+            handled = handle_batch(pg, config, arena);
+            sb_arena_free(arena);
+        } while (handled > 0 && !stopping);
+        int wait_ms = handled < 0 ? -1 : ms_until_next_due(pg);
+        if (wait_ms < 0 || !wait_for_work(pg, wait_ms)) {
+            PQfinish(pg);
+            pg = NULL;
+        }
+    }
+    if (pg)
+        PQfinish(pg);
+    return NULL;
+}
+
+void sb_ai_embed_worker_start(const struct sb_config *config)
+{
+    if (started)
+        return;
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_fd < 0 || sb_thread_start(&worker, worker_main, (void *)config) != 0) {
+        sb_log(SB_LOG_ERROR, "embedding worker: the thread cannot start", NULL);
+        return;
+    }
+    started = true;
+}
+
+void sb_ai_embed_worker_stop(void)
+{
+    if (!started)
+        return;
+    stopping = true;
+    uint64_t one = 1;
+    ssize_t w = write(wake_fd, &one, sizeof one);
+    (void)w;
+    pthread_join(worker, NULL);
+    close(wake_fd);
+    started = false;
+}
