@@ -27,6 +27,7 @@ struct transfer {
     const struct sb_fetch_request *request;
     struct sb_buf body;
     bool stopped;                /* on_data asked to stop */
+    bool cancelled;              /* the request's cancel flag turned true */
     struct watched_socket sockets[SOCKETS_MAX];
     int socket_count;
     long timer_ms;               /* curl's next timeout, -1: none */
@@ -52,6 +53,19 @@ static size_t take_data(char *data, size_t size, size_t count, void *arg)
     }
     sb_buf_append_n(&t->body, data, len);
     return len;
+}
+
+static bool cancel_requested(struct transfer *t)
+{
+    if (!t->cancelled && t->request->cancel && *t->request->cancel)
+        t->cancelled = true;
+    return t->cancelled;
+}
+
+/* curl's progress callback: on a thread's own stack the only place a cancel is seen. */
+static int check_cancel(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+    return cancel_requested(arg) ? 1 : 0;
 }
 
 static int note_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socket_data)
@@ -93,6 +107,11 @@ static CURL *prepare(const struct sb_fetch_request *r, struct transfer *t, struc
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
     if (r->timeout_ms > 0)
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+    if (r->cancel) {
+        curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, check_cancel);
+        curl_easy_setopt(easy, CURLOPT_XFERINFODATA, t);
+    }
     if (r->body) {
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->body);
@@ -109,6 +128,10 @@ static void wait_and_act(CURLM *multi, struct transfer *t, int *running)
     if (t->socket_count > 1) {
         int64_t soon = sb_now_ms() + SECOND_SOCKET_POLL_MS;
         deadline = deadline < 0 || soon < deadline ? soon : deadline;
+    }
+    if (t->request->cancel) {
+        int64_t check = sb_now_ms() + SB_FETCH_CANCEL_CHECK_MS;
+        deadline = deadline < 0 || check < deadline ? check : deadline;
     }
     if (t->socket_count == 0) {
         if (deadline >= 0)
@@ -139,9 +162,9 @@ static CURLcode run_in_fiber(CURL *easy, struct transfer *t)
     curl_multi_add_handle(multi, easy);
     int running = 1;
     curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    while (running)
+    while (running && !cancel_requested(t))
         wait_and_act(multi, t, &running);
-    CURLcode result = CURLE_OK;
+    CURLcode result = t->cancelled ? CURLE_ABORTED_BY_CALLBACK : CURLE_OK;
     int left;
     CURLMsg *msg;
     while ((msg = curl_multi_info_read(multi, &left)) != NULL)
@@ -173,6 +196,8 @@ int sb_fetch(struct sb_arena *arena, const struct sb_fetch_request *request, str
     out->body_len = t.body.len;
     if (result == CURLE_OK)
         return 0;
-    out->error = t.stopped ? "stopped by the receiver" : sb_arena_strdup(arena, curl_easy_strerror(result));
+    out->error = t.cancelled ? "cancelled"
+                 : t.stopped ? "stopped by the receiver"
+                             : sb_arena_strdup(arena, curl_easy_strerror(result));
     return -1;
 }

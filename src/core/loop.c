@@ -328,7 +328,9 @@ int sb_loop_turn(struct sb_loop *loop, int timeout_ms)
     thread_loop = loop;
     loop->resumed = 0;
     run_ready(loop);   /* fibers woken outside a turn (by a fiber that just ran) */
-    int timeout = loop->ready_head ? 0 : time_to_next_deadline(loop, timeout_ms);
+    /* Those may have made work for the caller (a fiber resumed a connection of the server's):
+     * then this turn only looks, without waiting, and the caller gets to act. */
+    int timeout = loop->ready_head || loop->resumed ? 0 : time_to_next_deadline(loop, timeout_ms);
     struct epoll_event events[EVENTS_PER_TURN];
     int n = epoll_wait(loop->epoll_fd, events, EVENTS_PER_TURN, timeout);
     for (int i = 0; i < n; i++) {

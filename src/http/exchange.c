@@ -17,6 +17,7 @@
 #include "db/conn.h"
 #include "http/request.h"
 #include "http/router.h"
+#include "http/stream.h"
 #include "util/buf.h"
 #include "util/hex.h"
 #include "util/log.h"
@@ -60,6 +61,7 @@ struct exchange {
     struct sb_watch peer; /* a streamed body: the client's socket, for its end (see below) */
     bool watching_peer;
     bool finished_early;  /* the route's finished already ran (client_went_away) */
+    bool abandoned;       /* completed while its fiber still runs: the fiber frees the arena */
 };
 
 static atomic_ulong request_counter;
@@ -256,9 +258,11 @@ static enum MHD_Result queue(struct exchange *ex, bool preflight)
     struct sb_request *req = &ex->req;
     struct sb_response *r = &req->response;
     struct MHD_Response *res;
-    if (r->fd >= 0) {
+    if (r->stream) {
+        res = sb_stream_response(req);
+    } else if (r->fd >= 0) {
         limit_unsent_bytes(req);
-        res = MHD_create_response_from_fd64(r->fd_size, r->fd);
+        res = MHD_create_response_from_fd_at_offset64(r->fd_size, r->fd, r->fd_offset);
         if (res)
             r->fd = -1; /* MHD owns it now; otherwise the completion callback closes it */
     } else {
@@ -277,6 +281,8 @@ static enum MHD_Result queue(struct exchange *ex, bool preflight)
     enum MHD_Result ret = MHD_queue_response((struct MHD_Connection *)req->connection, (unsigned)r->status, res);
     MHD_destroy_response(res);
     ex->queued = true;
+    if (r->stream)
+        sb_stream_queued(req, ex->running == STEP_NONE);
     return ret;
 }
 
@@ -294,13 +300,37 @@ static void run_step_in_fiber(void *arg)
     else if (admitted)
         route->handle(req);
     sb_db_rollback();   /* a transaction the route left open ends here */
-    ex->ended = ex->running;
+    if (ex->abandoned) {
+        sb_arena_free(req->arena);   /* completed while this fiber ran (a stream's client left) */
+        return;
+    }
+    enum step step = ex->running;
     ex->running = STEP_NONE;
+    if (sb_stream_is_queued(req)) {
+        sb_stream_handler_returned(req);   /* its response is queued: nothing to answer */
+        return;
+    }
+    ex->ended = step;
     if (ex->suspended) {
         ex->suspended = false;
         MHD_resume_connection((struct MHD_Connection *)req->connection);
         resumed_on_this_thread = true;
     }
+}
+
+void sb_exchange_note_resumed(void)
+{
+    resumed_on_this_thread = true;
+}
+
+void sb_exchange_resume_for_stream(struct sb_request *req)
+{
+    struct exchange *ex = (struct exchange *)req;   /* req is an exchange's first member */
+    if (!ex->suspended)
+        return;   /* the fiber's first run: the access handler queues when it yields */
+    ex->suspended = false;
+    MHD_resume_connection((struct MHD_Connection *)req->connection);
+    resumed_on_this_thread = true;
 }
 
 bool sb_exchange_take_resumed(void)
@@ -320,6 +350,8 @@ static bool run_step(struct exchange *ex, enum step step)
     if (!fiber) {
         run_step_in_fiber(ex);   /* no loop (or no memory for a stack): run it here */
     } else if (!sb_loop_start(loop, fiber)) {
+        if (sb_stream_wants_queue(&ex->req))
+            return false;   /* it began a stream: the caller queues it, the fiber goes on */
         ex->suspended = true;
         MHD_suspend_connection((struct MHD_Connection *)ex->req.connection);
         return false;
@@ -466,7 +498,9 @@ static enum MHD_Result on_body_done(struct exchange *ex)
     }
     req->body = ex->body.data;
     req->body_len = ex->body.len;
-    return run_step(ex, STEP_HANDLE) ? answer_handled(ex) : MHD_YES;
+    if (run_step(ex, STEP_HANDLE))
+        return answer_handled(ex);
+    return sb_stream_wants_queue(req) ? queue(ex, false) : MHD_YES;
 }
 
 /* The connection was resumed, and libmicrohttpd repeats the call during which it was
@@ -489,6 +523,8 @@ enum MHD_Result sb_exchange_access(void *cls, struct MHD_Connection *conn, const
         *req_cls = ex;
         return on_headers(ex);
     }
+    if (sb_stream_wants_queue(&ex->req))
+        return queue(ex, false);   /* resumed for a stream its handler began after waiting */
     if (ex->ended != STEP_NONE)
         return on_step_ended(ex);
     if (*upload_data_size) {
@@ -522,15 +558,19 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     *req_cls = NULL;
     bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
     stop_watching_client(ex);
+    sb_stream_request_completed(&ex->req);
     if (ex->route && ex->route->finished && !ex->finished_early)
         ex->route->finished(&ex->req, completed);
     if (ex->req.response.fd >= 0)
         close(ex->req.response.fd);
     log_exchange(ex, toe);
-    /* A fiber still running (the server stops while it waits) keeps its request's memory:
-     * its worker's loop has ended, so it never runs again, and the process is ending. */
+    /* A fiber still running keeps its request's memory and frees it when it ends: a streaming
+     * handler whose client went away (it sees its writes fail), or one the server stops while
+     * it waits (its worker's loop has ended, so it never runs again: the process is ending). */
     if (ex->running == STEP_NONE)
         sb_arena_free(ex->req.arena);
+    else
+        ex->abandoned = true;
     if (atomic_fetch_sub(&requests_in_flight, 1) == 1)
         sb_log_flush();      /* nothing else in flight: the request lines go out now */
 }

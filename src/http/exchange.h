@@ -6,10 +6,12 @@
  * A route's begin_body and handle run in a fiber of the worker's loop. If the fiber waits
  * (for PostgreSQL, the job pool, another server), the connection is suspended and the worker
  * goes on with other requests; when the fiber ends, the connection is resumed and the answer
- * queued from the next callback, as libmicrohttpd requires. Everything an exchange holds lives
- * in the request's arena, freed in the completion callback.
+ * queued from the next callback, as libmicrohttpd requires. A handler that streams its answer
+ * (stream.h) has its response queued as soon as it begins the stream and goes on writing.
+ * Everything an exchange holds lives in the request's arena, freed in the completion callback
+ * (or, when a streaming handler is still running then, when its fiber ends).
  *
- * Only server.c uses this header: it passes these functions to libmicrohttpd.
+ * Only server.c (and stream.c, for its two hooks) uses this header.
  */
 #ifndef SB_HTTP_EXCHANGE_H
 #define SB_HTTP_EXCHANGE_H
@@ -18,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "http/request.h"
 #include "util/config.h"
 
 /* Must be called once before any request (the request-id prefix). */
@@ -38,6 +41,13 @@ size_t sb_exchange_unescape(void *cls, struct MHD_Connection *conn, char *s);
 /* Whether a connection of the calling worker was resumed (a fiber ended) since the last call:
  * then libmicrohttpd has work even if its descriptor said nothing. */
 bool sb_exchange_take_resumed(void);
+
+/* For stream.c: a connection of this worker was resumed (libmicrohttpd has work). */
+void sb_exchange_note_resumed(void);
+
+/* For stream.c: a stream was begun by the handler; if the handler's connection is suspended
+ * (it waited before), resume it so that the response is queued from the next callback. */
+void sb_exchange_resume_for_stream(struct sb_request *req);
 
 /* Requests begun and not yet completed, in all workers. */
 long sb_exchange_in_flight(void);

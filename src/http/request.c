@@ -46,5 +46,13 @@ void sb_respond_file(struct sb_request *req, int status, const char *content_typ
 {
     sb_respond(req, status, content_type, NULL, 0);
     req->response.fd = fd;
+    req->response.fd_offset = 0;
     req->response.fd_size = size;
+}
+
+void sb_respond_file_part(struct sb_request *req, int status, const char *content_type, int fd, uint64_t offset,
+                          uint64_t size)
+{
+    sb_respond_file(req, status, content_type, fd, size);
+    req->response.fd_offset = offset;
 }

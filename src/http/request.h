@@ -17,6 +17,7 @@
 #include "util/arena.h"
 #include "util/config.h"
 
+struct sb_stream; /* http/stream.h: a streamed answer */
 struct sb_call; /* base/call.h: the service's view of this request, built on first use */
 
 struct sb_kv {
@@ -41,8 +42,10 @@ struct sb_response {
     const char *body;
     size_t body_len;
     int fd;                    /* >= 0: send this file (closed by the server) instead of body */
-    uint64_t fd_size;
+    uint64_t fd_offset;        /* where in the file the bytes sent start */
+    uint64_t fd_size;          /* how many bytes are sent */
     struct sb_header *headers;
+    struct sb_stream *stream;  /* set by sb_stream_begin (http/stream.h): the body is streamed */
 };
 
 struct sb_request {
@@ -78,5 +81,8 @@ void sb_respond(struct sb_request *req, int status, const char *content_type, co
 void sb_respond_json(struct sb_request *req, int status, const char *json);
 /* Sends fd's first size bytes; the server closes fd when done. */
 void sb_respond_file(struct sb_request *req, int status, const char *content_type, int fd, uint64_t size);
+/* Sends size bytes of fd from offset on (a byte range); the server closes fd when done. */
+void sb_respond_file_part(struct sb_request *req, int status, const char *content_type, int fd, uint64_t offset,
+                          uint64_t size);
 
 #endif

@@ -30,4 +30,23 @@ void sb_stream_end(struct sb_request *req);
 /* A flag that turns true when the client goes away (valid until the request completes). */
 const volatile bool *sb_stream_cancelled(struct sb_request *req);
 
+/* ---- for the server's exchange (exchange.c) only ---- */
+
+struct MHD_Response;
+/* True while the handler waits for its stream's response to be queued with libmicrohttpd
+ * (it has written its first bytes). */
+bool sb_stream_wants_queue(const struct sb_request *req);
+/* True once the stream's response is queued. */
+bool sb_stream_is_queued(const struct sb_request *req);
+/* The response to queue for the stream (libmicrohttpd pulls the body from it). */
+struct MHD_Response *sb_stream_response(struct sb_request *req);
+/* The response is queued: the handler's fiber goes on (or, if it already returned, the
+ * stream ends once what it wrote is sent). */
+void sb_stream_queued(struct sb_request *req, bool handler_returned);
+/* The handler returned: the stream ends once what was written is sent. */
+void sb_stream_handler_returned(struct sb_request *req);
+/* libmicrohttpd completed the request (sent, or the client went away): nothing more is
+ * sent; a handler still running sees its writes fail and its cancel flag set. */
+void sb_stream_request_completed(struct sb_request *req);
+
 #endif

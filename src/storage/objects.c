@@ -5,6 +5,7 @@
 #include "storage/objects.h"
 
 #include "storage/path.h"
+#include "storage/range.h"
 #include "storage/service.h"
 #include "storage/sign.h"
 #include "util/buf.h"
@@ -44,6 +45,34 @@ static void add_disposition(struct sb_request *req, const char *key)
     sb_response_header(req, "Content-Disposition", b.data);
 }
 
+/* The Range the client asks for, unless If-Range names another version than etag (then the
+ * whole file: the client's part would not fit what it has). */
+static struct sb_byte_range range_asked(struct sb_request *req, const char *etag, uint64_t size)
+{
+    const char *if_range = sb_request_header(req, "If-Range");
+    if (if_range && (!*etag || strcmp(if_range, etag) != 0))
+        return sb_range_parse(NULL, size);
+    return sb_range_parse(sb_request_header(req, "Range"), size);
+}
+
+/* The file, or the byte range asked of it: 206 with Content-Range, or 416 past its end. */
+static void send_bytes(struct sb_request *req, const char *content_type, const char *etag, int fd, uint64_t size)
+{
+    sb_response_header(req, "Accept-Ranges", "bytes");
+    struct sb_byte_range range = range_asked(req, etag, size);
+    if (range.kind == SB_RANGE_UNSATISFIABLE) {
+        close(fd);
+        sb_response_header(req, "Content-Range", sb_arena_printf(req->arena, "bytes */%llu", (unsigned long long)size));
+        return sb_storage_fail(req, "416", "InvalidRange", "The requested range is not satisfiable");
+    }
+    if (range.kind == SB_RANGE_WHOLE)
+        return sb_respond_file(req, 200, content_type, fd, size);
+    sb_response_header(req, "Content-Range",
+                       sb_arena_printf(req->arena, "bytes %llu-%llu/%llu", (unsigned long long)range.first,
+                                       (unsigned long long)range.last, (unsigned long long)size));
+    sb_respond_file_part(req, 206, content_type, fd, range.first, range.last - range.first + 1);
+}
+
 void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who, const char *bucket, const char *key)
 {
     struct sb_storage_backend *backend = sb_storage_backend_for(req);
@@ -71,7 +100,7 @@ void sb_storage_send_object(struct sb_request *req, const struct sb_db_call *who
         sb_response_header(req, "ETag", PQgetvalue(r.rows, 0, 3));
     sb_response_header(req, "Last-Modified", PQgetvalue(r.rows, 0, 4));
     add_disposition(req, key);
-    sb_respond_file(req, 200, sb_arena_strdup(req->arena, PQgetvalue(r.rows, 0, 1)), fd, size);
+    send_bytes(req, sb_arena_strdup(req->arena, PQgetvalue(r.rows, 0, 1)), etag, fd, size);
 }
 
 static void send_info(struct sb_request *req, const struct sb_db_call *who, const char *bucket, const char *key)

@@ -22,10 +22,11 @@
 
 /* ---- errors: Supabase Storage's wire shape and SQLSTATE table ------------------------------ */
 
-/* HTTP 400 for client errors, the real code in statusCode, as Supabase does. */
+/* HTTP 400 for client errors, the real code in statusCode, as Supabase does (416, a range
+ * past the end, keeps its status: range clients act on it). */
 static int http_status(int status)
 {
-    return status == 413 || status == 500 || status == 503 ? status : 400;
+    return status == 413 || status == 416 || status == 500 || status == 503 ? status : 400;
 }
 
 static void write_error(struct sb_request *req, const struct sb_error *err)

@@ -182,6 +182,39 @@ static void a_server_that_does_not_answer_in_time_is_an_error(void **state)
     sb_loop_free(loop);
 }
 
+static volatile bool cancel_flag;
+
+static void set_cancel(void *arg)
+{
+    cancel_flag = true;
+}
+
+/* The call waits for a server that never answers, with no timeout of its own; another fiber
+ * of the loop raises the cancel flag (as a stream does when its client leaves), and the call
+ * ends as cancelled. */
+static void a_fetch_whose_cancel_flag_turns_true_stops(void **state)
+{
+    struct server s;
+    start_server(&s, false, true);
+    struct sb_loop *loop = sb_loop_new();
+    struct call c;
+    prepare_call(&c, s.port, "GET", NULL);
+    c.request.timeout_ms = 0;
+    cancel_flag = false;
+    c.request.cancel = &cancel_flag;
+    assert_false(sb_loop_start(loop, sb_fiber_new(run_call, &c)));
+    sb_loop_turn(loop, 0);
+    assert_false(c.done);
+    assert_true(sb_loop_start(loop, sb_fiber_new(set_cancel, NULL)));
+    while (!c.done)
+        sb_loop_turn(loop, -1);
+    assert_int_equal(c.result, -1);
+    assert_string_equal(c.response.error, "cancelled");
+    stop_server(&s);
+    sb_arena_free(c.arena);
+    sb_loop_free(loop);
+}
+
 static void a_server_that_cannot_be_reached_is_an_error_outside_a_fiber_too(void **state)
 {
     struct server s;
@@ -208,6 +241,7 @@ int main(void)
         cmocka_unit_test(a_fetch_waits_in_its_fiber_while_the_loop_runs_others),
         cmocka_unit_test(a_streamed_answer_reaches_on_data),
         cmocka_unit_test(a_server_that_does_not_answer_in_time_is_an_error),
+        cmocka_unit_test(a_fetch_whose_cancel_flag_turns_true_stops),
         cmocka_unit_test(a_server_that_cannot_be_reached_is_an_error_outside_a_fiber_too),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
