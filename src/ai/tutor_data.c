@@ -65,7 +65,7 @@ static const char *vector_text(struct sb_arena *arena, const float *v)
     struct sb_buf b;
     sb_buf_init(&b, arena);
     sb_buf_append_char(&b, '[');
-    for (int i = 0; i < SB_EMBED_DIM; i++)
+    for (int i = 0; i < SB_EMBED_DIMENSIONS; i++)
         sb_buf_printf(&b, i ? ",%.7g" : "%.7g", v[i]);
     sb_buf_append_char(&b, ']');
     return b.data;
@@ -112,7 +112,7 @@ static const char retrieve_sql[] =
 bool sb_tutor_retrieve(struct sb_call *call, const struct sb_tutor_ask *ask, struct sb_passage **out, size_t *count)
 {
     struct sb_arena *arena = call->req->arena;
-    float *embedding = sb_arena_alloc(arena, SB_EMBED_DIM * sizeof *embedding);
+    float *embedding = sb_arena_alloc(arena, SB_EMBED_DIMENSIONS * sizeof *embedding);
     if (!sb_embed_texts(arena, call->req->config, &ask->message, 1, embedding, &call->error))
         return false;
     const char *params[] = { sb_tutor_search_text(arena, ask->message), vector_text(arena, embedding), sb_arena_printf(arena, "%d", SB_TUTOR_PASSAGES),

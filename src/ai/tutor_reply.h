@@ -3,12 +3,14 @@
  * ({"chat_id","answer","citations","mode"}), or server-sent events as it is made:
  *
  *   event: token        data: {"text":"..."}                       (one per piece of the answer)
- *   event: done         data: {"chat_id":..,"citations":[..],"mode":..}
+ *   event: done         data: {"chat_id":..,"citations":[..],"mode":..}   (the answer is saved)
  *   event: error        data: {"code":..,"message":..}             (instead of done)
  *
- * The stream begins with the first piece, so an error before any text (the provider cannot be
- * reached, refuses, times out) is an ordinary HTTP error in the functions' shape; after it,
- * the error is the stream's last event. Either way the answer so far is kept in text.
+ * The event stream begins (200, text/event-stream) when the reply is set up, after the tutor's
+ * checks (whose refusals are ordinary HTTP errors in the functions' shape), so the client's
+ * leaving is seen from then on (sb_tutor_reply_cancel_flag) and whatever fails later — the
+ * provider cannot be reached, refuses, times out — is the stream's last event. The answer so
+ * far is kept in text either way.
  */
 #ifndef SB_AI_TUTOR_REPLY_H
 #define SB_AI_TUTOR_REPLY_H
@@ -28,6 +30,7 @@ struct sb_tutor_reply {
     struct sb_buf text;         /* the answer so far */
 };
 
+/* Sets the reply up; for events, the stream begins. */
 void sb_tutor_reply_init(struct sb_tutor_reply *reply, struct sb_request *req, bool json);
 
 /* One more piece of the answer (sb_llm_text_fn's shape: cls is the reply); non-zero once the

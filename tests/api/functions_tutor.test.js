@@ -10,7 +10,7 @@ const { startServer, clientFor } = require('./lib/server');
 const { createStudent, sql } = require('./lib/students');
 const { startMockOpenAI } = require('./lib/mock_openai');
 const { scriptChat, waitFor } = require('./lib/mock_chat');
-const { courseWithMaterials, parseEvents, textOf, callTutor, chatHistory } = require('./lib/tutor');
+const { courseWithMaterials, parseEvents, textOf, callTutor, chatHistory, eventReader } = require('./lib/tutor');
 
 const LECTURE = [
   { name: 'Photosynthesis notes.pdf', chunks: [
@@ -26,18 +26,21 @@ let mock;
 let chat;
 let server;           // with the mock model
 let offline;          // no model configured
+let limited;          // with the mock model, low per-user limits and a longer timeout
 
 before(async () => {
   mock = await startMockOpenAI();
   chat = scriptChat(mock);
-  [server, offline] = await Promise.all([
+  [server, offline, limited] = await Promise.all([
     startServer({ SB_LLM_URL: `${mock.url}/v1`, SB_LLM_MODEL: 'mock-tutor', SB_LLM_API_KEY: 'sk-mock-key',
       SB_LLM_TIMEOUT_MS: '1500' }),
     startServer({}),
+    startServer({ SB_LLM_URL: mock.url, SB_LLM_MODEL: 'mock-tutor', SB_LLM_TIMEOUT_MS: '10000',
+      SB_TUTOR_MAX_REQUESTS_PER_HOUR: '3', SB_TUTOR_MAX_TOKENS_PER_DAY: '1000', SB_TUTOR_MAX_STREAMS_PER_USER: '1' }),
   ]);
 });
 after(async () => {
-  await Promise.all([server?.stop(), offline?.stop()]);
+  await Promise.all([server?.stop(), offline?.stop(), limited?.stop()]);
   await mock?.stop();
 });
 
@@ -391,5 +394,177 @@ describe('the offline tutor', () => {
     const { data } = await s.client.functions.invoke('tutor', { body: { course_id: course, message: 'anything', stream: false } });
     assert.match(data.answer, /I found nothing in this course's materials/);
     assert.deepEqual(data.citations, []);
+  });
+});
+
+describe('streamed answers (server-sent events)', () => {
+  let student;
+  let course;
+  before(async () => {
+    student = await createStudent(server, 'streamer');
+    ({ course } = await courseWithMaterials(student, 'Streaming', LECTURE));
+  });
+
+  test('through supabase-js: token events with the pieces, then done with the chat and citations', async () => {
+    chat.next({ pieces: ['Chloro', 'plasts ', 'capture light [1].'] });
+    const { data, error, response } = await student.client.functions.invoke('tutor', {
+      body: { course_id: course, message: 'What captures light in photosynthesis?' } });
+    assert.equal(error, null);
+    assert.equal(response.headers.get('content-type'), 'text/event-stream');
+    assert.equal(response.headers.get('cache-control'), 'no-cache');
+    const events = parseEvents(await data.text());
+    assert.deepEqual(events.filter((e) => e.event === 'token').map((e) => e.data.text),
+      ['Chloro', 'plasts ', 'capture light [1].']);
+    const done = events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.equal(done.data.mode, 'llm');
+    assert.ok(done.data.citations.some((c) => c.material_name === 'Photosynthesis notes.pdf'));
+    assert.deepEqual(chatHistory(done.data.chat_id), [
+      { role: 'user', content: 'What captures light in photosynthesis?' },
+      { role: 'model', content: 'Chloroplasts capture light [1].' }]);
+  });
+
+  test('Accept: application/json asks for the JSON answer instead', async () => {
+    chat.next({ pieces: ['json'] });
+    const res = await callTutor(server, student, { course_id: course, message: 'json please' },
+      { Accept: 'application/json' });
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    assert.equal((await res.json()).answer, 'json');
+  });
+
+  test('an error in the middle ends the stream with an error event and appends nothing', async () => {
+    const id = (await student.client.from('chat_history').insert({ course_id: course,
+      history: [{ role: 'user', content: 'before' }] }).select().single()).data.id;
+    chat.next({ pieces: ['Half ', 'an answer'], afterPieces: 'error' });
+    const res = await callTutor(server, student, { course_id: course, chat_id: id, message: 'photosynthesis' });
+    assert.equal(res.status, 200);
+    const events = parseEvents(await res.text());
+    assert.equal(textOf(events), 'Half an answer');
+    assert.equal(events.at(-1).event, 'error');
+    assert.equal(events.at(-1).data.code, 'llm_provider_error');
+    assert.match(events.at(-1).data.message, /the mock model overheated/);
+    assert.ok(!events.some((e) => e.event === 'done'));
+    assert.deepEqual(chatHistory(id), [{ role: 'user', content: 'before' }]);
+  });
+
+  test('a provider that fails before any token is an error event too', async () => {
+    chat.next({ status: 503, error: { message: 'overloaded' } });
+    const res = await callTutor(server, student, { course_id: course, message: 'photosynthesis' });
+    const events = parseEvents(await res.text());
+    assert.deepEqual(events, [{ event: 'error', data: { code: 'llm_provider_error',
+      message: 'The model provider answered 503: overloaded' } }]);
+  });
+
+  test('a timeout is an error event llm_provider_timeout', async () => {
+    chat.next({ pieces: ['slow'], hang: true });
+    const res = await callTutor(server, student, { course_id: course, message: 'photosynthesis' });
+    const events = parseEvents(await res.text());
+    assert.equal(events.at(-1).event, 'error');
+    assert.equal(events.at(-1).data.code, 'llm_provider_timeout');
+  });
+
+  test('the offline tutor streams its answer as tokens, then done', async () => {
+    const s = await createStudent(offline, 'offline-stream');
+    const { course: c } = await courseWithMaterials(s, 'Offline stream', LECTURE);
+    const res = await callTutor(offline, s, { course_id: c, message: 'thylakoid membranes' });
+    const events = parseEvents(await res.text());
+    assert.ok(events.filter((e) => e.event === 'token').length > 10, 'many pieces');
+    const done = events.at(-1);
+    assert.equal(done.event, 'done');
+    assert.equal(done.data.mode, 'offline');
+    assert.match(textOf(events), /^\(Offline mode/);
+    assert.equal(chatHistory(done.data.chat_id)[1].content, textOf(events));
+  });
+});
+
+describe('a client that goes away', () => {
+  test('stops the model call at once, and nothing is appended', async () => {
+    const s = await createStudent(limited, 'leaver');
+    const { course: c } = await courseWithMaterials(s, 'Leaving', LECTURE);
+    const id = (await s.client.from('chat_history').insert({ course_id: c,
+      history: [{ role: 'user', content: 'before' }] }).select().single()).data.id;
+    chat.next({ pieces: Array.from({ length: 100 }, (_, i) => `piece${i} `), delayMs: 100 });
+    const controller = new AbortController();
+    const res = await callTutor(limited, s, { course_id: c, chat_id: id, message: 'photosynthesis' }, {},
+      controller.signal);
+    const events = eventReader(res);
+    await events.until((e) => e.event === 'token');
+    const call = chat.calls.at(-1);
+    controller.abort();
+    await waitFor(() => call.clientClosed, 'the model call to be closed', 3000);
+    assert.ok(call.piecesSent < 100, `the model stopped after ${call.piecesSent} pieces`);
+    assert.deepEqual(chatHistory(id), [{ role: 'user', content: 'before' }]);
+  });
+});
+
+describe('per-user limits', () => {
+  let course;
+  const ask = (s, body = {}) => s.client.functions.invoke('tutor', {
+    body: { course_id: course[s.id], message: 'photosynthesis', stream: false, ...body } });
+  const students = {};
+  before(async () => {
+    course = {};
+    for (const tag of ['hourly', 'tokens', 'streams', 'estimate']) {
+      students[tag] = await createStudent(limited, tag);
+      course[students[tag].id] = (await courseWithMaterials(students[tag], `Limits ${tag}`)).course;
+    }
+  });
+
+  test('the calls of an hour past SB_TUTOR_MAX_REQUESTS_PER_HOUR are refused 429 with Retry-After', async () => {
+    const s = students.hourly;
+    for (let i = 0; i < 3; i++) assert.equal((await ask(s)).error, null, `call ${i + 1}`);
+    const { error } = await ask(s);
+    assert.equal(error.context.status, 429);
+    const retry = Number(error.context.headers.get('retry-after'));
+    assert.ok(retry >= 1 && retry <= 3600, `Retry-After ${retry}`);
+    const body = await error.context.json();
+    assert.equal(body.code, 'over_request_limit');
+    assert.match(body.message, /limit of 3 tutor calls an hour/);
+  });
+
+  test("once a day's tokens reach SB_TUTOR_MAX_TOKENS_PER_DAY (as the provider reports them), calls are refused 429", async () => {
+    const s = students.tokens;
+    chat.next({ pieces: ['expensive'], usage: { prompt_tokens: 1000, completion_tokens: 100, total_tokens: 1100 } });
+    assert.equal((await ask(s)).error, null);
+    assert.equal(sql(`SELECT tokens FROM ai.tutor_usage WHERE user_id = :'u' AND period = 'day'`, { u: s.id }), '1100');
+    const { error } = await ask(s);
+    assert.equal(error.context.status, 429);
+    assert.ok(Number(error.context.headers.get('retry-after')) <= 86400);
+    assert.equal((await error.context.json()).code, 'over_token_limit');
+  });
+
+  test('without usage from the provider, the tokens are estimated at a quarter of the bytes sent and received', async () => {
+    const s = students.estimate;
+    chat.next({ pieces: ['twelve chars'], usage: null });
+    assert.equal((await ask(s)).error, null);
+    const sent = Buffer.byteLength(JSON.stringify(chat.calls.at(-1).body.messages));
+    const expected = Math.ceil(sent / 4) + Math.ceil('twelve chars'.length / 4);
+    assert.equal(sql(`SELECT tokens FROM ai.tutor_usage WHERE user_id = :'u' AND period = 'day'`, { u: s.id }),
+      String(expected));
+  });
+
+  test('a second answer while one is in progress is refused 429 too_many_streams', async () => {
+    const s = students.streams;
+    chat.next({ hang: true });
+    const controller = new AbortController();
+    const calls = chat.calls.length;
+    const first = await callTutor(limited, s, { course_id: course[s.id], message: 'photosynthesis' }, {},
+      controller.signal);
+    await waitFor(() => chat.calls.length > calls, 'the first answer to reach the model');
+    const before = chat.calls.length;
+    const { error } = await ask(s);
+    assert.equal(error.context.status, 429);
+    assert.equal((await error.context.json()).code, 'too_many_streams');
+    assert.equal(chat.calls.length, before, 'the refused call reached no model');
+    controller.abort();
+    first.body?.cancel().catch(() => {});
+    let res;
+    for (let i = 0; i < 200; i++) {
+      res = await ask(s);
+      if (!res.error || (await res.error.context.clone().json()).code !== 'too_many_streams') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(res.error && JSON.stringify(await res.error.context.json()), null,
+      'the slot came back once the first answer stopped');
   });
 });

@@ -68,3 +68,27 @@ function chatHistory(chatId) {
 }
 
 module.exports = { courseWithMaterials, parseEvents, textOf, callTutor, chatHistory };
+
+/* Reads a streamed answer's events as they come: next(pred) resolves with the events so far
+ * once one satisfies pred (or the stream ends). */
+function eventReader(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let ended = false;
+  return {
+    get events() { return parseEvents(text.slice(0, text.lastIndexOf('\n\n') + 2)); },
+    get ended() { return ended; },
+    async until(pred) {
+      while (!ended && !this.events.some(pred)) {
+        const { value, done } = await reader.read();
+        if (done) ended = true;
+        else text += decoder.decode(value, { stream: true });
+      }
+      return this.events;
+    },
+    cancel() { return reader.cancel(); },
+  };
+}
+
+module.exports.eventReader = eventReader;
