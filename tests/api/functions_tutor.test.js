@@ -270,6 +270,20 @@ describe('saving the exchange', () => {
     assert.equal(data.course_id, course);
   });
 
+  test('the saved chat is embedded again by the worker (its trigger queued it)', async () => {
+    const id = (await student.client.from('chat_history').insert({ course_id: course,
+      history: [{ role: 'user', content: 'old' }] }).select().single()).data.id;
+    await waitFor(() => sql(`SELECT embedding IS NOT NULL FROM chat_history WHERE id = :'id'`, { id }) === 't',
+      'the first embedding');
+    const first = sql(`SELECT embedding::text FROM chat_history WHERE id = :'id'`, { id });
+    chat.next({ pieces: ['Glucose stores the energy.'] });
+    const res = await callTutor(server, student, { course_id: course, chat_id: id, message: 'Where is energy stored?',
+      stream: false });
+    assert.equal(res.status, 200);
+    await waitFor(() => sql(`SELECT embedding::text FROM chat_history WHERE id = :'id'`, { id }) !== first,
+      'the chat to be embedded again');
+  });
+
   test('a provider error appends nothing and creates no chat', async () => {
     const chats = chatsOf(course);
     chat.next({ status: 500, error: { message: 'model exploded' } });
