@@ -1,0 +1,27 @@
+# Shared by bench/ai/*.sh (sourced inside pg_virtualenv, from the repository root): bench/rest's
+# database and student (bench/rest/lib.sh), plus, in the student's first course, a material of
+# 200 chunks, a profile and preferences; the tutor's request body; a mock provider.
+. bench/rest/lib.sh
+q "INSERT INTO materials (course_id, name, file_path, file_type, file_size)
+   VALUES ('$course', 'Lecture.pdf', '$uid/$course/Lecture.pdf', 'application/pdf', 1000)" >/dev/null
+material=$(q "SELECT id FROM materials WHERE course_id = '$course' AND name = 'Lecture.pdf'")
+q "INSERT INTO material_chunks (material_id, course_id, page, position, content)
+   SELECT '$material', '$course', 1 + i / 4, i,
+          'Passage ' || i || ': photosynthesis converts light energy into chemical energy; the light reactions '
+          || 'run in the thylakoid membranes and the Calvin cycle fixes carbon dioxide in the stroma. '
+          || repeat('Further detail on topic ' || (i % 17) || '. ', 20)
+   FROM generate_series(0, 199) i" >/dev/null
+q "INSERT INTO academic (id, grade, semester_type, semester, subject)
+   VALUES ('$uid', '{Bachelor}', 'double', 3, '{computer science}')" >/dev/null
+q "INSERT INTO personalized (id, prefs)
+   VALUES ('$uid', '{\"detail_level\":0.8,\"example_preference\":0.7,\"learning_pace\":\"moderate\"}')" >/dev/null
+tutor_body="{\"course_id\":\"$course\",\"message\":\"Where do the light reactions of photosynthesis happen?\"}"
+mock_body='{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]}'
+
+start_mock() {   # $@ = mock_provider.js arguments; sets mock_url, mock_pid
+  node bench/ai/mock_provider.js "$@" >"$work/mock.out" &
+  mock_pid=$!
+  until grep -q '^URL: ' "$work/mock.out"; do sleep 0.05; done
+  mock_url=$(sed -n 's/^URL: //p' "$work/mock.out")
+}
+stop_mock() { kill $mock_pid; wait $mock_pid 2>/dev/null || true; : >"$work/mock.out"; }
