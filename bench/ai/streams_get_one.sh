@@ -9,8 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -n "${PGHOST:-}" ] || { scripts/deps.sh bench && scripts/build.sh build >/dev/null; }
-seconds=${1:-10}
+seconds=${1:-5}
 conns=${2:-4}
+rounds=${3:-3}
 if [ -z "${PGHOST:-}" ]; then
   exec pg_virtualenv -t -v 15 "$0" "$@"
 fi
@@ -33,27 +34,46 @@ measure() {   # $1 = label; appends a table row
 }
 tokens_so_far() { cat "$work"/stream.* 2>/dev/null | grep -c '^event: token' || true; }
 
+start_streams() {
+  for i in 1 2 3 4; do
+    curl -sN -X POST -H "apikey: $apikey" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+      --data-binary "$tutor_body" "$url/functions/v1/tutor" >"$work/stream.$i" &
+    stream_pids+=($!)
+  done
+  for _ in $(seq 1 200); do
+    [ "$(grep -l '^event: token' "$work"/stream.* 2>/dev/null | wc -l)" -eq 4 ] && return
+    sleep 0.05
+  done
+  echo "the 4 streams did not start" >&2
+  exit 1
+}
+stop_streams() {
+  kill "${stream_pids[@]}" 2>/dev/null || true
+  wait "${stream_pids[@]}" 2>/dev/null || true
+  stream_pids=()
+  rm -f "$work"/stream.*
+}
+
 rows=()
 run_wrk get_one 2 "$conns"          # warm up
-measure "idle" "-"
-for i in 1 2 3 4; do
-  curl -sN -X POST -H "apikey: $apikey" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-    --data-binary "$tutor_body" "$url/functions/v1/tutor" >"$work/stream.$i" &
-  stream_pids+=($!)
+for round in $(seq 1 "$rounds"); do
+  measure "idle (round $round)" "-"
+  start_streams
+  before=$(tokens_so_far)
+  measure "4 tutor streams in progress (round $round)" "pending"
+  after=$(tokens_so_far)
+  finished=$(cat "$work"/stream.* | grep -c '^event: done' || true)
+  rows[-1]="${rows[-1]/pending/$((after - before)) pieces streamed meanwhile (4 × one per 500 ms), $finished finished}"
+  stop_streams
 done
-for _ in $(seq 1 200); do [ "$(grep -l '^event: token' "$work"/stream.* 2>/dev/null | wc -l)" -eq 4 ] && break; sleep 0.05; done
-before=$(tokens_so_far)
-measure "4 tutor streams in progress" "pending"
-after=$(tokens_so_far)
-done_events=$(cat "$work"/stream.* | grep -c '^event: done' || true)
-rows[-1]="${rows[-1]/pending/$((after - before)) tokens streamed meanwhile, $done_events finished}"
-kill "${stream_pids[@]}" 2>/dev/null || true
-wait "${stream_pids[@]}" 2>/dev/null || true
-stream_pids=()
-measure "idle again" "-"
 stop_server
 stop_mock
 
 echo "| get_one, $conns connections, ${seconds} s | req/s | p50 | p99 | the streams |"
 echo "| --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+idle=$(printf '%s\n' "${rows[@]}" | awk -F'|' '/idle/ { print $3 }' | median)
+busy=$(printf '%s\n' "${rows[@]}" | awk -F'|' '/streams/ { print $3 }' | median)
+echo
+echo "Median get_one rate: idle $idle req/s, with 4 streams $busy req/s."
