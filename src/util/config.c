@@ -147,6 +147,10 @@ static int load_tutor_settings(struct sb_config *c)
     c->llm_url = env_or("SB_LLM_URL", NULL);
     c->llm_model = env_or("SB_LLM_MODEL", NULL);
     c->llm_api_key = env_or("SB_LLM_API_KEY", NULL);
+    if (c->llm_url && strncmp(c->llm_url, "http://", 7) != 0 && strncmp(c->llm_url, "https://", 8) != 0) {
+        fprintf(stderr, "studybase: SB_LLM_URL=%s must start with http:// or https://\n", c->llm_url);
+        return -1;
+    }
     if (c->llm_url && !c->llm_model) {
         fprintf(stderr, "studybase: SB_LLM_MODEL must name the model when SB_LLM_URL is set\n");
         return -1;
