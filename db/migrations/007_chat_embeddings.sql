@@ -10,9 +10,8 @@
 --     job is queued for that row, as Supabase users who compute their own embeddings expect.
 --     (Writing history alone later queues the row again, and the worker's embedding replaces
 --     the client's.)
---   * updated_at: the seed's BEFORE UPDATE trigger sets it on every update; it is recreated here
---     so that an update changing only the embedding (the worker's write) leaves updated_at as
---     it was: a chat is "updated" when its messages change, not when it is indexed.
+--   * updated_at: the seed's rule holds ("updated whenever a row is modified"): the worker's
+--     write of the embedding sets it too, moments after the write that queued the chat.
 --
 -- 004_rollback drops the function (the triggers go with the table).
 
@@ -33,10 +32,3 @@ CREATE TRIGGER chat_history_embed_inserted AFTER INSERT ON chat_history
 CREATE TRIGGER chat_history_embed_changed AFTER UPDATE OF history ON chat_history
     FOR EACH ROW WHEN (OLD.history IS DISTINCT FROM NEW.history AND OLD.embedding IS NOT DISTINCT FROM NEW.embedding)
     EXECUTE FUNCTION chat_history_enqueue_embedding();
-
-DROP TRIGGER chat_history_update_trigger ON chat_history;
-CREATE TRIGGER chat_history_update_trigger BEFORE UPDATE ON chat_history
-    FOR EACH ROW WHEN ((OLD.id, OLD.course_id, OLD.history, OLD.created_at, OLD.updated_at)
-                           IS DISTINCT FROM (NEW.id, NEW.course_id, NEW.history, NEW.created_at, NEW.updated_at)
-                       OR OLD.embedding IS NOT DISTINCT FROM NEW.embedding)
-    EXECUTE FUNCTION update_updated_at();

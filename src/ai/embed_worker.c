@@ -173,8 +173,16 @@ static bool has_words(const float *v)
     return false;
 }
 
+/* Counts a failed attempt on the job; false on a database error. */
+static bool count_failure(PGconn *pg, const struct job *job, const char *why)
+{
+    const char *const params[] = { job->target, job->row_id, job->ticket, why };
+    return run_and_clear(pg, failed_sql, 4, params);
+}
+
 /* Writes the job's embedding (NULL for no text or no words) and deletes the job, in one
- * transaction, unless the job's ticket changed meanwhile. False on a database error. */
+ * transaction, unless the job's ticket changed meanwhile. A write the database refuses is
+ * counted as the job's failure. False on a database error. */
 static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
 {
     const struct target *t = target_named(job->target);
@@ -182,19 +190,19 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
     const char *const key[] = { job->target, job->row_id, job->ticket };
     if (!run_and_clear(pg, "BEGIN", 0, NULL))
         return false;
-    PGresult *done = NULL;
-    bool ok = (!job->text || run_and_clear(pg, t->store_sql, 2, (const char *const[]){ job->row_id, vector })) &&
-              (done = run(pg, done_sql, 3, key)) != NULL;
-    bool current = done && strcmp(PQcmdTuples(done), "1") == 0;
+    if (job->text) {
+        PGresult *res = PQexecParams(pg, t->store_sql, 2, NULL, (const char *const[]){ job->row_id, vector }, NULL,
+                                     NULL, 0);
+        const char *refused = PQresultStatus(res) == PGRES_COMMAND_OK ? NULL
+                                                                       : sb_arena_strdup(arena, PQresultErrorMessage(res));
+        PQclear(res);
+        if (refused)
+            return run_and_clear(pg, "ROLLBACK", 0, NULL) && count_failure(pg, job, refused);
+    }
+    PGresult *done = run(pg, done_sql, 3, key);
+    bool ran = done != NULL, current = ran && strcmp(PQcmdTuples(done), "1") == 0;
     PQclear(done);
-    return run_and_clear(pg, ok && current ? "COMMIT" : "ROLLBACK", 0, NULL) && ok;
-}
-
-/* Counts a failed attempt on the job; false on a database error. */
-static bool count_failure(PGconn *pg, const struct job *job, const char *why)
-{
-    const char *const params[] = { job->target, job->row_id, job->ticket, why };
-    return run_and_clear(pg, failed_sql, 4, params);
+    return run_and_clear(pg, current ? "COMMIT" : "ROLLBACK", 0, NULL) && ran;
 }
 
 static const char *error_words(struct sb_arena *arena, const struct sb_error *err)
@@ -340,7 +348,11 @@ static void *worker_main(void *arg)
             sb_arena_free(arena);
         } while (handled > 0 && !stopping);
         int wait_ms = handled < 0 ? -1 : ms_until_next_due(pg);
-        if (wait_ms < 0 || !wait_for_work(pg, wait_ms)) {
+        if (wait_ms < 0) {           /* the queue cannot be used (not migrated yet?): pause */
+            PQfinish(pg);
+            pg = NULL;
+            wait_for_work(NULL, RECONNECT_PAUSE_MS);
+        } else if (!wait_for_work(pg, wait_ms)) {
             PQfinish(pg);
             pg = NULL;
         }

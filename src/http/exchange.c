@@ -62,6 +62,7 @@ struct exchange {
     bool watching_peer;
     bool finished_early;  /* the route's finished already ran (client_went_away) */
     bool abandoned;       /* completed while its fiber still runs: the fiber frees the arena */
+    struct exchange *prev_live, *next_live;   /* this worker's requests not yet completed */
 };
 
 static atomic_ulong request_counter;
@@ -71,6 +72,10 @@ static atomic_long requests_in_flight;
 static unsigned long request_id_prefix;
 /* A connection of this worker was resumed since sb_exchange_take_resumed last looked. */
 static __thread bool resumed_on_this_thread;
+/* This worker's requests not yet completed (for sb_exchange_release_all). */
+static __thread struct exchange *live_exchanges;
+/* This worker's route steps whose fiber has not ended. */
+static __thread int steps_running;
 
 static const char cors_expose[] =
     "Content-Range, Content-Location, Location, Preference-Applied, Range-Unit, "
@@ -190,7 +195,38 @@ static struct exchange *begin_exchange(const struct sb_config *config, struct MH
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, &collector);
     sb_buf_init(&ex->body, arena);
     authenticate(req);
+    ex->next_live = live_exchanges;
+    if (live_exchanges)
+        live_exchanges->prev_live = ex;
+    live_exchanges = ex;
     return ex;
+}
+
+static void forget_live(struct exchange *ex)
+{
+    if (ex->prev_live)
+        ex->prev_live->next_live = ex->next_live;
+    else if (live_exchanges == ex)
+        live_exchanges = ex->next_live;
+    if (ex->next_live)
+        ex->next_live->prev_live = ex->prev_live;
+    ex->prev_live = ex->next_live = NULL;
+}
+
+int sb_exchange_steps_running(void)
+{
+    return steps_running;
+}
+
+void sb_exchange_release_all(void)
+{
+    for (struct exchange *ex = live_exchanges; ex; ex = ex->next_live) {
+        sb_stream_cancel(&ex->req);
+        if (ex->suspended) {
+            ex->suspended = false;
+            MHD_resume_connection((struct MHD_Connection *)ex->req.connection);
+        }
+    }
 }
 
 /* ---- answering ----------------------------------------------------------------------- */
@@ -300,6 +336,7 @@ static void run_step_in_fiber(void *arg)
     else if (admitted)
         route->handle(req);
     sb_db_rollback();   /* a transaction the route left open ends here */
+    steps_running--;
     if (ex->abandoned) {
         sb_arena_free(req->arena);   /* completed while this fiber ran (a stream's client left) */
         return;
@@ -346,6 +383,7 @@ static bool run_step(struct exchange *ex, enum step step)
 {
     struct sb_loop *loop = sb_loop_current();
     ex->running = step;
+    steps_running++;
     struct sb_fiber *fiber = loop ? sb_fiber_new(run_step_in_fiber, ex) : NULL;
     if (!fiber) {
         run_step_in_fiber(ex);   /* no loop (or no memory for a stack): run it here */
@@ -556,6 +594,7 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     if (!ex)
         return;
     *req_cls = NULL;
+    forget_live(ex);
     bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
     stop_watching_client(ex);
     sb_stream_request_completed(&ex->req);

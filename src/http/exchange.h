@@ -49,6 +49,15 @@ void sb_exchange_note_resumed(void);
  * (it waited before), resume it so that the response is queued from the next callback. */
 void sb_exchange_resume_for_stream(struct sb_request *req);
 
+/* On a worker's thread as it stops: resumes every connection of its requests still suspended
+ * (a fiber waiting, a stream waiting for its next bytes; streams are cancelled), so that
+ * libmicrohttpd can close them. Their fibers end when their handlers notice (a stream's
+ * cancel flag, a write that fails, the database's answer). */
+void sb_exchange_release_all(void);
+
+/* Route steps of the calling worker whose fiber has not ended. */
+int sb_exchange_steps_running(void);
+
 /* Requests begun and not yet completed, in all workers. */
 long sb_exchange_in_flight(void);
 

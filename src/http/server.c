@@ -32,7 +32,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SHUTDOWN_GRACE_SECONDS 10
 /* libmicrohttpd's memory per connection. It reads a body into half of it, so this sets how
  * much one recv() takes: 128 KiB gives 64 KiB reads (a 50 MB upload in ~800 reads instead
  * of ~1,600 at 64 KiB). Each open connection keeps all of it resident (libmicrohttpd clears
@@ -43,6 +42,8 @@
 #define CONNECTION_MEMORY_BYTES (128 * 1024)
 #define MAX_CONNECTIONS 1000        /* open connections in all */
 #define DAEMON_ROUNDS_PER_TURN 8
+/* How long a stopping worker lets the fibers of released requests end. */
+#define RELEASE_WAIT_MS 1000
 
 struct worker {
     struct sb_server *server;
@@ -110,6 +111,22 @@ static int run_daemon_until_idle(struct MHD_Daemon *daemon)
     return timeout;
 }
 
+/* The worker stops: requests still waiting have outlived the grace period. Their connections
+ * are resumed so that libmicrohttpd closes them (it refuses to stop with suspended ones), and
+ * their fibers get a short while to end (a stream's handler sees its cancel flag); one that
+ * does not keeps its memory, as the process is ending. */
+static void release_requests_left(struct worker *w)
+{
+    sb_exchange_release_all();
+    MHD_run(w->daemon);
+    int64_t deadline = sb_now_ms() + RELEASE_WAIT_MS;
+    while (sb_exchange_steps_running() > 0 && sb_now_ms() < deadline) {
+        sb_loop_turn(w->loop, 20);
+        if (sb_exchange_take_resumed())
+            MHD_run(w->daemon);
+    }
+}
+
 /* Each turn waits for the loop's descriptors (the daemon's among them) no longer than the
  * daemon's next timeout; the daemon runs only when it has something to do: its descriptor was
  * ready, a fiber resumed one of its connections, or its timeout came (each MHD_run costs an
@@ -129,6 +146,7 @@ static void *run_worker(void *arg)
             timeout = daemon_timeout_ms(w->daemon);
         }
     }
+    release_requests_left(w);
     sb_db_close_loop_sessions();
     sb_fiber_release_cache();
     return NULL;
@@ -288,7 +306,7 @@ void sb_server_stop(struct sb_server *server)
     if (!server)
         return;
     sb_listener_stop(server->listener); /* stop accepting; requests in flight go on */
-    for (int i = 0; i < SHUTDOWN_GRACE_SECONDS * 20 && sb_exchange_in_flight() > 0; i++) {
+    for (int i = 0; i < server->config->shutdown_grace_s * 20 && sb_exchange_in_flight() > 0; i++) {
         struct timespec pause = { 0, 50 * 1000 * 1000 };
         nanosleep(&pause, NULL);
     }

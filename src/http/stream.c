@@ -247,6 +247,15 @@ void sb_stream_handler_returned(struct sb_request *req)
     sb_stream_end(req);
 }
 
+void sb_stream_cancel(struct sb_request *req)
+{
+    struct sb_stream *s = req->response.stream;
+    if (!s)
+        return;
+    s->gone = true;
+    resume_reader(s);
+}
+
 void sb_stream_request_completed(struct sb_request *req)
 {
     struct sb_stream *s = req->response.stream;

@@ -189,7 +189,8 @@ static int load_embed_settings(struct sb_config *c)
 
 int sb_config_load(struct sb_config *c)
 {
-    long port, threads, exp, max_body, timeout, request_timeout, max_file, per_ip, pool_size, pool_timeout;
+    long port, threads, exp, max_body, timeout, request_timeout, shutdown_grace, max_file, per_ip, pool_size,
+        pool_timeout;
     memset(c, 0, sizeof *c);
     c->database_url = env_or("DATABASE_URL", NULL);
     c->host = env_or("SB_HOST", "127.0.0.1");
@@ -201,6 +202,7 @@ int sb_config_load(struct sb_config *c)
         env_int("SB_MAX_BODY_BYTES", 1048576, 1024, 1L << 30, &max_body) ||
         env_int("SB_STATEMENT_TIMEOUT_MS", 8000, 0, 3600000, &timeout) ||
         env_int("SB_REQUEST_TIMEOUT_S", 30, 1, 3600, &request_timeout) ||
+        env_int("SB_SHUTDOWN_GRACE_S", 10, 0, 3600, &shutdown_grace) ||
         env_int("SB_STORAGE_MAX_FILE_BYTES", 52428800, 1, 1L << 40, &max_file) ||
         env_int("SB_MAX_CONNECTIONS_PER_IP", 100, 1, 1000, &per_ip) ||
         env_int("SB_DB_POOL_SIZE", 4 * threads, 1, 1000, &pool_size) ||
@@ -214,6 +216,7 @@ int sb_config_load(struct sb_config *c)
     c->max_body_bytes = max_body;
     c->statement_timeout_ms = (int)timeout;
     c->request_timeout_s = (int)request_timeout;
+    c->shutdown_grace_s = (int)shutdown_grace;
     c->storage_max_file_bytes = max_file;
     snprintf(c->storage_dir_storage, sizeof c->storage_dir_storage, "%s/storage", c->data_dir);
     c->storage_dir = env_or("SB_STORAGE_DIR", c->storage_dir_storage);

@@ -25,6 +25,7 @@ struct sb_config {
     long max_body_bytes;          /* SB_MAX_BODY_BYTES, 1048576: JSON request bodies */
     int statement_timeout_ms;     /* SB_STATEMENT_TIMEOUT_MS, 8000: per request, 0 = none */
     int request_timeout_s;        /* SB_REQUEST_TIMEOUT_S, 30: idle connection / slow client cut-off */
+    int shutdown_grace_s;         /* SB_SHUTDOWN_GRACE_S, 10: how long a stop waits for requests in flight */
     const char *storage_dir;      /* SB_STORAGE_DIR, data_dir/storage: stored files (uploads) */
     long storage_max_file_bytes;  /* SB_STORAGE_MAX_FILE_BYTES, 52428800: largest upload (any bucket) */
     int max_connections_per_ip;   /* SB_MAX_CONNECTIONS_PER_IP, 100: open connections one client address may hold */

@@ -111,3 +111,29 @@ test('the worker embeds a chat through the provider, and tries again after the p
   assert.ok(close(stored, unit(vectorFor('user: What is inertia?'))));
   assert.equal(sql(`SELECT count(*) FROM ai.embedding_jobs WHERE row_id = :'id'`, { id }), '0');
 });
+
+test('an embedding of a text that changed while it was being computed is not stored; the new text is embedded', async () => {
+  mock.delayMs = 600; // the provider is slow for the first text: time to change the chat meanwhile
+  let id;
+  try {
+    const { data } = await student.client.from('chat_history')
+      .insert({ course_id: courseId, history: [{ role: 'user', content: 'What is torque?' }] }).select();
+    id = data[0].id;
+    await until(() => mock.requests.some((r) => JSON.stringify(r.body?.input) === '["user: What is torque?"]'),
+      'the provider to be asked for the first text');
+  } finally {
+    mock.delayMs = 0;
+  }
+  const { error } = await student.client.rpc('append_chat_messages', {
+    chat_id: id, messages: [{ role: 'model', content: 'A turning force.' }],
+  });
+  assert.equal(error, null);
+  const want = unit(vectorFor('user: What is torque?\nmodel: A turning force.'));
+  await until(async () => {
+    const done = sql(`SELECT count(*) FROM ai.embedding_jobs WHERE row_id = :'id'`, { id }) === '0';
+    const { data: rows } = await student.client.from('chat_history').select('embedding').eq('id', id);
+    return done && rows[0].embedding !== null;
+  }, 'the job to finish');
+  const { data: rows } = await student.client.from('chat_history').select('embedding').eq('id', id);
+  assert.ok(close(JSON.parse(rows[0].embedding), want), 'the stored embedding is the new text\'s');
+});

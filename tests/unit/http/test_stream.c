@@ -93,6 +93,7 @@ static int start(void **state)
     setenv("SB_HOST", "127.0.0.1", 1);
     setenv("SB_THREADS", "1", 1);
     setenv("SB_REQUEST_TIMEOUT_S", "1", 1);
+    setenv("SB_SHUTDOWN_GRACE_S", "0", 1);
     setenv("SB_JWT_SECRET", "a-test-secret-that-is-long-enough-0123456789", 1);
     assert_int_equal(sb_config_load(&config), 0);
     static const struct sb_route routes[] = {
@@ -111,7 +112,8 @@ static int start(void **state)
 
 static int stop(void **state)
 {
-    sb_server_stop(server);
+    if (server)
+        sb_server_stop(server);
     return 0;
 }
 
@@ -247,6 +249,7 @@ static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(voi
     send_get(fd, "/forever");
     char buf[512];
     size_t got = 0;
+    buf[0] = '\0';
     while (!strstr(buf, "data: first")) {   /* the first event arrives before anything else */
         struct pollfd p = { .fd = fd, .events = POLLIN };
         assert_int_equal(poll(&p, 1, 10000), 1);
@@ -262,6 +265,34 @@ static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(voi
     assert_true(atomic_load(&write_failed));
 }
 
+/* The server stops (its grace for requests in flight is 0 here) while a handler waits between
+ * two events and its connection waits for bytes: the stop completes (libmicrohttpd refuses to
+ * stop with a suspended connection: it aborts the process), and the client sees the end. */
+static void stopping_the_server_ends_a_stream_that_waits_for_its_next_bytes(void **state)
+{
+    int fd = connect_to_server();
+    send_get(fd, "/forever");
+    char buf[512];
+    size_t got = 0;
+    buf[0] = '\0';
+    while (!strstr(buf, "data: first")) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        assert_int_equal(poll(&p, 1, 10000), 1);
+        ssize_t n = read(fd, buf + got, sizeof buf - 1 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    sb_server_stop(server);
+    server = NULL;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, 10000), 1);
+    char rest[512];
+    while (read(fd, rest, sizeof rest) > 0)
+        ;   /* the connection ends: read returns 0 (or an error), never blocks for good */
+    close(fd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +301,7 @@ int main(void)
         cmocka_unit_test(more_than_the_unsent_limit_reaches_a_slow_reader_in_order),
         cmocka_unit_test(a_pause_longer_than_the_idle_timeout_does_not_cut_the_stream),
         cmocka_unit_test(a_client_that_goes_away_cancels_the_handler_and_fails_its_writes),
+        cmocka_unit_test(stopping_the_server_ends_a_stream_that_waits_for_its_next_bytes),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
