@@ -23,6 +23,7 @@ q "INSERT INTO material_chunks (material_id, course_id, page, position, content)
                         'plants take up water through roots'])[i % 20] || '. '
           END || repeat('Further detail on subtopic ' || (i % 17) || ' of this section. ', 20)
    FROM generate_series(0, 199) i" >/dev/null
+q "UPDATE material_extractions SET status = 'done', chunks = 200 WHERE material_id = '$material'" >/dev/null  # never re-read
 q "INSERT INTO academic (id, grade, semester_type, semester, subject)
    VALUES ('$uid', '{Bachelor}', 'double', 3, '{computer science}')" >/dev/null
 q "INSERT INTO personalized (id, prefs)

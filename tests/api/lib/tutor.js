@@ -5,8 +5,8 @@ const { sql } = require('./students');
 
 /* Creates a course of the student with materials [{ name, chunks: [{ page, content }] }];
  * returns { course, materials: [{ id, name, chunks: [ids] }] }. Chunks are written as the
- * extraction worker would (service role, here the superuser); they have no embedding, so
- * hybrid_search finds them by their words. */
+ * extraction worker would (service role, here the superuser), and the extraction marked done;
+ * the embedding worker embeds them, and hybrid_search finds them by their words meanwhile. */
 async function courseWithMaterials(student, name, materials = []) {
   const db = student.client;
   const { data: course, error } = await db.from('courses').insert({ user_id: student.id, name }).select().single();
@@ -24,6 +24,10 @@ async function courseWithMaterials(student, name, materials = []) {
         VALUES (:'m', :'c', NULLIF(:'p', '')::int, :'pos', :'t') RETURNING id`,
       { m: row.id, c: course.id, p: c.page ?? '', pos: position, t: c.content }));
     });
+    // settled as the extraction worker leaves a read material, so that it never claims the row
+    // (its file does not exist) and replaces the chunks
+    sql(`UPDATE material_extractions SET status = 'done', chunks = :'n', updated_at = now() WHERE material_id = :'m'`,
+      { n: chunks.length, m: row.id });
     made.push({ id: row.id, name: m.name, chunks });
   }
   return { course: course.id, materials: made };
