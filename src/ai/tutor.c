@@ -131,9 +131,12 @@ static bool answer_with_model(struct sb_call *call, struct sb_tutor_reply *reply
     struct sb_llm_request request = { messages, sb_tutor_reply_cancel_flag(reply), sb_tutor_reply_text, reply };
     struct sb_llm_usage usage;
     bool ok = sb_llm_complete(arena, call->req->config, &request, &usage, &call->error);
-    char *sent = json_dumps(messages, JSON_COMPACT);
-    out->tokens = usage.reported ? usage.total_tokens : sb_tokens_estimate(sent) + sb_tokens_estimate(reply->text.data);
-    free(sent);
+    out->tokens = usage.reported ? usage.total_tokens : 0;
+    if (!usage.reported && reply->text.len > 0) {   /* an answer, or part of one, without usage: estimated */
+        char *sent = json_dumps(messages, JSON_COMPACT);
+        out->tokens = sb_tokens_estimate(sent) + sb_tokens_estimate(reply->text.data);
+        free(sent);
+    }
     out->mode = "llm";
     struct sb_buf b;
     sb_buf_init(&b, arena);

@@ -555,6 +555,10 @@ describe('per-user limits', () => {
     const expected = Math.ceil(sent / 4) + Math.ceil('twelve chars'.length / 4);
     assert.equal(sql(`SELECT tokens FROM ai.tutor_usage WHERE user_id = :'u' AND period = 'day'`, { u: s.id }),
       String(expected));
+    chat.next({ status: 500, error: { message: 'down' } });
+    assert.equal((await ask(s)).error.context.status, 502);
+    assert.equal(sql(`SELECT tokens FROM ai.tutor_usage WHERE user_id = :'u' AND period = 'day'`, { u: s.id }),
+      String(expected), 'a provider that refused, without usage, counts no tokens');
   });
 
   test('a second answer while one is in progress is refused 429 too_many_streams', async () => {
