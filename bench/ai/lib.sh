@@ -36,7 +36,7 @@ mock_body='{"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}
 start_mock() {   # $@ = mock_provider.js arguments; sets mock_url, mock_pid
   node bench/ai/mock_provider.js "$@" >"$work/mock.out" &
   mock_pid=$!
-  until grep -q '^URL: ' "$work/mock.out"; do sleep 0.05; done
+  until grep -qs '^URL: ' "$work/mock.out"; do sleep 0.05; done
   mock_url=$(sed -n 's/^URL: //p' "$work/mock.out")
 }
 stop_mock() { kill $mock_pid; wait $mock_pid 2>/dev/null || true; : >"$work/mock.out"; }
