@@ -3,14 +3,15 @@
 #   scripts/deps.sh run    build + run: compiler, libraries, PostgreSQL 15 and its server headers
 #   scripts/deps.sh test   the above + test tools (cmocka, pgTAP, pg_prove, Node.js) + npm ci
 #   scripts/deps.sh bench  build + run + benchmark and fuzzing tools (wrk, clang for libFuzzer, perf;
-#                          h2o's evloop library and libuv for bench/rest/ceiling.c's HTTP fronts)
+#                          h2o's evloop library and libuv for bench/rest/ceiling.c's HTTP fronts;
+#                          poppler-utils' pdftotext for bench/ai/extract.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 run_packages=(
   gcc make pkg-config meson ninja-build
   libmicrohttpd-dev libpq-dev libjansson-dev libcrypt-dev libssl-dev
-  libcurl4-openssl-dev libmagic-dev libunistring-dev
+  libcurl4-openssl-dev libmagic-dev libunistring-dev libpoppler-glib-dev
   postgresql-15 postgresql-server-dev-15 postgresql-common
 )
 test_packages=(
@@ -18,7 +19,7 @@ test_packages=(
 )
 
 bench_packages=(
-  wrk clang openssl linux-perf libh2o-evloop-dev libuv1-dev
+  wrk clang openssl linux-perf libh2o-evloop-dev libuv1-dev poppler-utils
 )
 
 wanted=("${run_packages[@]}")

@@ -61,8 +61,8 @@ SELECT set_eq(
       JOIN pg_proc p ON p.oid = d.refobjid
       WHERE c.relnamespace = 'public'::regnamespace
         AND test.qualified(p.pronamespace, p.proname) = 'extensions.uuid_generate_v4'$$,
-    ARRAY['courses', 'materials', 'chat_history'],
-    'the id defaults of courses, materials and chat_history call extensions.uuid_generate_v4()');
+    ARRAY['courses', 'materials', 'chat_history', 'material_chunks'],
+    'the id defaults of courses, materials, chat_history (and 008''s material_chunks) call extensions.uuid_generate_v4()');
 
 SELECT is((SELECT test.qualified(o.opcnamespace, o.opcname)
            FROM pg_index i JOIN pg_opclass o ON o.oid = i.indclass[0]

@@ -10,6 +10,7 @@
 #include "db/migrate.h"
 #include "auth/keys.h"
 #include "ai/embed_worker.h"
+#include "ai/extractor.h"
 #include "auth/outbox.h"
 #include "db/conn.h"
 #include "http/router.h"
@@ -79,6 +80,7 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
         return 1;
     sb_auth_outbox_start(config); /* sends queued mail, when an SMTP server is configured */
     sb_ai_embed_worker_start(config); /* writes the embeddings ai.embedding_jobs asks for */
+    sb_ai_extractor_start(config); /* reads the text of uploaded materials (#13) */
     char api_url[300];
     snprintf(api_url, sizeof api_url, "http://%s:%d", config->host, sb_server_port(server));
     print_keys(config, api_url, shown_db_url, 0);

@@ -214,6 +214,11 @@ static struct sb_storage_backend *start_storage(const char *dir)
     return b;
 }
 
+struct sb_storage_backend *sb_storage_backend_shared(const char *dir)
+{
+    return start_storage(dir);
+}
+
 struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req)
 {
     struct sb_storage_backend *b = start_storage(req->config->storage_dir);

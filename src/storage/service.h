@@ -28,6 +28,10 @@ void sb_storage_register(void);
  * started with it). NULL after answering 500 when the storage folder cannot be used. */
 struct sb_storage_backend *sb_storage_backend_for(struct sb_request *req);
 
+/* The same backend for background work that reads stored files (the AI tutor's extraction
+ * worker), opened from dir if no request opened it yet; NULL while the folder cannot be used. */
+struct sb_storage_backend *sb_storage_backend_shared(const char *dir);
+
 /* The request's call value (base/call.h) with storage's error shape and SQLSTATE table. */
 struct sb_call *sb_storage_call(struct sb_request *req);
 

@@ -10,6 +10,7 @@
 
 #include "postgres.h"
 #include "fmgr.h"
+#include "utils/array.h"
 
 #define VECTOR_MAX_DIM 16000
 
@@ -44,6 +45,13 @@ extern double VectorDistanceL2(const Vector *a, const Vector *b);
 extern double VectorDistanceNegativeInnerProduct(const Vector *a, const Vector *b);
 extern double VectorDistanceCosine(const Vector *a, const Vector *b);
 extern double VectorDistanceL1(const Vector *a, const Vector *b);
+
+/* vector_ops.c: the core error `value out of range: overflow` (22003) */
+extern void ReportVectorOverflow(void);
+
+/* vector_ops.c: the avg aggregates' state, a float8[] {count, sum_1, ..., sum_n} */
+extern float8 *AggStateValues(ArrayType *state, const char *caller, int *length);
+extern ArrayType *MakeAggState(const float8 *values, int length);
 
 /* vector_topn.c: the exact top-N custom scan, its planner hook and setting */
 extern void VectorTopnInit(void);

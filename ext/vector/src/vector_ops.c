@@ -39,8 +39,8 @@ l2_normalize(PG_FUNCTION_ARGS)
 	PG_RETURN_VECTOR_P(result);
 }
 
-static void
-report_overflow(void)
+void
+ReportVectorOverflow(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -61,7 +61,7 @@ vector_add(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] + b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 	}
 	PG_RETURN_VECTOR_P(result);
 }
@@ -80,7 +80,7 @@ vector_sub(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] - b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 	}
 	PG_RETURN_VECTOR_P(result);
 }
@@ -99,7 +99,7 @@ vector_mul(PG_FUNCTION_ARGS)
 	{
 		result->x[i] = a->x[i] * b->x[i];
 		if (isinf(result->x[i]))
-			report_overflow();
+			ReportVectorOverflow();
 		if (result->x[i] == 0 && a->x[i] != 0 && b->x[i] != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
@@ -219,10 +219,11 @@ vector_gt(PG_FUNCTION_ARGS)
 }
 
 /*
- * avg: the state is a float8[] {count, sum_1, ..., sum_n}; it starts as {0}.
+ * avg: the state is a float8[] {count, sum_1, ..., sum_n}; it starts as {0}. halfvec's avg
+ * (halfvec_ops.c) keeps the same state, so it uses these two as well.
  */
-static float8 *
-state_values(ArrayType *state, const char *caller, int *length)
+float8 *
+AggStateValues(ArrayType *state, const char *caller, int *length)
 {
 	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] < 1 || ARR_HASNULL(state) ||
 		ARR_ELEMTYPE(state) != FLOAT8OID)
@@ -231,8 +232,8 @@ state_values(ArrayType *state, const char *caller, int *length)
 	return (float8 *) ARR_DATA_PTR(state);
 }
 
-static ArrayType *
-make_state(const float8 *values, int length)
+ArrayType *
+MakeAggState(const float8 *values, int length)
 {
 	Datum	   *datums = palloc(sizeof(Datum) * length);
 
@@ -247,7 +248,7 @@ Datum
 vector_accum(PG_FUNCTION_ARGS)
 {
 	int			length;
-	float8	   *state = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_accum", &length);
+	float8	   *state = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_accum", &length);
 	Vector	   *v = PG_GETARG_VECTOR_P(1);
 	float8	   *next;
 
@@ -256,8 +257,12 @@ vector_accum(PG_FUNCTION_ARGS)
 	next = palloc0(sizeof(float8) * (v->dim + 1));
 	next[0] = state[0] + 1;
 	for (int i = 0; i < v->dim; i++)
+	{
 		next[i + 1] = (state[0] > 0 ? state[i + 1] : 0) + (float8) v->x[i];
-	PG_RETURN_ARRAYTYPE_P(make_state(next, v->dim + 1));
+		if (isinf(next[i + 1]))
+			ReportVectorOverflow();
+	}
+	PG_RETURN_ARRAYTYPE_P(MakeAggState(next, v->dim + 1));
 }
 
 PG_FUNCTION_INFO_V1(vector_combine);
@@ -266,19 +271,23 @@ vector_combine(PG_FUNCTION_ARGS)
 {
 	int			length_a,
 				length_b;
-	float8	   *a = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_combine", &length_a);
-	float8	   *b = state_values(PG_GETARG_ARRAYTYPE_P(1), "vector_combine", &length_b);
+	float8	   *a = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_combine", &length_a);
+	float8	   *b = AggStateValues(PG_GETARG_ARRAYTYPE_P(1), "vector_combine", &length_b);
 	float8	   *sum;
 
 	if (a[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(make_state(b, length_b));
+		PG_RETURN_ARRAYTYPE_P(MakeAggState(b, length_b));
 	if (b[0] == 0)
-		PG_RETURN_ARRAYTYPE_P(make_state(a, length_a));
+		PG_RETURN_ARRAYTYPE_P(MakeAggState(a, length_a));
 	CheckExpectedDim(length_a - 1, length_b - 1);
 	sum = palloc(sizeof(float8) * length_a);
 	for (int i = 0; i < length_a; i++)
+	{
 		sum[i] = a[i] + b[i];
-	PG_RETURN_ARRAYTYPE_P(make_state(sum, length_a));
+		if (isinf(sum[i]))
+			ReportVectorOverflow();
+	}
+	PG_RETURN_ARRAYTYPE_P(MakeAggState(sum, length_a));
 }
 
 PG_FUNCTION_INFO_V1(vector_avg);
@@ -286,7 +295,7 @@ Datum
 vector_avg(PG_FUNCTION_ARGS)
 {
 	int			length;
-	float8	   *state = state_values(PG_GETARG_ARRAYTYPE_P(0), "vector_avg", &length);
+	float8	   *state = AggStateValues(PG_GETARG_ARRAYTYPE_P(0), "vector_avg", &length);
 	Vector	   *result;
 
 	if (state[0] == 0)			/* no rows */

@@ -7,25 +7,25 @@ CREATE EXTENSION IF NOT EXISTS vector;
 SELECT plan(47);
 
 -- Distances between [1,2,3] and [3,2,1]: differences (-2,0,2), dot 10, both norms sqrt(14).
-SELECT is(round(l2_distance('[1,2,3]', '[3,2,1]')::numeric, 12), round(sqrt(8)::numeric, 12), 'l2_distance = sqrt(8)');
+SELECT is(round(l2_distance('[1,2,3]'::vector, '[3,2,1]')::numeric, 12), round(sqrt(8)::numeric, 12), 'l2_distance = sqrt(8)');
 SELECT is(round(('[1,2,3]'::vector <-> '[3,2,1]')::numeric, 12), round(sqrt(8)::numeric, 12), '<-> is l2_distance');
 SELECT is(vector_l2_squared_distance('[1,2,3]', '[3,2,1]'), 8::float8, 'squared L2 distance = 8');
-SELECT is(inner_product('[1,2,3]', '[3,2,1]'), 10::float8, 'inner_product = 10');
+SELECT is(inner_product('[1,2,3]'::vector, '[3,2,1]'), 10::float8, 'inner_product = 10');
 SELECT is('[1,2,3]'::vector <#> '[3,2,1]', -10::float8, '<#> is the negative inner product');
-SELECT is(round(cosine_distance('[1,2,3]', '[3,2,1]')::numeric, 7), round(4 / 14.0, 7), 'cosine_distance = 1 - 10/14');
+SELECT is(round(cosine_distance('[1,2,3]'::vector, '[3,2,1]')::numeric, 7), round(4 / 14.0, 7), 'cosine_distance = 1 - 10/14');
 SELECT is(round(('[1,2,3]'::vector <=> '[3,2,1]')::numeric, 7), round(4 / 14.0, 7), '<=> is cosine_distance');
 SELECT is('[1,1]'::vector <=> '[-1,-1]', 2::float8, 'opposite vectors are at cosine distance 2');
 SELECT is('[1,0]'::vector <=> '[0,5]', 1::float8, 'orthogonal vectors are at cosine distance 1');
 SELECT is('[0,0]'::vector <=> '[1,1]', 'NaN'::float8, 'cosine distance to a zero vector is NaN');
-SELECT is(l1_distance('[1,2,3]', '[3,2,1]'), 4::float8, 'l1_distance = 4');
+SELECT is(l1_distance('[1,2,3]'::vector, '[3,2,1]'), 4::float8, 'l1_distance = 4');
 SELECT is('[1,2,3]'::vector <+> '[3,2,1]', 4::float8, '<+> is l1_distance');
 SELECT throws_ok($$SELECT '[1,2]'::vector <-> '[1]'$$, '22000', 'different vector dimensions 2 and 1', 'distances need equal dimensions (left first)');
-SELECT throws_ok($$SELECT cosine_distance('[1]', '[1,2]')$$, '22000', 'different vector dimensions 1 and 2', 'every distance checks dimensions');
+SELECT throws_ok($$SELECT cosine_distance('[1]'::vector, '[1,2]')$$, '22000', 'different vector dimensions 1 and 2', 'every distance checks dimensions');
 
 -- Norms
 SELECT is(vector_norm('[3,4]'), 5::float8, 'vector_norm([3,4]) = 5');
-SELECT is(l2_normalize('[3,4]')::text, '[0.6,0.8]', 'l2_normalize scales to unit length');
-SELECT is(l2_normalize('[0,0]')::text, '[0,0]', 'l2_normalize leaves a zero vector zero');
+SELECT is(l2_normalize('[3,4]'::vector)::text, '[0.6,0.8]', 'l2_normalize scales to unit length');
+SELECT is(l2_normalize('[0,0]'::vector)::text, '[0,0]', 'l2_normalize leaves a zero vector zero');
 
 -- Arithmetic, concatenation, slices
 SELECT is(('[1,2]'::vector + '[3,4]')::text, '[4,6]', '+ adds element-wise');
@@ -34,10 +34,10 @@ SELECT is(('[1,2]'::vector * '[3,4]')::text, '[3,8]', '* multiplies element-wise
 SELECT is(('[1,2]'::vector || '[3]')::text, '[1,2,3]', '|| concatenates');
 SELECT throws_ok($$SELECT '[3e38]'::vector + '[3e38]'$$, '22003', 'value out of range: overflow', '+ refuses to overflow');
 SELECT throws_ok($$SELECT '[1e-30]'::vector * '[1e-30]'$$, '22003', 'value out of range: underflow', '* refuses to underflow');
-SELECT is(subvector('[1,2,3,4,5]', 2, 3)::text, '[2,3,4]', 'subvector is 1-based');
-SELECT is(subvector('[1,2,3,4,5]', -1, 3)::text, '[1]', 'a start before 1 is clipped, the end is kept');
-SELECT is(subvector('[1,2,3,4,5]', 4, 10)::text, '[4,5]', 'an end past the last element is truncated');
-SELECT throws_ok($$SELECT subvector('[1,2,3]', 4, 1)$$, '22000', 'vector must have at least 1 dimension', 'a start past the end is refused');
+SELECT is(subvector('[1,2,3,4,5]'::vector, 2, 3)::text, '[2,3,4]', 'subvector is 1-based');
+SELECT is(subvector('[1,2,3,4,5]'::vector, -1, 3)::text, '[1]', 'a start before 1 is clipped, the end is kept');
+SELECT is(subvector('[1,2,3,4,5]'::vector, 4, 10)::text, '[4,5]', 'an end past the last element is truncated');
+SELECT throws_ok($$SELECT subvector('[1,2,3]'::vector, 4, 1)$$, '22000', 'vector must have at least 1 dimension', 'a start past the end is refused');
 
 -- Casts
 SELECT is(ARRAY[1,2,3]::vector::text, '[1,2,3]', 'integer[] casts to vector');

@@ -63,7 +63,7 @@ DO $$ BEGIN
     EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', 'rm -f ' || current_setting('test.copy_file'));
 END $$;
 SELECT is(pg_column_size('[1,2,3]'::vector), 20, 'a vector takes 8 + 4 * dims bytes');
-SELECT is(vector_dims('[1,2,3,4]'), 4, 'vector_dims counts the elements');
+SELECT is(vector_dims('[1,2,3,4]'::vector), 4, 'vector_dims counts the elements');
 SELECT is((SELECT format_type(atttypid, atttypmod) FROM pg_attribute
            WHERE attrelid = 'minilm'::regclass AND attname = 'embedding'), 'vector(384)', 'the column type reads vector(384)');
 

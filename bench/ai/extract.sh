@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Benchmark: the materials pipeline (issue #13) against pdftotext alone, on the same PDF.
+#   ours:       read the file, extract every page's text through poppler-glib (src/ai/extract.c),
+#               cut it into chunks (src/ai/chunk.c), embed every chunk with the built-in lexical
+#               embedder (src/ai/embed_lexical.c): bench/ai/extract_bench.c, compiled here with -O2
+#               from the server's own sources (no sanitizers), one process for all runs;
+#   pdftotext:  poppler-utils' pdftotext FILE /dev/null, one process per run (its start-up counted).
+# The PDF: PAGES pages (default 200) of generated English-like text, 40 lines of 12 words each
+# (tests/unit/ai/minipdf.c writes it). RUNS runs of each (default 7), interleaved per round;
+# prints the medians in pages/s and their ratio. Not part of `make test`.
+#   bench/ai/extract.sh [PAGES [RUNS]]     (needs libpoppler-glib-dev, poppler-utils: scripts/deps.sh bench)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PAGES=${1:-200}
+RUNS=${2:-7}
+command -v pdftotext >/dev/null || { echo "pdftotext not found: scripts/deps.sh bench installs poppler-utils" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -Itests/unit/ai $(pkg-config --cflags poppler-glib) \
+  bench/ai/extract_bench.c src/ai/extract.c src/ai/chunk.c src/ai/embed_lexical.c src/util/arena.c \
+  tests/unit/ai/minipdf.c -o "$work/extract_bench" $(pkg-config --libs poppler-glib) -lunistring -lm
+"$work/extract_bench" gen "$work/bench.pdf" "$PAGES"
+"$work/extract_bench" run "$work/bench.pdf" 1 >/dev/null                 # warm the page cache
+pdftotext "$work/bench.pdf" /dev/null
+
+ours=() theirs=()
+for _ in $(seq "$RUNS"); do
+  line=$("$work/extract_bench" run "$work/bench.pdf" 1)
+  ours+=("$(awk '{ print $6 }' <<<"$line")")
+  detail=$line
+  start=$(date +%s%N)
+  pdftotext "$work/bench.pdf" /dev/null
+  end=$(date +%s%N)
+  theirs+=("$(awk -v ns=$((end - start)) 'BEGIN { printf "%.4f", ns / 1e9 }')")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+m_ours=$(median "${ours[@]}")
+m_theirs=$(median "${theirs[@]}")
+echo "PDF: $PAGES pages, $(stat -c %s "$work/bench.pdf") bytes; $RUNS runs each; last run of ours: $detail"
+awk -v p="$PAGES" -v o="$m_ours" -v t="$m_theirs" 'BEGIN {
+  printf "ours (extract + chunk + lexical embed): median %.4f s = %.0f pages/s\n", o, p / o
+  printf "pdftotext alone:                        median %.4f s = %.0f pages/s\n", t, p / t
+  printf "ours / pdftotext throughput: %.2f\n", t / o
+}'

@@ -1,0 +1,42 @@
+// A tiny PDF writer for tests: one page per string, each line of the string a line of
+// Helvetica text, with a correct cross-reference table (each object's byte offset), so poppler
+// and pdftotext read it as any PDF. With { encrypted: true } the file carries a standard
+// security handler whose passwords match nothing, as a password-protected PDF looks to a
+// reader without the password. Text: printable ASCII without '(', ')' or '\'.
+'use strict';
+
+function pageContent(text) {
+  const lines = text.split('\n').map((line) => `(${line}) Tj T*`);
+  return `BT /F1 12 Tf 14 TL 72 750 Td\n${lines.join('\n')}\nET\n`;
+}
+
+function makePdf(pages, { encrypted = false } = {}) {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    `<< /Type /Pages /Count ${pages.length} /Kids [${pages.map((_, i) => ` ${4 + 2 * i} 0 R`).join('')} ] >>`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  pages.forEach((text, i) => {
+    const content = pageContent(text);
+    objects.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + 2 * i} 0 R >>`);
+    objects.push(`<< /Length ${Buffer.byteLength(content)} >>\nstream\n${content}endstream`);
+  });
+  if (encrypted) {
+    objects.push('<< /Filter /Standard /V 1 /R 2 /P -4 /O <' + '0123456789abcdef'.repeat(4) + '> /U <' + 'fedcba9876543210'.repeat(4) + '> >>');
+  }
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R`;
+  if (encrypted) out += ` /Encrypt ${objects.length} 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]`;
+  out += ` >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+module.exports = { makePdf };
