@@ -4,6 +4,7 @@
 #include "ai/service.h"
 
 #include "ai/embed_route.h"
+#include "ai/tutor.h"
 
 #include "http/router.h"
 #include "util/buf.h"
@@ -93,4 +94,5 @@ void sb_functions_register(void)
     sb_router_add_scope(&scope);
     /* each function adds its route here */
     sb_ai_embed_routes();
+    sb_ai_tutor_routes();
 }

@@ -136,6 +136,32 @@ static int load_auth_settings(struct sb_config *c)
     return 0;
 }
 
+static int load_tutor_settings(struct sb_config *c)
+{
+    long timeout, per_hour, per_day, streams;
+    if (env_int("SB_LLM_TIMEOUT_MS", 120000, 100, 3600000, &timeout) ||
+        env_int("SB_TUTOR_MAX_REQUESTS_PER_HOUR", 60, 0, 1000000, &per_hour) ||
+        env_int("SB_TUTOR_MAX_TOKENS_PER_DAY", 200000, 0, 1L << 40, &per_day) ||
+        env_int("SB_TUTOR_MAX_STREAMS_PER_USER", 2, 1, 1000, &streams))
+        return -1;
+    c->llm_url = env_or("SB_LLM_URL", NULL);
+    c->llm_model = env_or("SB_LLM_MODEL", NULL);
+    c->llm_api_key = env_or("SB_LLM_API_KEY", NULL);
+    if (c->llm_url && strncmp(c->llm_url, "http://", 7) != 0 && strncmp(c->llm_url, "https://", 8) != 0) {
+        fprintf(stderr, "studybase: SB_LLM_URL=%s must start with http:// or https://\n", c->llm_url);
+        return -1;
+    }
+    if (c->llm_url && !c->llm_model) {
+        fprintf(stderr, "studybase: SB_LLM_MODEL must name the model when SB_LLM_URL is set\n");
+        return -1;
+    }
+    c->llm_timeout_ms = (int)timeout;
+    c->tutor_max_requests_per_hour = (int)per_hour;
+    c->tutor_max_tokens_per_day = per_day;
+    c->tutor_max_streams_per_user = (int)streams;
+    return 0;
+}
+
 /* The embedding provider's settings (SB_EMBED_*). */
 static int load_embed_settings(struct sb_config *c)
 {
@@ -195,6 +221,8 @@ int sb_config_load(struct sb_config *c)
     snprintf(c->storage_dir_storage, sizeof c->storage_dir_storage, "%s/storage", c->data_dir);
     c->storage_dir = env_or("SB_STORAGE_DIR", c->storage_dir_storage);
     c->max_connections_per_ip = (int)per_ip;
+    if (load_tutor_settings(c))
+        return -1;
     if (load_auth_settings(c) || load_embed_settings(c))
         return -1;
     sb_config_set_bound_port(c, c->port);   /* with SB_PORT=0, set again once bound */

@@ -30,6 +30,16 @@ struct sb_config {
     long storage_max_file_bytes;  /* SB_STORAGE_MAX_FILE_BYTES, 52428800: largest upload (any bucket) */
     int max_connections_per_ip;   /* SB_MAX_CONNECTIONS_PER_IP, 100: open connections one client address may hold */
 
+    /* The tutor (/functions/v1/tutor) and its language model */
+    const char *llm_url;          /* SB_LLM_URL, none: the offline tutor answers; else an OpenAI-compatible
+                                     base URL (.../v1) or its /chat/completions endpoint */
+    const char *llm_model;        /* SB_LLM_MODEL, required with SB_LLM_URL */
+    const char *llm_api_key;      /* SB_LLM_API_KEY, none: sent as Authorization: Bearer */
+    int llm_timeout_ms;           /* SB_LLM_TIMEOUT_MS, 120000: a whole model answer, at most */
+    int tutor_max_requests_per_hour; /* SB_TUTOR_MAX_REQUESTS_PER_HOUR, 60 (0: no limit): tutor calls per user */
+    long tutor_max_tokens_per_day;   /* SB_TUTOR_MAX_TOKENS_PER_DAY, 200000 (0: no limit): model tokens per user */
+    int tutor_max_streams_per_user;  /* SB_TUTOR_MAX_STREAMS_PER_USER, 2: a user's answers in progress at once */
+
     /* Auth (/auth/v1) */
     bool mailer_autoconfirm;      /* SB_MAILER_AUTOCONFIRM, true: sign-ups are confirmed at once */
     bool disable_signup;          /* SB_DISABLE_SIGNUP, false: refuse new users on /signup */
