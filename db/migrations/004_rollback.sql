@@ -38,6 +38,7 @@ DROP FUNCTION IF EXISTS ai.request_material_extraction(uuid);
 DROP FUNCTION IF EXISTS update_updated_at();
 -- 007_chat_embeddings: its triggers went with chat_history; its function, and the chats' jobs.
 DROP FUNCTION IF EXISTS chat_history_enqueue_embedding();
+DROP FUNCTION IF EXISTS chat_history_keep_own_embedding();
 DO $$
 BEGIN
     IF to_regclass('ai.embedding_jobs') IS NOT NULL THEN

@@ -40,3 +40,11 @@ CREATE FUNCTION ai.enqueue_embedding(p_target text, p_row_id uuid) RETURNS void
     SELECT pg_notify('ai_embedding_jobs', p_target);
 $$;
 REVOKE ALL ON FUNCTION ai.enqueue_embedding(text, uuid) FROM PUBLIC;
+
+-- Drops the pending job of one row: its embedding was just written by someone else than the
+-- worker (a client that computes its own), which must not be replaced by the worker's.
+CREATE FUNCTION ai.cancel_embedding(p_target text, p_row_id uuid) RETURNS void
+    LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, ai AS $$
+    DELETE FROM ai.embedding_jobs WHERE target = p_target AND row_id = p_row_id;
+$$;
+REVOKE ALL ON FUNCTION ai.cancel_embedding(text, uuid) FROM PUBLIC;

@@ -4,7 +4,7 @@
 -- queue is service_role's alone while any writer may enqueue through the trigger.
 BEGIN;
 \ir lib/helpers.sql
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT test.create_user('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'a@example.com');
 INSERT INTO courses (id, user_id, name) VALUES
@@ -46,6 +46,15 @@ SELECT is((SELECT updated_at FROM chat_history WHERE id = 'aaaaaaaa-0000-4000-80
     'changing the history sets updated_at');
 SELECT is((SELECT embedding FROM chat_history WHERE id = 'aaaaaaaa-0000-4000-8000-00000000e001'), test.emb(2),
     'the old embedding stays until the new one is written');
+
+-- a client writes its own embedding while the chat's job is pending: the job is dropped
+CREATE TEMP TABLE pending_before AS SELECT pg_temp.job('aaaaaaaa-0000-4000-8000-00000000e001') AS t;
+UPDATE chat_history SET embedding = test.emb(3) WHERE id = 'aaaaaaaa-0000-4000-8000-00000000e001';
+SELECT isnt((SELECT t FROM pending_before), NULL, 'a job was pending');
+SELECT is(pg_temp.job('aaaaaaaa-0000-4000-8000-00000000e001'), NULL,
+    'an embedding the client writes itself drops the pending job (the worker would replace it)');
+UPDATE chat_history SET history = history || '{"role": "user", "content": "And osmosis?"}'::jsonb
+ WHERE id = 'aaaaaaaa-0000-4000-8000-00000000e001';
 
 UPDATE ai.embedding_jobs SET attempts = 3, last_error = 'x', run_after = now() + interval '1 hour';
 CREATE TEMP TABLE first_ticket AS SELECT pg_temp.job('aaaaaaaa-0000-4000-8000-00000000e001') AS t;

@@ -180,9 +180,11 @@ static bool count_failure(PGconn *pg, const struct job *job, const char *why)
     return run_and_clear(pg, failed_sql, 4, params);
 }
 
-/* Writes the job's embedding (NULL for no text or no words) and deletes the job, in one
- * transaction, unless the job's ticket changed meanwhile. A write the database refuses is
- * counted as the job's failure. False on a database error. */
+/* Deletes the job and writes its embedding (NULL for no text or no words), in one transaction,
+ * unless the job's ticket changed meanwhile (the text changed: the re-armed job runs again).
+ * The job goes first, so that the write does not look like a client's own embedding, which
+ * drops the row's pending job (db/migrations/007). A write the database refuses is counted as
+ * the job's failure. False on a database error. */
 static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
 {
     const struct target *t = target_named(job->target);
@@ -190,6 +192,11 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
     const char *const key[] = { job->target, job->row_id, job->ticket };
     if (!run_and_clear(pg, "BEGIN", 0, NULL))
         return false;
+    PGresult *done = run(pg, done_sql, 3, key);
+    bool ran = done != NULL, current = ran && strcmp(PQcmdTuples(done), "1") == 0;
+    PQclear(done);
+    if (!current)
+        return run_and_clear(pg, "ROLLBACK", 0, NULL) && ran;
     if (job->text) {
         PGresult *res = PQexecParams(pg, t->store_sql, 2, NULL, (const char *const[]){ job->row_id, vector }, NULL,
                                      NULL, 0);
@@ -199,10 +206,7 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
         if (refused)
             return run_and_clear(pg, "ROLLBACK", 0, NULL) && count_failure(pg, job, refused);
     }
-    PGresult *done = run(pg, done_sql, 3, key);
-    bool ran = done != NULL, current = ran && strcmp(PQcmdTuples(done), "1") == 0;
-    PQclear(done);
-    return run_and_clear(pg, current ? "COMMIT" : "ROLLBACK", 0, NULL) && ran;
+    return run_and_clear(pg, "COMMIT", 0, NULL);
 }
 
 static const char *error_words(struct sb_arena *arena, const struct sb_error *err)

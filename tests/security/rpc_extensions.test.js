@@ -136,6 +136,10 @@ test("the app's own RPCs still work: append_chat_messages and match_chat_history
   });
   assert.equal(e3, null);
   assert.deepEqual(appended.map((r) => r.history), [[{ role: 'user', content: 'hello' }]]);
+  // The append queued the chat for the server's embedder; an embedding the student writes
+  // now is their own, and the embedder leaves it alone.
+  const { error: e5 } = await db.from('chat_history').update({ embedding: vec(7) }).eq('id', chat.id);
+  assert.equal(e5, null);
 
   const { data: found, error: e4 } = await db.rpc('match_chat_history', {
     query_embedding: vec(7), match_threshold: 0.99, match_count: 5, filter_course_id: course.id,
