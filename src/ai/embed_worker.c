@@ -38,6 +38,7 @@ struct job {
 struct target {
     const char *name;
     const char *texts_sql;
+    const char *lock_sql;        /* $1 id: locks the row as the UPDATE below would */
     const char *store_sql;       /* $1 id, $2 the vector's text or NULL; no write when it is the same */
 };
 
@@ -46,9 +47,11 @@ static const struct target targets[] = {
       "SELECT c.id, coalesce((SELECT string_agg(coalesce(m ->> 'role', '') || ': ' || coalesce(m ->> 'content', ''),"
       " E'\\n' ORDER BY n) FROM unnest(c.history) WITH ORDINALITY AS u(m, n)), '')"
       " FROM public.chat_history c WHERE c.id = ANY($1::uuid[])",
+      "SELECT 1 FROM public.chat_history WHERE id = $1 FOR NO KEY UPDATE",
       "UPDATE public.chat_history SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
     { "material_chunks",
       "SELECT id, content FROM public.material_chunks WHERE id = ANY($1::uuid[])",
+      "SELECT 1 FROM public.material_chunks WHERE id = $1 FOR NO KEY UPDATE",
       "UPDATE public.material_chunks SET embedding = $2::vector WHERE id = $1 AND embedding IS DISTINCT FROM $2::vector" },
 };
 
@@ -182,9 +185,11 @@ static bool count_failure(PGconn *pg, const struct job *job, const char *why)
 
 /* Deletes the job and writes its embedding (NULL for no text or no words), in one transaction,
  * unless the job's ticket changed meanwhile (the text changed: the re-armed job runs again).
- * The job goes first, so that the write does not look like a client's own embedding, which
- * drops the row's pending job (db/migrations/007). A write the database refuses is counted as
- * the job's failure. False on a database error. */
+ * Locks come in the order every writer of the row takes them, row first, then its job (a
+ * client's UPDATE locks the row, then its trigger queues or drops the job), so the worker never
+ * deadlocks with them. The job is deleted before the write, so that the write does not count as
+ * a client's own embedding, which drops the row's pending job (db/migrations/007). A write
+ * the database refuses is counted as the job's failure. False on a database error. */
 static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
 {
     const struct target *t = target_named(job->target);
@@ -192,6 +197,10 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
     const char *const key[] = { job->target, job->row_id, job->ticket };
     if (!run_and_clear(pg, "BEGIN", 0, NULL))
         return false;
+    if (!run_and_clear(pg, t->lock_sql, 1, (const char *const[]){ job->row_id })) {
+        run_and_clear(pg, "ROLLBACK", 0, NULL);
+        return false;
+    }
     PGresult *done = run(pg, done_sql, 3, key);
     bool ran = done != NULL, current = ran && strcmp(PQcmdTuples(done), "1") == 0;
     PQclear(done);

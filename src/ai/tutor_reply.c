@@ -63,7 +63,7 @@ bool sb_tutor_reply_pieces(struct sb_tutor_reply *reply, const char *text)
 
 const volatile bool *sb_tutor_reply_cancel_flag(struct sb_tutor_reply *reply)
 {
-    return reply->streaming ? sb_stream_cancelled(reply->req) : NULL;
+    return reply->streaming ? sb_stream_cancelled(reply->req) : sb_request_client_gone(reply->req);
 }
 
 void sb_tutor_reply_done(struct sb_tutor_reply *reply, const char *chat_id, const char *citations, const char *mode)

@@ -41,7 +41,7 @@ int sb_tutor_reply_text(void *cls, const char *text, size_t len);
  * client went away. */
 bool sb_tutor_reply_pieces(struct sb_tutor_reply *reply, const char *text);
 
-/* A flag that turns true when the client goes away (for sb_fetch's cancel). */
+/* A flag that turns true when the client goes away, streamed or not (for sb_fetch's cancel). */
 const volatile bool *sb_tutor_reply_cancel_flag(struct sb_tutor_reply *reply);
 
 /* The answer is complete and saved: the JSON answer, or the done event. citations is a JSON

@@ -63,6 +63,9 @@ struct exchange {
     bool finished_early;  /* the route's finished already ran (client_went_away) */
     bool abandoned;       /* completed while its fiber still runs: the fiber frees the arena */
     struct exchange *prev_live, *next_live;   /* this worker's requests not yet completed */
+    volatile bool client_gone;  /* sb_request_client_gone's flag */
+    struct sb_watch gone_watch; /* the client's socket, while a handler wants to know */
+    bool watching_gone;
 };
 
 static atomic_ulong request_counter;
@@ -436,6 +439,36 @@ static void stop_watching_client(struct exchange *ex)
     ex->watching_peer = false;
 }
 
+/* ---- a handler's client going away ------------------------------------------------------- */
+
+static void client_left(struct sb_watch *watch, uint32_t events)
+{
+    struct exchange *ex = (struct exchange *)((char *)watch - offsetof(struct exchange, gone_watch));
+    ex->watching_gone = false;   /* EPOLLONESHOT: it fires no more */
+    ex->client_gone = true;
+    sb_stream_client_left(&ex->req);
+}
+
+const volatile bool *sb_request_client_gone(struct sb_request *req)
+{
+    struct exchange *ex = (struct exchange *)req;   /* req is an exchange's first member */
+    struct sb_loop *loop = sb_loop_current();
+    int fd = client_socket(req);
+    if (!ex->watching_gone && !ex->client_gone && loop && fd >= 0) {
+        ex->gone_watch = (struct sb_watch){ .fd = fd, .on_ready = client_left };
+        ex->watching_gone = sb_loop_watch(loop, &ex->gone_watch, EPOLLRDHUP | EPOLLONESHOT) == 0;
+    }
+    return &ex->client_gone;
+}
+
+static void stop_watching_gone(struct exchange *ex)
+{
+    struct sb_loop *loop = sb_loop_current();
+    if (ex->watching_gone && loop)
+        sb_loop_unwatch(loop, &ex->gone_watch);
+    ex->watching_gone = false;
+}
+
 /* ---- the phases ----------------------------------------------------------------------- */
 
 static bool declared_length_exceeds(const struct sb_request *req, long limit)
@@ -597,6 +630,8 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     forget_live(ex);
     bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
     stop_watching_client(ex);
+    stop_watching_gone(ex);
+    ex->client_gone = true;   /* a handler still running sees that nobody waits for it */
     sb_stream_request_completed(&ex->req);
     if (ex->route && ex->route->finished && !ex->finished_early)
         ex->route->finished(&ex->req, completed);

@@ -79,6 +79,11 @@ void sb_response_header(struct sb_request *req, const char *name, const char *va
 void sb_respond(struct sb_request *req, int status, const char *content_type, const char *body, size_t len);
 /* body is copied if it is not already in the arena's lifetime: pass arena or static text. */
 void sb_respond_json(struct sb_request *req, int status, const char *json);
+/* A flag that turns true when the client goes away (shuts its socket down) while the handler
+ * runs — also while the handler waits, its connection suspended: pass it as sb_fetch's cancel
+ * so that a long call to another server stops early. The watch starts at the first call and
+ * ends with the request. */
+const volatile bool *sb_request_client_gone(struct sb_request *req);
 /* Sends fd's first size bytes; the server closes fd when done. */
 void sb_respond_file(struct sb_request *req, int status, const char *content_type, int fd, uint64_t size);
 /* Sends size bytes of fd from offset on (a byte range); the server closes fd when done. */

@@ -7,9 +7,9 @@
  * reader finds it empty it suspends the connection and returns 0 (libmicrohttpd's way of
  * saying "no data yet"); the next write or the end resumes it. A writer that finds more than
  * SB_STREAM_UNSENT_MAX bytes unsent waits until the reader has taken half. While the stream
- * is open the loop watches the client's socket for its shutdown (EPOLLRDHUP), since a
- * suspended connection is watched by nobody else: the cancel flag turns true and a waiting
- * writer wakes.
+ * is open the exchange watches the client's socket for its shutdown (sb_request_client_gone),
+ * since a suspended connection is watched by nobody else: the cancel flag turns true and a
+ * waiting writer wakes.
  */
 #include "http/stream.h"
 
@@ -20,7 +20,6 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 
 #define STREAM_BLOCK_BYTES (16 * 1024)
 
@@ -35,8 +34,6 @@ struct sb_stream {
     bool completed;         /* libmicrohttpd is done with the request */
     volatile bool gone;     /* the client went away (or the request completed) */
     struct sb_fiber *writer;/* the handler's fiber while it waits (queueing, draining) */
-    struct sb_watch peer;
-    bool watching_peer;
 };
 
 static void free_stream_data(void *arg)
@@ -62,34 +59,15 @@ static void resume_reader(struct sb_stream *s)
     sb_exchange_note_resumed();
 }
 
-/* ---- the client going away -------------------------------------------------------------- */
-
-static void peer_shut_down(struct sb_watch *watch, uint32_t events)
+/* The exchange saw the client's socket shut down (sb_request_client_gone's watch). */
+void sb_stream_client_left(struct sb_request *req)
 {
-    struct sb_stream *s = (struct sb_stream *)((char *)watch - offsetof(struct sb_stream, peer));
-    s->watching_peer = false;   /* EPOLLONESHOT */
+    struct sb_stream *s = req->response.stream;
+    if (!s)
+        return;
     s->gone = true;
     wake_writer(s);
     resume_reader(s);           /* libmicrohttpd then reads the end of file and completes */
-}
-
-static void watch_peer(struct sb_stream *s)
-{
-    struct sb_loop *loop = sb_loop_current();
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info((struct MHD_Connection *)s->req->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
-    if (!loop || !info || info->connect_fd < 0)
-        return;
-    s->peer = (struct sb_watch){ .fd = info->connect_fd, .on_ready = peer_shut_down };
-    s->watching_peer = sb_loop_watch(loop, &s->peer, EPOLLRDHUP | EPOLLONESHOT) == 0;
-}
-
-static void stop_watching_peer(struct sb_stream *s)
-{
-    struct sb_loop *loop = sb_loop_current();
-    if (s->watching_peer && loop)
-        sb_loop_unwatch(loop, &s->peer);
-    s->watching_peer = false;
 }
 
 /* ---- the handler's side ----------------------------------------------------------------- */
@@ -116,8 +94,8 @@ static void have_response_queued(struct sb_stream *s)
     while (!s->queued && !s->gone)
         if (!wait_for_reader(s))
             return;
-    if (s->queued)
-        watch_peer(s);
+    if (s->queued && *sb_request_client_gone(s->req))
+        s->gone = true;   /* starts the watch; a client already gone counts at once */
 }
 
 void sb_stream_begin(struct sb_request *req, int status, const char *content_type)
@@ -264,6 +242,5 @@ void sb_stream_request_completed(struct sb_request *req)
     s->completed = true;
     s->reader_waits = false;
     s->gone = true;
-    stop_watching_peer(s);
     wake_writer(s);
 }

@@ -45,6 +45,8 @@ struct MHD_Response *sb_stream_response(struct sb_request *req);
 void sb_stream_queued(struct sb_request *req, bool handler_returned);
 /* The handler returned: the stream ends once what was written is sent. */
 void sb_stream_handler_returned(struct sb_request *req);
+/* The client's socket was shut down (the exchange watches it): writes fail from now on. */
+void sb_stream_client_left(struct sb_request *req);
 /* The server stops: the stream's client counts as gone, and a connection waiting for bytes is
  * resumed (its reader ends the body with an error). */
 void sb_stream_cancel(struct sb_request *req);

@@ -509,6 +509,25 @@ describe('a client that goes away', () => {
     assert.ok(call.piecesSent < 100, `the model stopped after ${call.piecesSent} pieces`);
     assert.deepEqual(chatHistory(id), [{ role: 'user', content: 'before' }]);
   });
+
+  test('asking for JSON, it stops the model call too, and nothing is appended', async () => {
+    const s = await createStudent(limited, 'json-leaver');
+    const { course: c } = await courseWithMaterials(s, 'Leaving JSON', LECTURE);
+    const id = (await s.client.from('chat_history').insert({ course_id: c,
+      history: [{ role: 'user', content: 'before' }] }).select().single()).data.id;
+    chat.next({ pieces: Array.from({ length: 100 }, (_, i) => `piece${i} `), delayMs: 100 });
+    const callsBefore = chat.calls.length;
+    const controller = new AbortController();
+    const answer = callTutor(limited, s, { course_id: c, chat_id: id, message: 'photosynthesis', stream: false }, {},
+      controller.signal).catch(() => null);
+    await waitFor(() => chat.calls.length > callsBefore && chat.calls.at(-1).piecesSent > 0, 'the model to answer', 5000);
+    const call = chat.calls.at(-1);
+    controller.abort();
+    await answer;
+    await waitFor(() => call.clientClosed, 'the model call to be closed', 3000);
+    assert.ok(call.piecesSent < 100, `the model stopped after ${call.piecesSent} pieces`);
+    assert.deepEqual(chatHistory(id), [{ role: 'user', content: 'before' }]);
+  });
 });
 
 describe('per-user limits', () => {

@@ -1,6 +1,7 @@
 /* http/stream: a handler's answer sent while it is being made — whole and in order however it
  * is written (at once, after the handler waited, more than the unsent limit to a slow reader),
- * chunked; and a client that goes away turns the handler's cancel flag and fails its writes. */
+ * chunked; a client that goes away turns the handler's cancel flag and fails its writes (and a
+ * handler that answers only at the end learns of it too: sb_request_client_gone). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@
 
 static struct sb_config config;
 static struct sb_server *server;
-static atomic_bool saw_cancel, write_failed;
+static atomic_bool saw_cancel, write_failed, saw_client_gone, late_started;
 
 /* Waits in the handler's fiber, as a handler waiting on another server would. */
 static void wait_a_little(void)
@@ -87,6 +88,17 @@ static void stream_until_the_client_goes(struct sb_request *req)
     atomic_store(&write_failed, !sb_stream_write(req, "data: late\n\n", 12));
 }
 
+/* A handler that answers at the end (JSON) and waits long before it, watching its client. */
+static void answer_late_unless_the_client_goes(struct sb_request *req)
+{
+    const volatile bool *gone = sb_request_client_gone(req);
+    atomic_store(&late_started, true);
+    for (int i = 0; i < 2000 && !*gone; i++)
+        wait_a_little();
+    atomic_store(&saw_client_gone, *gone);
+    sb_respond_json(req, 200, "{}");
+}
+
 static int start(void **state)
 {
     setenv("SB_PORT", "0", 1);
@@ -102,6 +114,7 @@ static int start(void **state)
         { .method = "GET", .path = "/big", .handle = stream_more_than_the_unsent_limit },
         { .method = "GET", .path = "/forever", .handle = stream_until_the_client_goes },
         { .method = "GET", .path = "/pause", .handle = stream_with_a_pause_longer_than_the_idle_timeout },
+        { .method = "GET", .path = "/late", .handle = answer_late_unless_the_client_goes },
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         sb_router_add(&routes[i]);
@@ -272,6 +285,21 @@ static void a_client_that_goes_away_cancels_the_handler_and_fails_its_writes(voi
     assert_true(atomic_load(&write_failed));
 }
 
+static void a_handler_that_answers_at_the_end_learns_that_its_client_went_away(void **state)
+{
+    atomic_store(&saw_client_gone, false);
+    atomic_store(&late_started, false);
+    int fd = connect_to_server();
+    send_get(fd, "/late");
+    for (int i = 0; i < 1000 && !atomic_load(&late_started); i++)
+        usleep(5000);   /* bounded: until the handler runs (its client is still there) */
+    assert_true(atomic_load(&late_started));
+    close(fd);
+    for (int i = 0; i < 1000 && !atomic_load(&saw_client_gone); i++)
+        usleep(5000);   /* bounded poll for the handler's verdict */
+    assert_true(atomic_load(&saw_client_gone));
+}
+
 /* The server stops (its grace for requests in flight is 0 here) while a handler waits between
  * two events and its connection waits for bytes: the stop completes (libmicrohttpd refuses to
  * stop with a suspended connection: it aborts the process), and the client sees the end. */
@@ -296,6 +324,7 @@ int main(void)
         cmocka_unit_test(more_than_the_unsent_limit_reaches_a_slow_reader_in_order),
         cmocka_unit_test(a_pause_longer_than_the_idle_timeout_does_not_cut_the_stream),
         cmocka_unit_test(a_client_that_goes_away_cancels_the_handler_and_fails_its_writes),
+        cmocka_unit_test(a_handler_that_answers_at_the_end_learns_that_its_client_went_away),
         cmocka_unit_test(stopping_the_server_ends_a_stream_that_waits_for_its_next_bytes),
     };
     return cmocka_run_group_tests(tests, start, stop);
