@@ -34,10 +34,34 @@ struct transfer {
 };
 
 static pthread_once_t curl_ready = PTHREAD_ONCE_INIT;
+/* Each thread's connection and DNS cache, shared by its calls (a worker's fibers take turns on
+ * one thread, so the share needs no locks): a provider called again reuses its connection. */
+static pthread_key_t thread_share_key;
+
+static void release_share(void *share)
+{
+    curl_share_cleanup(share);
+}
 
 static void initialise_curl(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
+    pthread_key_create(&thread_share_key, release_share);
+}
+
+/* The calling thread's share, made on first use; NULL if curl could not make one. */
+static CURLSH *thread_share(void)
+{
+    CURLSH *share = pthread_getspecific(thread_share_key);
+    if (share)
+        return share;
+    share = curl_share_init();
+    if (!share)
+        return NULL;
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+    pthread_setspecific(thread_share_key, share);
+    return share;
 }
 
 static size_t take_data(char *data, size_t size, size_t count, void *arg)
@@ -100,6 +124,9 @@ static CURL *prepare(const struct sb_fetch_request *r, struct transfer *t, struc
     for (const char *const *h = r->headers; h && *h; h++)
         *headers = curl_slist_append(*headers, *h);
     curl_easy_setopt(easy, CURLOPT_URL, r->url);
+    CURLSH *share = thread_share();
+    if (share)
+        curl_easy_setopt(easy, CURLOPT_SHARE, share);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *headers);

@@ -7,7 +7,8 @@
  * The response body is either gathered into the arena (on_data NULL) or handed to on_data
  * piece by piece as it arrives (a streamed answer); on_data returning non-zero stops the
  * transfer (the client went away). Headers and body of the request are the caller's and must
- * live until the call returns. Each call has its own connection (no reuse between calls).
+ * live until the call returns. Calls on one thread share a connection cache (libcurl's share
+ * interface), so a server called again is reached on the connection kept from before.
  */
 #ifndef SB_CORE_FETCH_H
 #define SB_CORE_FETCH_H

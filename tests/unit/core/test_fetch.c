@@ -52,7 +52,31 @@ static void *serve_once(void *arg)
     return NULL;
 }
 
-static void start_server(struct server *s, bool gate_open, bool never_answer)
+/* Answers two requests on the one connection it accepts (keep-alive): a second call that
+ * opened a connection of its own would get no answer. */
+static void *serve_twice_on_one_connection(void *arg)
+{
+    struct server *s = arg;
+    int fd = accept(s->listen_fd, NULL, NULL);
+    for (int i = 0; i < 2; i++) {
+        size_t got = 0;
+        s->request[0] = '\0';
+        while (got < sizeof s->request - 1 && !strstr(s->request, "\r\n\r\n")) {
+            ssize_t n = read(fd, s->request + got, sizeof s->request - 1 - got);
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+            s->request[got] = '\0';
+        }
+        const char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        ssize_t written = write(fd, answer, sizeof answer - 1);
+        (void)written;
+    }
+    close(fd);
+    return NULL;
+}
+
+static void start_server_with(struct server *s, bool gate_open, bool never_answer, void *(*serve)(void *))
 {
     memset(s, 0, sizeof *s);
     s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -64,7 +88,12 @@ static void start_server(struct server *s, bool gate_open, bool never_answer)
     s->port = ntohs(addr.sin_port);
     atomic_store(&s->gate_open, gate_open);
     s->never_answer = never_answer;
-    pthread_create(&s->thread, NULL, serve_once, s);
+    pthread_create(&s->thread, NULL, serve, s);
+}
+
+static void start_server(struct server *s, bool gate_open, bool never_answer)
+{
+    start_server_with(s, gate_open, never_answer, serve_once);
 }
 
 static void stop_server(struct server *s)
@@ -215,6 +244,27 @@ static void a_fetch_whose_cancel_flag_turns_true_stops(void **state)
     sb_loop_free(loop);
 }
 
+static void a_second_call_to_the_same_server_reuses_the_connection(void **state)
+{
+    struct server s;
+    start_server_with(&s, true, false, serve_twice_on_one_connection);
+    struct sb_loop *loop = sb_loop_new();
+    for (int i = 0; i < 2; i++) {
+        struct call c;
+        prepare_call(&c, s.port, "GET", NULL);
+        c.request.timeout_ms = 3000;
+        if (!sb_loop_start(loop, sb_fiber_new(run_call, &c)))
+            while (!c.done)
+                sb_loop_turn(loop, -1);
+        assert_int_equal(c.result, 0);
+        assert_string_equal(c.response.body, "hello");
+        sb_arena_free(c.arena);
+    }
+    pthread_join(s.thread, NULL);
+    close(s.listen_fd);
+    sb_loop_free(loop);
+}
+
 static void a_server_that_cannot_be_reached_is_an_error_outside_a_fiber_too(void **state)
 {
     struct server s;
@@ -242,6 +292,7 @@ int main(void)
         cmocka_unit_test(a_streamed_answer_reaches_on_data),
         cmocka_unit_test(a_server_that_does_not_answer_in_time_is_an_error),
         cmocka_unit_test(a_fetch_whose_cancel_flag_turns_true_stops),
+        cmocka_unit_test(a_second_call_to_the_same_server_reuses_the_connection),
         cmocka_unit_test(a_server_that_cannot_be_reached_is_an_error_outside_a_fiber_too),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
