@@ -99,28 +99,36 @@ long sb_exchange_in_flight(void)
 
 /* ---- setting a request up ---------------------------------------------------------- */
 
-struct query_collector {
-    struct sb_request *req;
+/* Copies the connection's values of one kind (query arguments, headers) into the arena. */
+struct value_collector {
+    struct sb_arena *arena;
+    struct sb_kv **items;
+    int *count;
     int capacity;
 };
 
-static enum MHD_Result collect_query_argument(void *cls, enum MHD_ValueKind kind, const char *key,
-                                              const char *value)
+static enum MHD_Result collect_value(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
-    struct query_collector *c = cls;
-    struct sb_request *req = c->req;
-    if (req->query_count == c->capacity) {
-        int capacity = c->capacity ? c->capacity * 2 : 8;
-        struct sb_kv *grown = sb_arena_alloc(req->arena, sizeof *grown * (size_t)capacity);
-        if (req->query_count)
-            memcpy(grown, req->query, sizeof *grown * (size_t)req->query_count);
-        req->query = grown;
+    struct value_collector *c = cls;
+    if (*c->count == c->capacity) {
+        int capacity = c->capacity ? c->capacity * 2 : 16;
+        struct sb_kv *grown = sb_arena_alloc(c->arena, sizeof *grown * (size_t)capacity);
+        if (*c->count)
+            memcpy(grown, *c->items, sizeof *grown * (size_t)*c->count);
+        *c->items = grown;
         c->capacity = capacity;
     }
-    req->query[req->query_count].key = sb_arena_strdup(req->arena, key);
-    req->query[req->query_count].value = sb_arena_strdup(req->arena, value ? value : "");
-    req->query_count++;
+    (*c->items)[*c->count].key = sb_arena_strdup(c->arena, key);
+    (*c->items)[*c->count].value = sb_arena_strdup(c->arena, value ? value : "");
+    (*c->count)++;
     return MHD_YES;
+}
+
+static void collect_values(struct MHD_Connection *conn, enum MHD_ValueKind kind, struct sb_arena *arena,
+                           struct sb_kv **items, int *count)
+{
+    struct value_collector collector = { arena, items, count, 0 };
+    MHD_get_connection_values(conn, kind, collect_value, &collector);
 }
 
 static const char *client_address(struct sb_arena *arena, struct MHD_Connection *conn)
@@ -194,8 +202,8 @@ static struct exchange *begin_exchange(const struct sb_config *config, struct MH
     req->response.fd = -1;
     req->id = new_request_id(arena);
     req->client_ip = client_address(arena, conn);
-    struct query_collector collector = { req, 0 };
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query_argument, &collector);
+    collect_values(conn, MHD_GET_ARGUMENT_KIND, arena, &req->query, &req->query_count);
+    collect_values(conn, MHD_HEADER_KIND, arena, &req->headers, &req->header_count);
     sb_buf_init(&ex->body, arena);
     authenticate(req);
     ex->next_live = live_exchanges;
@@ -274,6 +282,8 @@ static void add_cors_headers(struct MHD_Response *res, const struct sb_request *
 /* The client's socket, or -1. */
 static int client_socket(const struct sb_request *req)
 {
+    if (!req->connection)
+        return -1;
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info((struct MHD_Connection *)req->connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     return info ? info->connect_fd : -1;
@@ -452,9 +462,11 @@ static void client_left(struct sb_watch *watch, uint32_t events)
 const volatile bool *sb_request_client_gone(struct sb_request *req)
 {
     struct exchange *ex = (struct exchange *)req;   /* req is an exchange's first member */
+    if (ex->watching_gone || ex->client_gone)
+        return &ex->client_gone;   /* also after completion, when the connection is no more */
     struct sb_loop *loop = sb_loop_current();
     int fd = client_socket(req);
-    if (!ex->watching_gone && !ex->client_gone && loop && fd >= 0) {
+    if (loop && fd >= 0) {
         ex->gone_watch = (struct sb_watch){ .fd = fd, .on_ready = client_left };
         ex->watching_gone = sb_loop_watch(loop, &ex->gone_watch, EPOLLRDHUP | EPOLLONESHOT) == 0;
     }
@@ -638,6 +650,7 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     if (ex->req.response.fd >= 0)
         close(ex->req.response.fd);
     log_exchange(ex, toe);
+    ex->req.connection = NULL;   /* libmicrohttpd frees it after this call */
     /* A fiber still running keeps its request's memory and frees it when it ends: a streaming
      * handler whose client went away (it sees its writes fail), or one the server stops while
      * it waits (its worker's loop has ended, so it never runs again: the process is ending). */

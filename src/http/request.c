@@ -5,10 +5,14 @@
 
 #include <microhttpd.h>
 #include <string.h>
+#include <strings.h>
 
 const char *sb_request_header(const struct sb_request *req, const char *name)
 {
-    return MHD_lookup_connection_value((struct MHD_Connection *)req->connection, MHD_HEADER_KIND, name);
+    for (int i = 0; i < req->header_count; i++)
+        if (strcasecmp(req->headers[i].key, name) == 0)
+            return req->headers[i].value;
+    return NULL;
 }
 
 const char *sb_request_query(const struct sb_request *req, const char *key)

@@ -56,6 +56,9 @@ struct sb_request {
     const char *path;          /* percent-decoded path without the query string */
     struct sb_kv *query;       /* query arguments in order; percent-decoded, '+' read as space */
     int query_count;
+    struct sb_kv *headers;     /* request headers in order (copied: a handler may outlive the
+                                  connection, e.g. a stream whose client left) */
+    int header_count;
     const char *body;          /* the whole body for buffered routes, NUL-terminated */
     size_t body_len;
     const char *client_ip;

@@ -94,7 +94,7 @@ static void have_response_queued(struct sb_stream *s)
     while (!s->queued && !s->gone)
         if (!wait_for_reader(s))
             return;
-    if (s->queued && *sb_request_client_gone(s->req))
+    if (s->queued && !s->gone && *sb_request_client_gone(s->req))
         s->gone = true;   /* starts the watch; a client already gone counts at once */
 }
 

@@ -27,7 +27,7 @@
 
 static struct sb_config config;
 static struct sb_server *server;
-static atomic_bool saw_cancel, write_failed, saw_client_gone, late_started;
+static atomic_bool saw_cancel, write_failed, saw_client_gone, late_started, client_reset, late_begin_done;
 
 /* Waits in the handler's fiber, as a handler waiting on another server would. */
 static void wait_a_little(void)
@@ -99,6 +99,21 @@ static void answer_late_unless_the_client_goes(struct sb_request *req)
     sb_respond_json(req, 200, "{}");
 }
 
+/* Begins its stream only once the test has reset the connection: libmicrohttpd then completes
+ * the request while the handler's fiber still waits for its response to be queued. */
+static void begin_after_the_client_left(struct sb_request *req)
+{
+    atomic_store(&late_started, true);
+    for (int i = 0; i < 2000 && !atomic_load(&client_reset); i++)
+        wait_a_little();
+    wait_a_little();
+    sb_stream_begin(req, 200, "text/event-stream");
+    bool gone = *sb_stream_cancelled(req) || !sb_stream_write(req, "data: x\n\n", 9);
+    (void)sb_request_header(req, "Host");   /* the connection may be gone: the copy is read */
+    atomic_store(&write_failed, gone);
+    atomic_store(&late_begin_done, true);
+}
+
 static int start(void **state)
 {
     setenv("SB_PORT", "0", 1);
@@ -115,6 +130,7 @@ static int start(void **state)
         { .method = "GET", .path = "/forever", .handle = stream_until_the_client_goes },
         { .method = "GET", .path = "/pause", .handle = stream_with_a_pause_longer_than_the_idle_timeout },
         { .method = "GET", .path = "/late", .handle = answer_late_unless_the_client_goes },
+        { .method = "GET", .path = "/reset", .handle = begin_after_the_client_left },
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         sb_router_add(&routes[i]);
@@ -300,6 +316,25 @@ static void a_handler_that_answers_at_the_end_learns_that_its_client_went_away(v
     assert_true(atomic_load(&saw_client_gone));
 }
 
+static void a_stream_begun_after_its_client_reset_the_connection_fails_quietly(void **state)
+{
+    atomic_store(&late_started, false);
+    atomic_store(&client_reset, false);
+    atomic_store(&late_begin_done, false);
+    int fd = connect_to_server();
+    send_get(fd, "/reset");
+    for (int i = 0; i < 1000 && !atomic_load(&late_started); i++)
+        usleep(5000);   /* bounded: until the handler runs */
+    struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    close(fd);          /* RST */
+    atomic_store(&client_reset, true);
+    for (int i = 0; i < 1000 && !atomic_load(&late_begin_done); i++)
+        usleep(5000);
+    assert_true(atomic_load(&late_begin_done));
+    assert_true(atomic_load(&write_failed));
+}
+
 /* The server stops (its grace for requests in flight is 0 here) while a handler waits between
  * two events and its connection waits for bytes: the stop completes (libmicrohttpd refuses to
  * stop with a suspended connection: it aborts the process), and the client sees the end. */
@@ -325,6 +360,7 @@ int main(void)
         cmocka_unit_test(a_pause_longer_than_the_idle_timeout_does_not_cut_the_stream),
         cmocka_unit_test(a_client_that_goes_away_cancels_the_handler_and_fails_its_writes),
         cmocka_unit_test(a_handler_that_answers_at_the_end_learns_that_its_client_went_away),
+        cmocka_unit_test(a_stream_begun_after_its_client_reset_the_connection_fails_quietly),
         cmocka_unit_test(stopping_the_server_ends_a_stream_that_waits_for_its_next_bytes),
     };
     return cmocka_run_group_tests(tests, start, stop);
