@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RAW_KEPT_BYTES 4096      /* of a body that is not a stream: enough for its error message */
+#define RAW_KEPT_BYTES (1024 * 1024) /* of a body that is not a stream: a whole answer, or an error */
 #define MESSAGE_SHOWN_BYTES 300  /* of a provider's error message, in ours */
 
 /* ---- the reader -------------------------------------------------------------------------------- */
@@ -109,7 +109,7 @@ void sb_llm_reader_init(struct sb_llm_reader *r, struct sb_arena *arena, sb_llm_
 
 int sb_llm_reader_feed(struct sb_llm_reader *r, const char *data, size_t len)
 {
-    if (r->raw.len < RAW_KEPT_BYTES)
+    if (!r->saw_event && r->raw.len < RAW_KEPT_BYTES)   /* a stream needs none of it */
         sb_buf_append_n(&r->raw, data, len < RAW_KEPT_BYTES - r->raw.len ? len : RAW_KEPT_BYTES - r->raw.len);
     int stopped = sb_sse_feed(&r->sse, data, len);
     if (stopped == SB_SSE_TOO_LONG)
@@ -148,16 +148,17 @@ static const char *refusal_message(struct sb_llm_reader *r)
 
 bool sb_llm_reader_finish(struct sb_llm_reader *r, long status, struct sb_error *err)
 {
+    /* The provider's own words may quote the API key ("Incorrect API key provided: sk-...")
+     * or an internal proxy's page: they go to details (the server's log), never to students. */
     if (status < 200 || status > 299) {
-        const char *m = sb_arena_printf(r->arena, "The model provider answered %ld: %s", status, refusal_message(r));
-        return sb_error_set(err, 502, "llm_provider_error", m, NULL, NULL);
+        const char *m = sb_arena_printf(r->arena, "The model provider refused the request (HTTP %ld)", status);
+        return sb_error_set(err, 502, "llm_provider_error", m, refusal_message(r), NULL);
     }
     if (!r->receiver_stopped && !r->provider_error && !r->malformed)
         sb_sse_finish(&r->sse);
-    if (r->provider_error) {
-        const char *m = sb_arena_printf(r->arena, "The model provider reported an error: %s", r->provider_error);
-        return sb_error_set(err, 502, "llm_provider_error", m, NULL, NULL);
-    }
+    if (r->provider_error)
+        return sb_error_set(err, 502, "llm_provider_error", "The model provider reported an error in its answer",
+                            r->provider_error, NULL);
     if (r->malformed)
         return sb_error_set(err, 502, "llm_provider_bad_stream", r->malformed, NULL, NULL);
     if (!r->saw_event && !take_whole_answer(r))

@@ -4,6 +4,8 @@
 #include "ai/tutor_reply.h"
 
 #include "http/stream.h"
+#include "util/buf.h"
+#include "util/log.h"
 
 #include <string.h>
 
@@ -87,6 +89,8 @@ void sb_tutor_reply_done(struct sb_tutor_reply *reply, const char *chat_id, cons
 
 void sb_tutor_reply_fail(struct sb_tutor_reply *reply, struct sb_call *call)
 {
+    if (call->error.status >= 500)   /* the provider's or the server's fault: say why in the log */
+        sb_log(SB_LOG_WARN, "tutor answer failed", "request", reply->req->id, "code", call->error.code, NULL);
     if (!reply->streaming) {
         sb_call_respond_error(call);
         return;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ai/llm.h"
@@ -113,7 +114,7 @@ static void data_that_is_not_json_is_a_bad_stream(void **state)
     assert_string_equal(err.code, "llm_provider_bad_stream");
 }
 
-static void an_error_event_carries_the_providers_message(void **state)
+static void an_error_event_keeps_the_providers_words_for_the_log_only(void **state)
 {
     struct sb_llm_reader r;
     struct sb_error err;
@@ -121,23 +122,27 @@ static void an_error_event_carries_the_providers_message(void **state)
                              &r, &err));
     assert_int_equal(err.status, 502);
     assert_string_equal(err.code, "llm_provider_error");
-    assert_string_equal(err.message, "The model provider reported an error: context too long");
+    assert_string_equal(err.message, "The model provider reported an error in its answer");
+    assert_string_equal(err.details, "context too long");
 }
 
-static void a_refusal_carries_the_status_and_the_providers_message(void **state)
+static void a_refusal_says_the_status_and_keeps_the_providers_words_for_the_log_only(void **state)
 {
     struct sb_llm_reader r;
     struct sb_error err;
     assert_false(read_stream("{\"error\":{\"message\":\"Incorrect API key provided\",\"code\":\"invalid_api_key\"}}", 8,
                              401, &r, &err));
     assert_string_equal(err.code, "llm_provider_error");
-    assert_string_equal(err.message, "The model provider answered 401: Incorrect API key provided");
+    assert_string_equal(err.message, "The model provider refused the request (HTTP 401)");
+    assert_string_equal(err.details, "Incorrect API key provided");
     again();
     assert_false(read_stream("Bad Gateway", 100, 502, &r, &err));
-    assert_string_equal(err.message, "The model provider answered 502: Bad Gateway");
+    assert_string_equal(err.message, "The model provider refused the request (HTTP 502)");
+    assert_string_equal(err.details, "Bad Gateway");
     again();
     assert_false(read_stream("{\"message\":\"model 'x' not found\"}", 100, 404, &r, &err));
-    assert_string_equal(err.message, "The model provider answered 404: model 'x' not found");
+    assert_string_equal(err.message, "The model provider refused the request (HTTP 404)");
+    assert_string_equal(err.details, "model 'x' not found");
 }
 
 static void a_whole_answer_instead_of_a_stream_is_read(void **state)
@@ -152,6 +157,18 @@ static void a_whole_answer_instead_of_a_stream_is_read(void **state)
     again();
     assert_false(read_stream("<html>hello</html>", 9, 200, &r, &err));
     assert_string_equal(err.code, "llm_provider_bad_stream");
+}
+
+/* A whole answer of 20 KB (the reader once kept only its first 4 KB, and failed it). */
+static void a_long_whole_answer_is_read_whole(void **state)
+{
+    static char body[24 * 1024], answer[20 * 1024 + 1];
+    memset(answer, 'a', sizeof answer - 1);
+    snprintf(body, sizeof body, "{\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"%s\"}}]}", answer);
+    struct sb_llm_reader r;
+    struct sb_error err;
+    assert_true(read_stream(body, 1000, 200, &r, &err));
+    assert_int_equal(text.len, sizeof answer - 1);
 }
 
 static void a_receiver_that_stops_is_cancelled(void **state)
@@ -181,9 +198,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_finish_reason_without_done_is_a_complete_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(a_stream_that_stops_early_is_a_bad_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(data_that_is_not_json_is_a_bad_stream, setup, teardown),
-        cmocka_unit_test_setup_teardown(an_error_event_carries_the_providers_message, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_refusal_carries_the_status_and_the_providers_message, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_error_event_keeps_the_providers_words_for_the_log_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_refusal_says_the_status_and_keeps_the_providers_words_for_the_log_only, setup, teardown),
         cmocka_unit_test_setup_teardown(a_whole_answer_instead_of_a_stream_is_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_long_whole_answer_is_read_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(a_receiver_that_stops_is_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(the_endpoint_follows_the_configured_url, setup, teardown),
     };
