@@ -195,8 +195,8 @@ char *sb_llm_endpoint(struct sb_arena *arena, const char *url)
 
 static char *request_body(const struct sb_config *config, const json_t *messages)
 {
-    json_t *body = json_pack("{s:s, s:O, s:b, s:{s:b}}", "model", config->llm_model, "messages", messages, "stream",
-                             1, "stream_options", "include_usage", 1);
+    json_t *body = json_pack("{s:s, s:O, s:b, s:{s:b}, s:i}", "model", config->llm_model, "messages", messages,
+                             "stream", 1, "stream_options", "include_usage", 1, "max_tokens", config->llm_max_tokens);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     return text;

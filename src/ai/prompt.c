@@ -232,6 +232,13 @@ static json_t *message(const char *role, const char *content)
     return json_pack("{s:s, s:s}", "role", role, "content", content);
 }
 
+/* A message of the chat's history, its content cut (on a character) to what the prompt takes. */
+static json_t *history_message(const char *role, const char *content)
+{
+    size_t keep = sb_utf8_prefix(content, SB_PROMPT_HISTORY_MESSAGE_MAX_BYTES);
+    return json_pack("{s:s, s:s#}", "role", role, "content", content, (int)keep);
+}
+
 json_t *sb_prompt_messages(const char *system, const json_t *history, const char *question)
 {
     json_t *out = json_array();
@@ -244,7 +251,7 @@ json_t *sb_prompt_messages(const char *system, const json_t *history, const char
         const json_t *m = json_array_get(history, i);
         const char *role = provider_role(m);
         if (role)
-            json_array_append_new(out, message(role, json_string_value(json_object_get(m, "content"))));
+            json_array_append_new(out, history_message(role, json_string_value(json_object_get(m, "content"))));
     }
     json_array_append_new(out, message("user", question));
     return out;

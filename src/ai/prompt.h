@@ -18,6 +18,7 @@
 
 #define SB_PROMPT_PASSAGE_MAX_BYTES 1500   /* each passage's text in the prompt, at most */
 #define SB_PROMPT_HISTORY_MESSAGES 12      /* the chat's last messages sent along */
+#define SB_PROMPT_HISTORY_MESSAGE_MAX_BYTES 4000  /* each of them, at most (its start) */
 
 /* One retrieved passage (a row of hybrid_search). */
 struct sb_passage {

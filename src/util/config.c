@@ -138,8 +138,9 @@ static int load_auth_settings(struct sb_config *c)
 
 static int load_tutor_settings(struct sb_config *c)
 {
-    long timeout, per_hour, per_day, streams;
+    long timeout, max_tokens, per_hour, per_day, streams;
     if (env_int("SB_LLM_TIMEOUT_MS", 120000, 100, 3600000, &timeout) ||
+        env_int("SB_LLM_MAX_TOKENS", 2048, 16, 1000000, &max_tokens) ||
         env_int("SB_TUTOR_MAX_REQUESTS_PER_HOUR", 60, 0, 1000000, &per_hour) ||
         env_int("SB_TUTOR_MAX_TOKENS_PER_DAY", 200000, 0, 1L << 40, &per_day) ||
         env_int("SB_TUTOR_MAX_STREAMS_PER_USER", 2, 1, 1000, &streams))
@@ -148,7 +149,7 @@ static int load_tutor_settings(struct sb_config *c)
     c->llm_model = env_or("SB_LLM_MODEL", NULL);
     c->llm_api_key = env_or("SB_LLM_API_KEY", NULL);
     if (c->llm_url && strncmp(c->llm_url, "http://", 7) != 0 && strncmp(c->llm_url, "https://", 8) != 0) {
-        fprintf(stderr, "studybase: SB_LLM_URL=%s must start with http:// or https://\n", c->llm_url);
+        fprintf(stderr, "studybase: SB_LLM_URL must start with http:// or https://\n"); /* no value: it may hold a password */
         return -1;
     }
     if (c->llm_url && !c->llm_model) {
@@ -156,6 +157,7 @@ static int load_tutor_settings(struct sb_config *c)
         return -1;
     }
     c->llm_timeout_ms = (int)timeout;
+    c->llm_max_tokens = (int)max_tokens;
     c->tutor_max_requests_per_hour = (int)per_hour;
     c->tutor_max_tokens_per_day = per_day;
     c->tutor_max_streams_per_user = (int)streams;

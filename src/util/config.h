@@ -36,6 +36,7 @@ struct sb_config {
     const char *llm_model;        /* SB_LLM_MODEL, required with SB_LLM_URL */
     const char *llm_api_key;      /* SB_LLM_API_KEY, none: sent as Authorization: Bearer */
     int llm_timeout_ms;           /* SB_LLM_TIMEOUT_MS, 120000: a whole model answer, at most */
+    int llm_max_tokens;           /* SB_LLM_MAX_TOKENS, 2048: the longest answer asked of the model */
     int tutor_max_requests_per_hour; /* SB_TUTOR_MAX_REQUESTS_PER_HOUR, 60 (0: no limit): tutor calls per user */
     long tutor_max_tokens_per_day;   /* SB_TUTOR_MAX_TOKENS_PER_DAY, 200000 (0: no limit): model tokens per user */
     int tutor_max_streams_per_user;  /* SB_TUTOR_MAX_STREAMS_PER_USER, 2: a user's answers in progress at once */

@@ -178,9 +178,10 @@ describe('the prompt the model gets', () => {
     call = chat.calls.at(-1);
   });
 
-  test('goes to the configured model, streamed, with the API key', () => {
+  test('goes to the configured model, streamed, with the API key and an answer length cap', () => {
     assert.equal(call.body.model, 'mock-tutor');
     assert.equal(call.body.stream, true);
+    assert.equal(call.body.max_tokens, 2048);
     assert.equal(call.headers.authorization, 'Bearer sk-mock-key');
   });
 

@@ -155,6 +155,21 @@ static void tokens_are_estimated_at_a_quarter_of_the_bytes(void **state)
     assert_int_equal(sb_tokens_estimate(NULL), 0);
 }
 
+static void a_long_history_message_is_cut_on_a_character(void **state)
+{
+    char long_text[10000];
+    memset(long_text, 'a', sizeof long_text);
+    memcpy(long_text + SB_PROMPT_HISTORY_MESSAGE_MAX_BYTES - 1, "\xc3\xa9", 2);   /* é across the limit */
+    long_text[sizeof long_text - 1] = '\0';
+    json_t *history = json_pack("[{s:s, s:s}]", "role", "user", "content", long_text);
+    json_t *m = sb_prompt_messages("S", history, "q");
+    const char *kept = json_string_value(json_object_get(json_array_get(m, 1), "content"));
+    assert_int_equal(strlen(kept), SB_PROMPT_HISTORY_MESSAGE_MAX_BYTES - 1);   /* the é does not fit whole */
+    assert_int_equal(kept[strlen(kept) - 1], 'a');
+    json_decref(m);
+    json_decref(history);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -166,6 +181,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_long_passage_is_cut_on_a_character_boundary, setup, teardown),
         cmocka_unit_test(messages_map_roles_and_keep_the_last_ones),
         cmocka_unit_test(tokens_are_estimated_at_a_quarter_of_the_bytes),
+        cmocka_unit_test(a_long_history_message_is_cut_on_a_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
