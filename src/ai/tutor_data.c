@@ -113,10 +113,15 @@ bool sb_tutor_retrieve(struct sb_call *call, const struct sb_tutor_ask *ask, str
 {
     struct sb_arena *arena = call->req->arena;
     float *embedding = sb_arena_alloc(arena, SB_EMBED_DIMENSIONS * sizeof *embedding);
-    if (!sb_embed_texts(arena, call->req->config, &ask->message, 1, embedding, &call->error))
-        return false;
-    const char *params[] = { sb_tutor_search_text(arena, ask->message), vector_text(arena, embedding), sb_arena_printf(arena, "%d", SB_TUTOR_PASSAGES),
-                             ask->course_id, ask->chat_id };
+    struct sb_error embed_error;
+    const char *query_vector = NULL;   /* without it, hybrid_search ranks by full text alone */
+    if (sb_embed_texts(arena, call->req->config, &ask->message, 1, embedding, &embed_error))
+        query_vector = vector_text(arena, embedding);
+    else
+        sb_log(SB_LOG_WARN, "tutor retrieval by full text only: the embedder failed", "request", call->req->id,
+               "code", embed_error.code, NULL);
+    const char *params[] = { sb_tutor_search_text(arena, ask->message), query_vector,
+                             sb_arena_printf(arena, "%d", SB_TUTOR_PASSAGES), ask->course_id, ask->chat_id };
     struct sb_db_result r;
     if (!sb_call_run(call, NULL, retrieve_sql, 5, params, &r))
         return false;

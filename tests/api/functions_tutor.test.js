@@ -403,6 +403,26 @@ describe('the offline tutor', () => {
     assert.match(data.answer, /For example, a leaf in bright sunlight/);
   });
 
+  test('an embedding provider that cannot be reached leaves retrieval to full text, and the answer comes', async () => {
+    const closed = require('node:net').createServer();
+    await new Promise((r) => closed.listen(0, '127.0.0.1', r));
+    const port = closed.address().port;
+    await new Promise((r) => closed.close(r));
+    const noEmbedder = await startServer({ SB_EMBED_URL: `http://127.0.0.1:${port}/v1`, SB_EMBED_MODEL: 'e',
+      SB_EMBED_RETRIES: '0' });
+    try {
+      const s = await createStudent(noEmbedder, 'no-embedder');
+      const { course } = await courseWithMaterials(s, 'No embedder', LECTURE);
+      const res = await callTutor(noEmbedder, s, { course_id: course,
+        message: 'Where do the light reactions of photosynthesis happen?', stream: false });
+      assert.equal(res.status, 200);
+      const data = await res.json();
+      assert.equal(data.citations[0].material_name, 'Photosynthesis notes.pdf');
+    } finally {
+      await noEmbedder.stop();
+    }
+  });
+
   test('with nothing retrieved it says so', async () => {
     const s = await createStudent(offline, 'empty');
     const { course } = await courseWithMaterials(s, 'Empty');
