@@ -28,6 +28,7 @@ struct transfer {
     struct sb_buf body;
     bool stopped;                /* on_data asked to stop */
     bool cancelled;              /* the request's cancel flag turned true */
+    bool too_large;              /* a whole answer passed max_body_bytes */
     struct watched_socket sockets[SOCKETS_MAX];
     int socket_count;
     long timer_ms;               /* curl's next timeout, -1: none */
@@ -74,6 +75,11 @@ static size_t take_data(char *data, size_t size, size_t count, void *arg)
             return 0;            /* curl ends the transfer with CURLE_WRITE_ERROR */
         }
         return len;
+    }
+    size_t max = t->request->max_body_bytes ? t->request->max_body_bytes : SB_FETCH_MAX_BODY;
+    if (t->body.len + len > max) {
+        t->too_large = true;
+        return 0;                /* curl ends the transfer with CURLE_WRITE_ERROR */
     }
     sb_buf_append_n(&t->body, data, len);
     return len;
@@ -224,6 +230,7 @@ int sb_fetch(struct sb_arena *arena, const struct sb_fetch_request *request, str
     if (result == CURLE_OK)
         return 0;
     out->error = t.cancelled ? "cancelled"
+                 : t.too_large ? "the answer is larger than the caller accepts"
                  : t.stopped ? "stopped by the receiver"
                              : sb_arena_strdup(arena, curl_easy_strerror(result));
     return -1;

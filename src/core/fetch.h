@@ -30,7 +30,11 @@ struct sb_fetch_request {
     /* May be NULL; when it turns true (from the loop, e.g. sb_stream_cancelled: the client
      * went away) the transfer stops within SB_FETCH_CANCEL_CHECK_MS and the call fails. */
     const volatile bool *cancel;
+    /* A whole answer (on_data NULL) longer than this fails as too large; 0: SB_FETCH_MAX_BODY. */
+    size_t max_body_bytes;
 };
+
+#define SB_FETCH_MAX_BODY (16 * 1024 * 1024)
 
 #define SB_FETCH_CANCEL_CHECK_MS 100
 

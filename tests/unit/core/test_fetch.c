@@ -192,6 +192,24 @@ static void a_streamed_answer_reaches_on_data(void **state)
     sb_loop_free(loop);
 }
 
+static void an_answer_larger_than_the_callers_limit_is_an_error(void **state)
+{
+    struct server s;
+    start_server(&s, true, false);
+    struct sb_loop *loop = sb_loop_new();
+    struct call c;
+    prepare_call(&c, s.port, "GET", NULL);
+    c.request.max_body_bytes = 4;   /* "hello" is 5 */
+    if (!sb_loop_start(loop, sb_fiber_new(run_call, &c)))
+        while (!c.done)
+            sb_loop_turn(loop, -1);
+    assert_int_equal(c.result, -1);
+    assert_string_equal(c.response.error, "the answer is larger than the caller accepts");
+    stop_server(&s);
+    sb_arena_free(c.arena);
+    sb_loop_free(loop);
+}
+
 static void a_server_that_does_not_answer_in_time_is_an_error(void **state)
 {
     struct server s;
@@ -290,6 +308,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_fetch_waits_in_its_fiber_while_the_loop_runs_others),
         cmocka_unit_test(a_streamed_answer_reaches_on_data),
+        cmocka_unit_test(an_answer_larger_than_the_callers_limit_is_an_error),
         cmocka_unit_test(a_server_that_does_not_answer_in_time_is_an_error),
         cmocka_unit_test(a_fetch_whose_cancel_flag_turns_true_stops),
         cmocka_unit_test(a_second_call_to_the_same_server_reuses_the_connection),
