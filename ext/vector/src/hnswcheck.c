@@ -3,7 +3,7 @@
  * and for operators who suspect a problem: every neighbour slot should point at a node that
  * exists, and the distance the slot records (which inserts decide back-links with) should be
  * the distance between the two nodes' vectors; a node whose slots are in a neighbour tuple
- * (split_nodes counts them) should find it. Holds the index's update lock exclusively while
+ * (split_nodes counts them) should find it, and no neighbour tuple should outlive its node. Holds the index's update lock exclusively while
  * it reads, so no insert or VACUUM relink runs meanwhile. Returns counts; changes nothing.
  */
 #include "postgres.h"
@@ -26,6 +26,7 @@ typedef struct CheckCounts
 	int64		wrong_distances;
 	int64		dangling;		/* slots pointing at no node, nodes missing their neighbour tuple */
 	int64		split_nodes;	/* nodes whose slots are in a neighbour tuple */
+	int64		neighbour_tuples;	/* as many as split_nodes, unless some lost their node */
 } CheckCounts;
 
 static bool
@@ -87,6 +88,8 @@ check_block(HnswGraph *g, Relation index, BlockNumber blkno, CheckCounts *counts
 
 		if (node != NULL && node->dim == g->info->dims)
 			check_node(g, index, id, node, counts);
+		else if (HnswNeighboursAt(copy.data, off) != NULL)
+			counts->neighbour_tuples++;
 	}
 }
 
@@ -98,8 +101,8 @@ hnsw_link_check(PG_FUNCTION_ARGS)
 	HnswGraph	g;
 	CheckCounts counts = {0};
 	TupleDesc	desc;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
 
 	if (index->rd_indam->ambuild != hnswbuild)
 		ereport(ERROR,
@@ -122,5 +125,6 @@ hnsw_link_check(PG_FUNCTION_ARGS)
 	values[2] = Int64GetDatum(counts.wrong_distances);
 	values[3] = Int64GetDatum(counts.dangling);
 	values[4] = Int64GetDatum(counts.split_nodes);
+	values[5] = Int64GetDatum(counts.neighbour_tuples);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
