@@ -1,10 +1,10 @@
 /*
- * hnsw.h: the hnsw index access method: page layout, node tuples, the graph interface the
- * search code walks (in memory during a build, through the buffer manager afterwards), and
- * the entry points of hnsw.c, hnswbuild.c, hnswinsert.c, hnswscan.c, hnswvacuum.c and
- * hnswutils.c.
+ * hnsw.h: the hnsw index access method: page layout, element and neighbour tuples, the
+ * element types it stores, the graph interface the search code walks (in memory during a
+ * build, through the buffer manager afterwards), and the entry points of hnsw.c, hnswbuild.c,
+ * hnswinsert.c, hnswscan.c, hnswvacuum.c, hnswutils.c, hnswtuple.c and hnswtypes.c.
  *
- * On disk: block 0 is the meta page (HnswMetaData); every other block holds node tuples. A node
+ * On disk: block 0 is the meta page (HnswMetaData); every other block holds tuples. A node
  * is an element tuple: its level, up to HNSW_MAX_HEAPTIDS heap TIDs (identical vectors share a
  * node), the vector (dims elements of elem_size bytes, normalised for vector_cosine_ops), then,
  * when the whole node fits a page, its neighbour slots: 2m for layer 0 and m for each layer

@@ -1,6 +1,7 @@
 /*
  * hnswutils.c: what every part of the hnsw index shares: distances and value preparation,
- * node sizes and levels, pages and the meta page, the graph read through the buffer manager,
+ * random levels, pages and the meta page, the graph read through the buffer manager (a node's
+ * element tuple, and its slots wherever they are: HnswLockLinks),
  * and the HNSW algorithms themselves (best-first search on a layer, greedy descent, the
  * neighbour-selection heuristic) written once against the HnswGraph interface, so the build
  * (in memory), inserts, scans and VACUUM (on pages) run the same code.
@@ -63,7 +64,7 @@ HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out)
 	return !info->normalize || info->type->normalize(info->dims, out);
 }
 
-/* Levels ---------------------------------------------------------------------------------- */
+/* Levels (the cap comes from HnswSetLevels) ----------------------------------------------- */
 
 /* floor(-ln(U) / ln(m)), U uniform in (0, 1], capped. */
 int
