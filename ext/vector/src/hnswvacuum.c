@@ -35,6 +35,7 @@ typedef struct VacuumState
 	IndexBulkDeleteCallback callback;
 	void	   *callback_state;
 	HTAB	   *deleting;		/* ids of nodes with no heap TIDs left */
+	HTAB	   *deleting_slots; /* the TIDs (as ids) of their neighbour tuples */
 	uint64		best_live;		/* a live node of the highest level, for a new entry point */
 	int			best_level;
 	MemoryContext tmp_ctx;
@@ -47,6 +48,26 @@ is_deleting(VacuumState *vs, uint64 id)
 
 	hash_search(vs->deleting, &id, HASH_FIND, &found);
 	return found;
+}
+
+static bool
+is_deleting_slots(VacuumState *vs, uint64 tid)
+{
+	bool		found;
+
+	hash_search(vs->deleting_slots, &tid, HASH_FIND, &found);
+	return found;
+}
+
+static HTAB *
+id_set(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(uint64);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 static Buffer
@@ -153,7 +174,15 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 		}
 		vs->stats->num_index_tuples += node->nheaptids;
 		if (node->nheaptids == 0)
+		{
 			hash_search(vs->deleting, &id, HASH_ENTER, NULL);
+			if (ItemPointerIsValid(&node->links))
+			{
+				uint64		slots = HnswTidToId(&node->links);
+
+				hash_search(vs->deleting_slots, &slots, HASH_ENTER, NULL);
+			}
+		}
 		else if (node->level > vs->best_level)
 		{
 			vs->best_live = id;
@@ -337,20 +366,21 @@ move_entry_point(VacuumState *vs)
 /* Step 4 ------------------------------------------------------------------------------------ */
 
 /*
- * Whether the tuple at off goes: a deleting node's element tuple, or its neighbour tuple (one
- * whose owner is not set, left by an insert that crashed, is left alone).
+ * Whether the tuple at off goes: a deleting node's element tuple, or its neighbour tuple. By
+ * TID, both: while this pass frees pages one by one, an insert may reuse a deleting node's
+ * freed element TID for a new node whose neighbour tuple (naming that TID as owner) lands on
+ * a page not freed yet, but no TID on such a page can have been freed and reused. (A neighbour
+ * tuple whose owner is not set, left by an insert that crashed, is left alone.)
  */
 static bool
 is_freed_with_deleting_node(VacuumState *vs, Page page, BlockNumber blkno, OffsetNumber off)
 {
 	uint64		id = ((uint64) blkno << 16) | off;
 	HnswElementTuple node = HnswElementOnPage(page, id);
-	HnswNeighbourTuple nb;
 
 	if (node != NULL)
 		return node->nheaptids == 0 && is_deleting(vs, id);
-	nb = HnswNeighboursAt(page, off);
-	return nb != NULL && ItemPointerIsValid(&nb->owner) && is_deleting(vs, HnswTidToId(&nb->owner));
+	return HnswNeighboursAt(page, off) != NULL && is_deleting_slots(vs, id);
 }
 
 static void
@@ -395,7 +425,6 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			   IndexBulkDeleteCallback callback, void *callback_state)
 {
 	VacuumState vs;
-	HASHCTL		ctl;
 
 	HnswCheckVersion(info->index);
 	if (stats == NULL)
@@ -410,10 +439,8 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	vs.callback_state = callback_state;
 	vs.best_level = -1;
 	vs.tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum", ALLOCSET_DEFAULT_SIZES);
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(uint64);
-	ctl.hcxt = CurrentMemoryContext;
-	vs.deleting = hash_create("hnsw deleting nodes", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	vs.deleting = id_set("hnsw deleting nodes");
+	vs.deleting_slots = id_set("hnsw deleting nodes' neighbour tuples");
 
 	stats->num_index_tuples = 0;
 	for_each_node_page(&vs, remove_dead_tids_on_page);
@@ -431,6 +458,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		IndexFreeSpaceMapVacuum(vs.index);
 	}
 	hash_destroy(vs.deleting);
+	hash_destroy(vs.deleting_slots);
 	MemoryContextDelete(vs.tmp_ctx);
 	return stats;
 }
