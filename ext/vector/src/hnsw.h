@@ -115,19 +115,25 @@ typedef struct HnswLinkData
 	float		dist;			/* distance between the node and this neighbour */
 } HnswLinkData;
 
-/* A node's element tuple: what a search reads to measure its distance. */
+/*
+ * A node's element tuple: what a search reads to measure its distance. 64 bytes of header, as
+ * when every node was one tuple, so small nodes fill pages as densely as then.
+ */
 typedef struct HnswElementTupleData
 {
 	uint8		kind;			/* HNSW_TUPLE_ELEMENT */
 	uint8		level;
 	uint8		nheaptids;		/* 0: the node's rows are dead; VACUUM is removing it */
-	uint8		unused;
-	uint16		dim;
-	ItemPointerData links;		/* its neighbour tuple; invalid: the slots follow the vector */
+	uint8		flags;			/* HNSW_ELEMENT_SPLIT or 0 */
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 	char		data[FLEXIBLE_ARRAY_MEMBER];
-	/* the vector (dim elements, padded to 4 bytes), then, inline, HnswLinkData[(level + 2) * m] */
+	/*
+	 * the vector (info->dims elements, padded to 4 bytes), then the node's slots
+	 * (HnswLinkData[(level + 2) * m]), or, split, the TID of the neighbour tuple holding them
+	 */
 } HnswElementTupleData;
+
+#define HNSW_ELEMENT_SPLIT		1	/* the slots are in a neighbour tuple */
 
 typedef HnswElementTupleData *HnswElementTuple;
 
@@ -327,6 +333,7 @@ extern bool HnswLinksInline(const HnswIndexInfo *info, int level);
 extern HnswElementTuple HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *size);
 extern HnswNeighbourTuple HnswFormNeighbours(const HnswIndexInfo *info, int level, Size *size);
 extern HnswLinkData *HnswInlineLinks(const HnswIndexInfo *info, HnswElementTuple tup);
+extern ItemPointer HnswSlotsTid(const HnswIndexInfo *info, HnswElementTuple tup);
 extern HnswElementTuple HnswElementOnPage(Page page, uint64 id);
 extern HnswNeighbourTuple HnswNeighboursAt(Page page, OffsetNumber off);
 extern HnswNeighbourTuple HnswNeighboursOnPage(Page page, const ItemPointerData *tid, uint64 owner);

@@ -308,11 +308,12 @@ fill_element(BuildState *bs, BuildNode *node, const ItemPointerData *nb_tid, Hns
 	tup->kind = HNSW_TUPLE_ELEMENT;
 	tup->level = node->level;
 	tup->nheaptids = node->nheaptids;
-	tup->dim = bs->info->dims;
-	tup->links = *nb_tid;
+	tup->flags = ItemPointerIsValid(nb_tid) ? HNSW_ELEMENT_SPLIT : 0;
 	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
 	memcpy(HnswElementVector(tup), node->vec, (Size) bs->info->elem_size * bs->info->dims);
-	if (!ItemPointerIsValid(nb_tid))
+	if (ItemPointerIsValid(nb_tid))
+		*HnswSlotsTid(bs->info, tup) = *nb_tid;
+	else
 		fill_slots(bs, node, HnswInlineLinks(bs->info, tup));
 }
 

@@ -46,7 +46,7 @@ check_node(HnswGraph *g, Relation index, uint64 id, HnswElementTuple node, Check
 	Buffer		buf = HnswLockLinks(index, g->info, id, BUFFER_LOCK_SHARE, &links, &level);
 
 	counts->nodes++;
-	if (ItemPointerIsValid(&node->links))
+	if (HnswSlotsTid(g->info, node) != NULL)
 		counts->split_nodes++;
 	if (!BufferIsValid(buf))
 	{
@@ -86,7 +86,7 @@ check_block(HnswGraph *g, Relation index, BlockNumber blkno, CheckCounts *counts
 		uint64		id = ((uint64) blkno << 16) | off;
 		HnswElementTuple node = HnswElementOnPage(copy.data, id);
 
-		if (node != NULL && node->dim == g->info->dims)
+		if (node != NULL)
 			check_node(g, index, id, node, counts);
 		else if (HnswNeighboursAt(copy.data, off) != NULL)
 			counts->neighbour_tuples++;

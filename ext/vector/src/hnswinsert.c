@@ -316,7 +316,7 @@ place_node(Relation index, HnswIndexInfo *info, HnswElementTuple tup, Size size,
 	nb = HnswFormNeighbours(info, tup->level, &nb_size);
 	memcpy(nb->links, slots, HnswSlotsSize(info->m, tup->level));
 	nb_id = place_tuple(index, nb, nb_size);
-	HnswIdToTid(nb_id, &tup->links);
+	HnswIdToTid(nb_id, HnswSlotsTid(info, tup));
 	id = place_tuple(index, tup, size);
 
 	buf = ReadBuffer(index, (BlockNumber) (nb_id >> 16));

@@ -42,13 +42,19 @@ inline_element_size(const HnswIndexInfo *info, int level)
 	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info) + HnswSlotsSize(info->m, level));
 }
 
+static Size
+split_element_size(const HnswIndexInfo *info)
+{
+	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info) + sizeof(ItemPointerData));
+}
+
 /* The size of a node's element tuple: with its slots if they fit (HnswLinksInline). */
 Size
 HnswElementSize(const HnswIndexInfo *info, int level)
 {
 	if (HnswLinksInline(info, level))
 		return inline_element_size(info, level);
-	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info));
+	return split_element_size(info);
 }
 
 Size
@@ -72,7 +78,7 @@ HnswSetLevels(HnswIndexInfo *info)
 		   inline_element_size(info, info->max_inline_level + 1) <= max)
 		info->max_inline_level++;
 	info->max_level = -1;
-	if (MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info)) > max)
+	if (split_element_size(info) > max)
 		return;
 	info->max_level = info->max_inline_level;
 	while (info->max_level < HNSW_MAX_LEVEL && HnswNeighbourSize(info->m, info->max_level + 1) <= max)
@@ -95,8 +101,8 @@ clear_slots(HnswLinkData *links, int n)
 
 /*
  * A new element tuple for a node of this level holding vec, with no heap TIDs, its slots
- * empty if inline (HnswLinksInline), else no neighbour tuple yet (the caller sets tup->links;
- * until then HnswInlineLinks cannot tell the two apart).
+ * empty if inline (HnswLinksInline), else no neighbour tuple yet (the caller sets
+ * HnswSlotsTid).
  */
 HnswElementTuple
 HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *size)
@@ -107,11 +113,12 @@ HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *siz
 	tup = palloc0(*size);
 	tup->kind = HNSW_TUPLE_ELEMENT;
 	tup->level = level;
-	tup->dim = info->dims;
-	ItemPointerSetInvalid(&tup->links);
+	tup->flags = HnswLinksInline(info, level) ? 0 : HNSW_ELEMENT_SPLIT;
 	memcpy(tup->data, vec, (Size) info->elem_size * info->dims);
 	if (HnswLinksInline(info, level))
 		clear_slots(HnswInlineLinks(info, tup), HnswLinkCount(info->m, level));
+	else
+		ItemPointerSetInvalid(HnswSlotsTid(info, tup));
 	return tup;
 }
 
@@ -134,9 +141,18 @@ HnswFormNeighbours(const HnswIndexInfo *info, int level, Size *size)
 HnswLinkData *
 HnswInlineLinks(const HnswIndexInfo *info, HnswElementTuple tup)
 {
-	if (ItemPointerIsValid(&tup->links))
+	if (tup->flags & HNSW_ELEMENT_SPLIT)
 		return NULL;
 	return (HnswLinkData *) (tup->data + HnswVectorSize(info));
+}
+
+/* Where a split element tuple keeps its neighbour tuple's TID, or NULL if it is not split. */
+ItemPointer
+HnswSlotsTid(const HnswIndexInfo *info, HnswElementTuple tup)
+{
+	if (!(tup->flags & HNSW_ELEMENT_SPLIT))
+		return NULL;
+	return (ItemPointer) (tup->data + HnswVectorSize(info));
 }
 
 static void *

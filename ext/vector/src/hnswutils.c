@@ -221,7 +221,7 @@ HnswLockLinks(Relation index, HnswIndexInfo *info, uint64 id, int mode, HnswLink
 	*level = node->level;
 	if ((*links = HnswInlineLinks(info, node)) != NULL)
 		return buf;
-	where = node->links;
+	where = *HnswSlotsTid(info, node);
 	if (ItemPointerGetBlockNumberNoCheck(&where) != blkno)
 	{
 		UnlockReleaseBuffer(buf);

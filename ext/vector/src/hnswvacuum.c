@@ -176,9 +176,9 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 		if (node->nheaptids == 0)
 		{
 			hash_search(vs->deleting, &id, HASH_ENTER, NULL);
-			if (ItemPointerIsValid(&node->links))
+			if (HnswSlotsTid(vs->info, node) != NULL)
 			{
-				uint64		slots = HnswTidToId(&node->links);
+				uint64		slots = HnswTidToId(HnswSlotsTid(vs->info, node));
 
 				hash_search(vs->deleting_slots, &slots, HASH_ENTER, NULL);
 			}
