@@ -321,7 +321,10 @@ place_node(Relation index, HnswIndexInfo *info, HnswElementTuple tup, Size size,
 
 	buf = ReadBuffer(index, (BlockNumber) (nb_id >> 16));
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	nb = (HnswNeighbourTuple) PageGetItem(BufferGetPage(buf), PageGetItemId(BufferGetPage(buf), (OffsetNumber) (nb_id & 0xFFFF)));
+	nb = HnswNeighboursAt(BufferGetPage(buf), (OffsetNumber) (nb_id & 0xFFFF));
+	if (nb == NULL)
+		elog(ERROR, "hnsw: the neighbour tuple just written at (%u,%u) is gone",
+			 (BlockNumber) (nb_id >> 16), (OffsetNumber) (nb_id & 0xFFFF));
 	memcpy(&head, nb, HNSW_NEIGHBOUR_HEADER_SIZE);
 	HnswIdToTid(id, &head.owner);
 	range = HnswRangeOf(BufferGetPage(buf), nb, HNSW_NEIGHBOUR_HEADER_SIZE, &head);
