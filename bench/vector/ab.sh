@@ -7,7 +7,9 @@
 # hnsw.ef_search values, and single-row inserts of distinct new vectors per second from 1 and
 # 4 sessions, alternating A and B run by run (ROUNDS rounds of SECONDS_PER_RUN seconds each),
 # so that a machine whose load changes meanwhile weighs on both alike. Prints each side's
-# medians and the ratio B/A.
+# medians and the ratio B/A: of the rate, and of the server's CPU time per query or row (the
+# postmaster's own and its exited children's, from /proc: what other load on the machine
+# disturbs least).
 #   PG_BINDIR=... bench/vector/ab.sh BASE_REV [N]     (N default 50000)
 # PG_BINDIR: the PostgreSQL whose extension directory gets both builds (use a private copy,
 # e.g. made by private-pg.sh, not the system's other sessions use). Starts a cluster in a
@@ -67,6 +69,10 @@ as_pg "$bindir/initdb" -D "$data" -A trust -U postgres >/dev/null
 as_pg "$bindir/pg_ctl" -D "$data" -l "$work/pg.log" -w start \
   -o "-p $port -k $work -c listen_addresses= -c shared_buffers=1GB -c maintenance_work_mem=1GB -c jit=off" >/dev/null
 export PGHOST=$work PGPORT=$port PGUSER=postgres
+postmaster=$(head -1 "$data/postmaster.pid")
+# CPU time (clock ticks) of the cluster's processes that have exited, the postmaster's included
+cpu_ticks() { awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat"; }
+hz=$(getconf CLK_TCK)
 sql() { local db=$1; shift; psql -XAtq -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 ms() { date +%s%3N; }
 sides="a b"
@@ -98,32 +104,49 @@ SQL
 cat >"$work/insert.sql" <<SQL
 insert into items (id, v) select nextval('row_ids'), v from fresh where id = (select 1 + nextval('fresh_ids') % $F);
 SQL
-# tps of one pgbench run of script $2 on database $1 with $3 sessions and settings $4
+# "tps cpu_ms_per_transaction" of one pgbench run of script $2 on database $1 with $3 sessions
+# and settings $4 (the backends have exited when pgbench returns; wait until they are reaped)
 tps() {
-  (cd "$work" && PGOPTIONS="$4" pgbench -n -M prepared -c "$3" -j "$3" -T "$SECONDS_PER_RUN" -f "$2" "$1" 2>/dev/null |
-   awk '/^tps/ { printf "%.0f", $3 }')
+  local before out after
+  before=$(cpu_ticks)
+  out=$(cd "$work" && PGOPTIONS="$4" pgbench -n -M prepared -c "$3" -j "$3" -T "$SECONDS_PER_RUN" -f "$2" "$1" 2>/dev/null)
+  for _ in $(seq 100); do [ -z "$(pgrep -P "$postmaster" -f "postgres: postgres $1")" ] && break; sleep 0.05; done
+  sleep 0.2	# an exited backend's time reaches the postmaster's once it is reaped
+  after=$(cpu_ticks)
+  echo "$out" | awk -v t=$((after - before)) -v hz="$hz" '
+    /^number of transactions actually processed/ { n = $NF } /^tps/ { tps = $3 }
+    END { printf "%.0f %.3f", tps, (n > 0 ? t * 1000 / hz / n : 0) }'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# alternates A and B for ROUNDS rounds; prints "label A_median B_median ratio"
+# alternates A and B for ROUNDS rounds; prints the medians of each side's rate and CPU time
+# per transaction, their ratios B/A, and every run's rate
 compare() {
   local label=$1 script=$2 clients=$3 opts=$4 r s
-  declare -A got=([a]="" [b]="")
+  declare -A rate=([a]="" [b]="") cpu=([a]="" [b]="")
   for s in $sides; do tps "$s" "$script" "$clients" "$opts" >/dev/null; done	# warm-up: map the shared buffers
   for r in $(seq "$ROUNDS"); do
-    for s in $sides; do got[$s]="${got[$s]} $(tps "$s" "$script" "$clients" "$opts")"; done
+    for s in $sides; do
+      read -r t c <<<"$(tps "$s" "$script" "$clients" "$opts")"
+      rate[$s]="${rate[$s]} $t"
+      cpu[$s]="${cpu[$s]} $c"
+    done
   done
-  local a b
-  a=$(echo "${got[a]}" | tr ' ' '\n' | grep . | median)
-  b=$(echo "${got[b]}" | tr ' ' '\n' | grep . | median)
-  echo "$label A $a B $b B/A $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')  (A:${got[a]}; B:${got[b]})"
+  local a b ca cb
+  a=$(echo "${rate[a]}" | tr ' ' '\n' | grep . | median)
+  b=$(echo "${rate[b]}" | tr ' ' '\n' | grep . | median)
+  ca=$(echo "${cpu[a]}" | tr ' ' '\n' | grep . | median)
+  cb=$(echo "${cpu[b]}" | tr ' ' '\n' | grep . | median)
+  echo "$label: rate A $a B $b B/A $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }');" \
+       "server CPU ms each A $ca B $cb B/A $(awk -v a="$ca" -v b="$cb" 'BEGIN { printf "%.3f", b / a }')" \
+       " (rates A:${rate[a]}; B:${rate[b]})"
 }
 for ef in $EFS; do
   for s in $sides; do
     echo "$s ef_search $ef recall $(PGOPTIONS="-c hnsw.ef_search=$ef" sql "$s" -c "select round(count(*)::numeric / ($Q * 10), 4) from queries q
              cross join lateral (select id from items order by v <=> q.v limit 10) a join truth t on t.qid = q.id and t.id = a.id")"
   done
-  compare "search qps ef_search $ef" search.sql 1 "-c hnsw.ef_search=$ef"
+  compare "search, ef_search $ef" search.sql 1 "-c hnsw.ef_search=$ef"
 done
-compare "inserts of distinct new vectors, rows/s, 1 session" insert.sql 1 ""
-compare "inserts of distinct new vectors, rows/s, 4 sessions" insert.sql 4 ""
+compare "inserts of distinct new vectors, 1 session" insert.sql 1 ""
+compare "inserts of distinct new vectors, 4 sessions" insert.sql 4 ""
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
