@@ -3,8 +3,9 @@
  * and for operators who suspect a problem: every neighbour slot should point at a node that
  * exists, and the distance the slot records (which inserts decide back-links with) should be
  * the distance between the two nodes' vectors; a node whose slots are in a neighbour tuple
- * (split_nodes counts them) should find it, and no neighbour tuple should outlive its node. Holds the index's update lock exclusively while
- * it reads, so no insert or VACUUM relink runs meanwhile. Returns counts; changes nothing.
+ * (split_nodes counts them) should find it, and no neighbour tuple should outlive its node.
+ * Holds the index's update lock exclusively while it reads, so no insert or VACUUM relink runs
+ * meanwhile. Returns counts; changes nothing.
  */
 #include "postgres.h"
 
