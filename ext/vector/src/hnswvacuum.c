@@ -8,8 +8,9 @@
  *    node, and give every live node that links to one a new list on that layer, chosen by the
  *    usual heuristic among its remaining neighbours and the deleting node's neighbours.
  * 3. Wait for scans that began before step 2 (they could still hold a deleting node).
- * 4. Free the deleting nodes' line pointers (element and neighbour tuples) and record the
- *    space in the free space map.
+ * 4. Free the deleting nodes' line pointers (element and neighbour tuples, and neighbour
+ *    tuples an insert that crashed left without owner) and record the space in the free
+ *    space map.
  * Each page change is one generic WAL record.
  */
 #include "postgres.h"
@@ -312,6 +313,20 @@ repair_node(VacuumState *vs, uint64 id, HnswElementTuple node)
 		write_repaired(vs, id, old, new, size);
 }
 
+/*
+ * A neighbour tuple without owner is left by an insert that crashed or failed between
+ * writing it and its element tuple: under the exclusive update lock no insert is between the
+ * two, so it goes with the deleting nodes' tuples (its TID stays taken until then).
+ */
+static void
+note_orphan(VacuumState *vs, Page page, OffsetNumber off, uint64 id)
+{
+	HnswNeighbourTuple nb = HnswNeighboursAt(page, off);
+
+	if (nb != NULL && !ItemPointerIsValid(&nb->owner))
+		hash_search(vs->deleting_slots, &id, HASH_ENTER, NULL);
+}
+
 static void
 repair_page(VacuumState *vs, BlockNumber blkno)
 {
@@ -328,9 +343,10 @@ repair_page(VacuumState *vs, BlockNumber blkno)
 		uint64		id = ((uint64) blkno << 16) | off;
 		HnswElementTuple node = HnswElementOnPage(copy.data, id);
 
-		if (node == NULL || node->nheaptids == 0)
-			continue;
-		repair_node(vs, id, node);
+		if (node == NULL)
+			note_orphan(vs, copy.data, off, id);
+		else if (node->nheaptids > 0)
+			repair_node(vs, id, node);
 		vacuum_delay_point();
 	}
 }
@@ -366,11 +382,11 @@ move_entry_point(VacuumState *vs)
 /* Step 4 ------------------------------------------------------------------------------------ */
 
 /*
- * Whether the tuple at off goes: a deleting node's element tuple, or its neighbour tuple. By
- * TID, both: while this pass frees pages one by one, an insert may reuse a deleting node's
- * freed element TID for a new node whose neighbour tuple (naming that TID as owner) lands on
- * a page not freed yet, but no TID on such a page can have been freed and reused. (A neighbour
- * tuple whose owner is not set, left by an insert that crashed, is left alone.)
+ * Whether the tuple at off goes: a deleting node's element tuple, or its neighbour tuple (or
+ * an orphan one, see note_orphan). By TID, both: while this pass frees pages one by one, an
+ * insert may reuse a deleting node's freed element TID for a new node whose neighbour tuple
+ * (naming that TID as owner) lands on a page not freed yet, but no TID on such a page can have
+ * been freed and reused.
  */
 static bool
 is_freed_with_deleting_node(VacuumState *vs, Page page, BlockNumber blkno, OffsetNumber off)
