@@ -37,7 +37,8 @@ check "a private cluster starts" answers
 sql "create extension vector; select setseed(0.5);
      create table items (id bigserial primary key, v vector($dims));
      insert into items (v) select $(random_vector "$dims" i) from generate_series(1, $rows0) i;
-     create index items_v on items using hnsw (v vector_l2_ops);" >/dev/null
+     create index items_v on items using hnsw (v vector_l2_ops);" >/dev/null ||
+  { echo "Bail out! the indexed table of $dims dimensions could not be set up"; exit 1; }
 echo "insert into items (v) values ($(random_vector "$dims"));" >"$work/insert.sql"
 for _ in 1 2 3; do
   pgbench -n -c 1 -T 300 -f "$work/insert.sql" "$db_url" >/dev/null 2>&1 &
