@@ -135,7 +135,10 @@ HnswGetIndexInfo(Relation index)
 	distance_oid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
 	name = get_func_name(distance_oid);
 	if (name != NULL)
+	{
 		info->distance = info->type->kernel(name, &info->negate);
+		pfree(name);
+	}
 	if (info->distance == NULL)
 		info->distance_proc = index_getprocinfo(index, 1, HNSW_DISTANCE_PROC);
 	index->rd_amcache = info;
