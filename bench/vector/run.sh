@@ -10,6 +10,9 @@
 # table already holds) and distinct new vectors from the same clusters. Prints a report
 # (bench/vector/RESULTS.md holds one).
 #   bench/vector/run.sh [N]        (default 100000; root: installs libfaiss-dev if missing)
+# PG_BINDIR: the PostgreSQL whose extension directory gets this checkout's build (default the
+# system's; a private copy, e.g. made by private-pg.sh, keeps other sessions' install intact).
+# SKIP_FAISS=1 leaves out the FAISS baseline (for before/after runs of the extension alone).
 # Starts a private cluster (initdb in a temporary folder, shared_buffers 1GB so the index
 # fits in memory like FAISS's) and removes it on exit.
 set -euo pipefail
@@ -25,10 +28,10 @@ EFS="10 20 40 80 160"
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-8}
 F=60000   # distinct new vectors for the insert runs
 
-if ! [ -f /usr/include/faiss/IndexHNSW.h ]; then
+if [ "${SKIP_FAISS:-0}" != 1 ] && ! [ -f /usr/include/faiss/IndexHNSW.h ]; then
   apt-get install -y libfaiss-dev >/dev/null
 fi
-bindir=/usr/lib/postgresql/15/bin
+bindir=${PG_BINDIR:-/usr/lib/postgresql/15/bin}
 as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 work=$(mktemp -d)
@@ -46,13 +49,13 @@ echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); N=$N Q=$Q D=$D clusters=$C m=$M ef
 
 gcc -O2 -o "$work/gen" gen.c -lm
 gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
-g++ -O2 -fopenmp -o "$work/faiss_hnsw" faiss_hnsw.cpp -lfaiss -lblas -llapack
+[ "${SKIP_FAISS:-0}" = 1 ] || g++ -O2 -fopenmp -o "$work/faiss_hnsw" faiss_hnsw.cpp -lfaiss -lblas -llapack
 "$work/gen" "$N" "$Q" "$D" "$C" "$work" "$F"
 
 echo "## baselines"
 "$work/bruteforce" "$work" "$N" "$Q" "$D"
 # shellcheck disable=SC2086
-"$work/faiss_hnsw" "$work" "$N" "$Q" "$D" "$M" "$EFC" $EFS
+[ "${SKIP_FAISS:-0}" = 1 ] || "$work/faiss_hnsw" "$work" "$N" "$Q" "$D" "$M" "$EFC" $EFS
 
 echo "## postgresql"
 # this checkout's extension (another checkout's build may have replaced it system-wide)

@@ -201,9 +201,12 @@ COMMENT ON ACCESS METHOD hnsw IS 'hnsw index access method';
 
 -- A consistency check of an hnsw index's graph (not in pgvector): how many nodes and
 -- neighbour slots it has, how many slots record a distance other than the one between the two
--- vectors, and how many point at no node. Superusers only unless granted.
+-- vectors, how many point at no node (or nodes miss their neighbour tuple), how many nodes
+-- keep their slots in a neighbour tuple, and how many neighbour tuples there are (as many,
+-- unless some outlived their node). Superusers only unless granted.
 CREATE FUNCTION hnsw_link_check(index regclass, OUT nodes bigint, OUT links bigint,
-		OUT wrong_distances bigint, OUT dangling bigint)
+		OUT wrong_distances bigint, OUT dangling bigint, OUT split_nodes bigint,
+		OUT neighbour_tuples bigint)
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION hnsw_link_check(regclass) FROM PUBLIC;
 

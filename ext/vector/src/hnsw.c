@@ -110,46 +110,36 @@ HnswOptionEfConstruction(Relation index)
 	return opts ? opts->ef_construction : HNSW_DEFAULT_EF_CONSTRUCTION;
 }
 
-/* The kernel for a support function we know by name, or NULL to call it through fmgr. */
-static HnswDistanceFn
-kernel_for_support_function(Oid proc)
-{
-	char	   *name = get_func_name(proc);
-	HnswDistanceFn fn = NULL;
-
-	if (name == NULL)
-		return NULL;
-	if (strcmp(name, "vector_l2_squared_distance") == 0)
-		fn = vk->l2_squared;
-	else if (strcmp(name, "vector_negative_inner_product") == 0)
-		fn = NULL;				/* negated: see HnswDistance */
-	else if (strcmp(name, "l1_distance") == 0)
-		fn = vk->l1;
-	pfree(name);
-	return fn;
-}
-
 HnswIndexInfo *
 HnswGetIndexInfo(Relation index)
 {
 	HnswIndexInfo *info = (HnswIndexInfo *) index->rd_amcache;
+	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(index), 0);
 	Oid			distance_oid;
 	char	   *name;
 
 	if (info != NULL)
 		return info;
 	info = MemoryContextAllocZero(index->rd_indexcxt, sizeof(HnswIndexInfo));
-	info->dims = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+	info->type = HnswFindElementType(attr->atttypid);
+	info->dims = attr->atttypmod;
+	info->elem_size = info->type->elem_size;
 	info->m = HnswOptionM(index);
 	info->ef_construction = HnswOptionEfConstruction(index);
-	info->max_level = info->dims > 0 ? HnswMaxLevel(info->dims, info->m) : -1;
+	if (info->dims > 0)
+		HnswSetLevels(info);
+	else
+		info->max_level = info->max_inline_level = -1;
 	info->normalize = OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC));
 	info->collation = index->rd_indcollation[0];
 	distance_oid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
-	info->distance = kernel_for_support_function(distance_oid);
 	name = get_func_name(distance_oid);
-	info->negate_inner_product = name != NULL && strcmp(name, "vector_negative_inner_product") == 0;
-	if (info->distance == NULL && !info->negate_inner_product)
+	if (name != NULL)
+	{
+		info->distance = info->type->kernel(name, &info->negate);
+		pfree(name);
+	}
+	if (info->distance == NULL)
 		info->distance_proc = index_getprocinfo(index, 1, HNSW_DISTANCE_PROC);
 	index->rd_amcache = info;
 	return info;

@@ -1,17 +1,20 @@
 /*
- * hnsw.h: the hnsw index access method: page layout, node tuples, the graph interface the
- * search code walks (in memory during a build, through the buffer manager afterwards), and
- * the entry points of hnsw.c, hnswbuild.c, hnswinsert.c, hnswscan.c, hnswvacuum.c and
- * hnswutils.c.
+ * hnsw.h: the hnsw index access method: page layout, element and neighbour tuples, the
+ * element types it stores, the graph interface the search code walks (in memory during a
+ * build, through the buffer manager afterwards), and the entry points of hnsw.c, hnswbuild.c,
+ * hnswinsert.c, hnswscan.c, hnswvacuum.c, hnswutils.c, hnswtuple.c and hnswtypes.c.
  *
- * On disk: block 0 is the meta page (HnswMetaData); every other block holds node tuples. A node
- * tuple carries its level, up to HNSW_MAX_HEAPTIDS heap TIDs (identical vectors share a node),
- * the vector (normalised for vector_cosine_ops), then its neighbour slots: 2m for layer 0 and m
- * for each layer above. A slot (HnswLinkData) holds an index TID or invalid, the distance
+ * On disk: block 0 is the meta page (HnswMetaData); every other block holds tuples. A node
+ * is an element tuple: its level, up to HNSW_MAX_HEAPTIDS heap TIDs (identical vectors share a
+ * node), the vector (dims elements of elem_size bytes, normalised for vector_cosine_ops), then,
+ * when the whole node fits a page, its neighbour slots: 2m for layer 0 and m for each layer
+ * above. A node too large for one page (many dimensions, a high level, a large m) keeps its
+ * slots in a second tuple, a neighbour tuple, on another page; the element tuple points at it
+ * and it points back. A slot (HnswLinkData) holds an index TID or invalid, the distance
  * between the node and that neighbour, and whether the neighbour-selection heuristic pruned
  * it (it only fills a spare slot), so an insert can decide a back-link without reading the
- * neighbours' vectors. Every node is one tuple on one page, so a
- * node and its links change together under one buffer lock and one generic WAL record.
+ * neighbours' vectors. A node's slots are one array in one tuple either way, so they change
+ * together under one buffer lock and one WAL record.
  * A node id is its TID packed into a uint64 (block << 16 | offset); during a build, an array
  * index.
  */
@@ -31,7 +34,8 @@
 #include "vector.h"
 
 #define HNSW_MAGIC				0x48535742	/* "BWSH" */
-#define HNSW_VERSION			2	/* 2: slots carry distances and a pruned flag */
+#define HNSW_VERSION			3	/* 2: slots carry distances and a pruned flag; 3: element and
+									 * neighbour tuples */
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_PAGE_ID			0xFF97
 
@@ -98,29 +102,56 @@ typedef struct HnswMetaData
 
 #define HnswPageGetMeta(page)	((HnswMetaData *) PageGetContents(page))
 
-typedef struct HnswNodeTupleData
-{
-	uint8		level;
-	uint8		nheaptids;		/* 0: the node's rows are dead; VACUUM is removing it */
-	uint16		dim;
-	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
-	float		vec[FLEXIBLE_ARRAY_MEMBER];
-	/* then HnswLinkData links[(level + 2) * m] */
-} HnswNodeTupleData;
+/* the first byte of every tuple on a node page */
+#define HNSW_TUPLE_ELEMENT		1
+#define HNSW_TUPLE_NEIGHBOURS	2
 
-typedef HnswNodeTupleData *HnswNodeTuple;
-
-/* One neighbour slot of a node tuple. */
+/* One neighbour slot. */
 typedef struct HnswLinkData
 {
-	ItemPointerData tid;		/* the neighbour's node, or invalid: a free slot */
+	ItemPointerData tid;		/* the neighbour's element tuple, or invalid: a free slot */
 	uint8		pruned;			/* the heuristic pruned it; it fills a spare slot */
 	uint8		unused;
 	float		dist;			/* distance between the node and this neighbour */
 } HnswLinkData;
 
-#define HNSW_NODE_HEADER_SIZE	offsetof(HnswNodeTupleData, vec)
-#define HnswNodeLinks(tup)		((HnswLinkData *) ((char *) (tup) + HNSW_NODE_HEADER_SIZE + sizeof(float) * (tup)->dim))
+/*
+ * A node's element tuple: what a search reads to measure its distance. 64 bytes of header, as
+ * when every node was one tuple, so small nodes fill pages as densely as then.
+ */
+typedef struct HnswElementTupleData
+{
+	uint8		kind;			/* HNSW_TUPLE_ELEMENT */
+	uint8		level;
+	uint8		nheaptids;		/* 0: the node's rows are dead; VACUUM is removing it */
+	uint8		flags;			/* HNSW_ELEMENT_SPLIT or 0 */
+	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+	/*
+	 * the vector (info->dims elements, padded to 4 bytes), then the node's slots
+	 * (HnswLinkData[(level + 2) * m]), or, split, the TID of the neighbour tuple holding them
+	 */
+} HnswElementTupleData;
+
+#define HNSW_ELEMENT_SPLIT		1	/* the slots are in a neighbour tuple */
+
+typedef HnswElementTupleData *HnswElementTuple;
+
+/* The slots of a node whose element tuple has no room for them. */
+typedef struct HnswNeighbourTupleData
+{
+	uint8		kind;			/* HNSW_TUPLE_NEIGHBOURS */
+	uint8		level;			/* its node's */
+	uint16		unused;
+	ItemPointerData owner;		/* its node's element tuple */
+	HnswLinkData links[FLEXIBLE_ARRAY_MEMBER];	/* (level + 2) * m */
+} HnswNeighbourTupleData;
+
+typedef HnswNeighbourTupleData *HnswNeighbourTuple;
+
+#define HNSW_ELEMENT_HEADER_SIZE	offsetof(HnswElementTupleData, data)
+#define HNSW_NEIGHBOUR_HEADER_SIZE	offsetof(HnswNeighbourTupleData, links)
+#define HnswElementVector(tup)		((void *) (tup)->data)
 
 /* how a node's neighbours are laid out: 2m slots for layer 0, then m for each layer above */
 static inline int
@@ -153,18 +184,44 @@ HnswIdToTid(uint64 id, ItemPointerData *tid)
 	ItemPointerSet(tid, (BlockNumber) (id >> 16), (OffsetNumber) (id & 0xFFFF));
 }
 
-/* What the index needs to know about itself: fixed at build, cached in rd_amcache. */
-typedef float (*HnswDistanceFn) (int dim, const float *a, const float *b);
+/*
+ * Distance between two stored vectors of dim elements (of the index's element type). Vectors
+ * are passed as untyped pointers throughout the graph code: their elements are
+ * HnswElementType.elem_size bytes each.
+ */
+typedef float (*HnswDistanceFn) (int dim, const void *a, const void *b);
 
+/*
+ * What the index needs of the type it indexes (hnswtypes.c holds one per type): its element
+ * size, its dimension limit, how to copy a value's elements out, normalise them, and which
+ * kernel computes a support function's distance.
+ */
+typedef struct HnswElementType
+{
+	const char *type_name;		/* the SQL type, as pg_type names it */
+	int			elem_size;		/* bytes per dimension */
+	int			max_dims;		/* the most dimensions an hnsw index takes */
+	int			(*dims_of) (Datum value);
+	void		(*copy) (Datum value, void *out);	/* dims_of(value) elements */
+	bool		(*normalize) (int dims, void *elems);	/* to unit length; false if zero */
+	/* the kernel for the support function of this name, or NULL: call it through fmgr */
+	HnswDistanceFn (*kernel) (const char *proc_name, bool *negate);
+	Datum		(*to_datum) (int dims, const void *elems);	/* for the fmgr fallback */
+} HnswElementType;
+
+/* What the index needs to know about itself: fixed at build, cached in rd_amcache. */
 typedef struct HnswIndexInfo
 {
+	const HnswElementType *type;
 	int			dims;
+	int			elem_size;		/* type->elem_size */
 	int			m;
 	int			ef_construction;
-	int			max_level;		/* highest level whose node tuple still fits a page */
+	int			max_level;		/* highest level whose slots fit a page (in either tuple) */
+	int			max_inline_level;	/* highest level whose node fits one tuple; -1: none */
 	bool		normalize;		/* vector_cosine_ops: store and search unit vectors */
-	HnswDistanceFn distance;	/* a kernel; NULL: see negate_inner_product, distance_proc */
-	bool		negate_inner_product;	/* vector_ip_ops, vector_cosine_ops */
+	HnswDistanceFn distance;	/* a kernel; NULL: distance_proc */
+	bool		negate;			/* the kernel computes the negated distance (inner product) */
 	FmgrInfo   *distance_proc;
 	Oid			collation;
 } HnswIndexInfo;
@@ -214,11 +271,11 @@ struct HnswGraph
 	void	   *ctx;
 	HnswIdMap  *vectors;		/* pages: vectors already copied, or NULL to copy each time */
 	/* distance from query to node id, filling c's level and heap TIDs; false if it is gone */
-	bool		(*visit) (HnswGraph *g, uint64 id, const float *query, HnswCandidate *c);
+	bool		(*visit) (HnswGraph *g, uint64 id, const void *query, HnswCandidate *c);
 	/* node id's neighbours on a layer into out (HnswLayerSlots entries); returns the count */
 	int			(*neighbours) (HnswGraph *g, uint64 id, int layer, uint64 *out);
 	/* node id's vector (valid until the caller's memory context resets); NULL if gone */
-	const float *(*vector) (HnswGraph *g, uint64 id);
+	const void *(*vector) (HnswGraph *g, uint64 id);
 	/* optional: a hint that these nodes are about to be visited (start loading them) */
 	void		(*prefetch) (HnswGraph *g, const uint64 *ids, int n);
 };
@@ -227,7 +284,7 @@ struct HnswGraph
 typedef struct HnswSearch
 {
 	HnswGraph  *g;
-	const float *query;
+	const void *query;
 	int			layer;
 	int			ef;
 	pairingheap *todo;			/* nearest first */
@@ -262,16 +319,34 @@ extern HnswIndexInfo *HnswGetIndexInfo(Relation index);
 extern int	HnswOptionM(Relation index);
 extern int	HnswOptionEfConstruction(Relation index);
 
+/* hnswtypes.c */
+extern const HnswElementType *HnswFindElementType(Oid typid);
+
+/* hnswtuple.c: the sizes and shapes of element and neighbour tuples */
+extern Size HnswMaxTupleSize(void);
+extern Size HnswVectorSize(const HnswIndexInfo *info);
+extern Size HnswSlotsSize(int m, int level);
+extern Size HnswElementSize(const HnswIndexInfo *info, int level);
+extern Size HnswNeighbourSize(int m, int level);
+extern void HnswSetLevels(HnswIndexInfo *info);
+extern bool HnswLinksInline(const HnswIndexInfo *info, int level);
+extern HnswElementTuple HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *size);
+extern HnswNeighbourTuple HnswFormNeighbours(const HnswIndexInfo *info, int level, Size *size);
+extern HnswLinkData *HnswInlineLinks(const HnswIndexInfo *info, HnswElementTuple tup);
+extern ItemPointer HnswSlotsTid(const HnswIndexInfo *info, HnswElementTuple tup);
+extern HnswElementTuple HnswElementOnPage(Page page, uint64 id);
+extern HnswNeighbourTuple HnswNeighboursAt(Page page, OffsetNumber off);
+extern HnswNeighbourTuple HnswNeighboursOnPage(Page page, const ItemPointerData *tid, uint64 owner);
+
 /* hnswutils.c */
-extern float HnswDistance(HnswIndexInfo *info, const float *a, const float *b);
-extern bool HnswPrepareValue(HnswIndexInfo *info, Datum value, float *out);
-extern Size HnswNodeSize(int dim, int level, int m);
-extern int	HnswMaxLevel(int dim, int m);
+extern float HnswDistance(HnswIndexInfo *info, const void *a, const void *b);
+extern bool HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out);
 extern int	HnswRandomLevel(int m, int max_level);
 extern void HnswInitPage(Page page, uint16 flags);
 extern void HnswInitMetaPage(Page page, HnswIndexInfo *info);
 extern void HnswReadMeta(Relation index, HnswMetaData *meta);
-extern HnswNodeTuple HnswNodeOnPage(Page page, uint64 id);
+extern void HnswCheckVersion(Relation index);
+extern Buffer HnswLockLinks(Relation index, HnswIndexInfo *info, uint64 id, int mode, HnswLinkData **links, int *level);
 extern void HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info);
 extern void HnswCacheVectors(HnswGraph *g);
 extern void HnswIdMapInit(HnswIdMap *map, uint32 size);
@@ -280,17 +355,17 @@ extern void *HnswIdMapGet(const HnswIdMap *map, uint64 id);
 extern void HnswDistanceMapInit(HnswIdMap *map, uint32 size);
 extern void HnswDistanceMapPut(HnswIdMap *map, uint64 id, float dist);
 extern bool HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist);
-extern void HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded);
+extern void HnswSearchInit(HnswSearch *s, HnswGraph *g, const void *query, int layer, int ef, bool keep_discarded);
 extern void HnswSearchSeed(HnswSearch *s, uint64 id);
 extern void HnswSearchRun(HnswSearch *s);
 extern HnswCandidate **HnswSearchTakeResults(HnswSearch *s, int *count);
 extern int	HnswSearchReseed(HnswSearch *s);
-extern uint64 HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int to_level);
-extern HnswCandidate *HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswIdMap *met);
+extern uint64 HnswDescend(HnswGraph *g, const void *query, uint64 entry, int from_level, int to_level);
+extern HnswCandidate *HnswSearchLayers(HnswGraph *g, const void *vec, int level, uint64 entry, int entry_level, HnswLayerChoice *layers, HnswIdMap *met);
 extern void HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers);
-extern bool HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest);
+extern bool HnswMaybeSameVector(HnswIndexInfo *info, const void *vec, const HnswCandidate *nearest);
 extern int	HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *out);
-extern int	HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out);
+extern int	HnswPrune(HnswGraph *g, const void *base, const uint64 *ids, int n, int max, HnswNeighbour *out);
 extern void HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen);
 
 /* hnswwal.c: a byte range of a page to write, and its new bytes */
@@ -314,7 +389,7 @@ extern void hnswbuildempty(Relation index);
 extern bool hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 					   Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 					   IndexInfo *indexInfo);
-extern void HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPointer heap_tid);
+extern void HnswInsertValue(Relation index, HnswIndexInfo *info, const void *vec, ItemPointer heap_tid);
 
 /* hnswscan.c */
 extern IndexScanDesc hnswbeginscan(Relation index, int nkeys, int norderbys);

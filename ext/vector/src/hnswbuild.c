@@ -24,7 +24,7 @@
  */
 typedef struct BuildNode
 {
-	float	   *vec;
+	void	   *vec;			/* dims elements of info->elem_size bytes */
 	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
 	float	   *dists;			/* distance to each */
 	bool	   *pruned;			/* the heuristic pruned it */
@@ -48,7 +48,7 @@ typedef struct BuildState
 	Size		memory_limit;
 	bool		on_disk;		/* the graph is written; insert the rest through pages */
 	double		indtuples;
-	float	   *value;
+	void	   *value;
 	MemoryContext graph_ctx;
 	MemoryContext tmp_ctx;
 } BuildState;
@@ -56,7 +56,7 @@ typedef struct BuildState
 /* The graph in memory, for the search code ---------------------------------------------- */
 
 static bool
-memory_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
+memory_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
 {
 	BuildState *bs = (BuildState *) g->ctx;
 
@@ -82,7 +82,7 @@ memory_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 	return n;
 }
 
-static const float *
+static const void *
 memory_vector(HnswGraph *g, uint64 id)
 {
 	return ((BuildState *) g->ctx)->nodes[id].vec;
@@ -91,7 +91,7 @@ memory_vector(HnswGraph *g, uint64 id)
 /* Adding nodes ------------------------------------------------------------------------------ */
 
 static BuildNode *
-new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
+new_node(BuildState *bs, const void *vec, int level, ItemPointer heaptid)
 {
 	int			nlinks = HnswLinkCount(bs->info->m, level);
 	BuildNode  *node;
@@ -105,8 +105,8 @@ new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
 			: repalloc_huge(bs->nodes, sizeof(BuildNode) * bs->capacity);
 	}
 	node = &bs->nodes[bs->count++];
-	node->vec = palloc(sizeof(float) * bs->info->dims);
-	memcpy(node->vec, vec, sizeof(float) * bs->info->dims);
+	node->vec = palloc(HnswVectorSize(bs->info));
+	memcpy(node->vec, vec, HnswVectorSize(bs->info));
 	node->links = palloc(sizeof(int32) * nlinks);
 	node->dists = palloc0(sizeof(float) * nlinks);
 	node->pruned = palloc0(sizeof(bool) * nlinks);
@@ -116,7 +116,7 @@ new_node(BuildState *bs, const float *vec, int level, ItemPointer heaptid)
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + sizeof(float) * bs->info->dims + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
+	bs->memory_used += sizeof(BuildNode) + HnswVectorSize(bs->info) + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
 	return node;
 }
 
@@ -166,7 +166,7 @@ add_link(BuildState *bs, int64 from, int layer, int64 to, float dist)
 }
 
 static void
-insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
+insert_in_memory(BuildState *bs, const void *vec, ItemPointer heaptid)
 {
 	int			level = HnswRandomLevel(bs->info->m, bs->info->max_level);
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
@@ -182,7 +182,7 @@ insert_in_memory(BuildState *bs, const float *vec, ItemPointer heaptid)
 	}
 	nearest = HnswSearchLayers(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, NULL);
 	if (HnswMaybeSameVector(bs->info, vec, nearest) &&
-		memcmp(bs->nodes[nearest->id].vec, vec, sizeof(float) * bs->info->dims) == 0 &&
+		memcmp(bs->nodes[nearest->id].vec, vec, (Size) bs->info->elem_size * bs->info->dims) == 0 &&
 		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
 	{
 		BuildNode  *same = &bs->nodes[nearest->id];
@@ -225,60 +225,129 @@ write_new_block(Relation index, Page page, BlockNumber expected)
 	UnlockReleaseBuffer(buf);
 }
 
-/* Gives every node its TID: nodes fill pages in order, starting at block 1. */
-static BlockNumber
-assign_tids(BuildState *bs)
+/* Where the next tuple goes when tuples fill pages in order. */
+typedef struct TidCursor
 {
-	PGAlignedBlock scratch;
-	Size		capacity;
+	BlockNumber next;			/* the next block to start */
+	BlockNumber blkno;			/* the block being filled, or invalid: start one */
+	OffsetNumber off;
 	Size		free_space;
-	BlockNumber blkno = 1;
-	OffsetNumber off = FirstOffsetNumber;
-
-	HnswInitPage(scratch.data, HNSW_PAGE_NODES);
-	capacity = PageGetExactFreeSpace(scratch.data);
-	free_space = capacity;
-	for (int64 i = 0; i < bs->count; i++)
-	{
-		Size		need = HnswNodeSize(bs->info->dims, bs->nodes[i].level, bs->info->m) + sizeof(ItemIdData);
-
-		if (need > free_space)
-		{
-			blkno++;
-			off = FirstOffsetNumber;
-			free_space = capacity;
-		}
-		ItemPointerSet(&bs->nodes[i].tid, blkno, off);
-		off++;
-		free_space -= need;
-	}
-	return bs->count > 0 ? blkno + 1 : 1;
-}
+	Size		capacity;		/* of an empty page */
+} TidCursor;
 
 static void
-fill_node_tuple(BuildState *bs, BuildNode *node, HnswNodeTuple tup)
+place_in_order(TidCursor *c, Size size, ItemPointer tid)
+{
+	Size		need = size + sizeof(ItemIdData);
+
+	if (c->blkno == InvalidBlockNumber || need > c->free_space)
+	{
+		c->blkno = c->next++;
+		c->off = FirstOffsetNumber;
+		c->free_space = c->capacity;
+	}
+	ItemPointerSet(tid, c->blkno, c->off);
+	c->off++;
+	c->free_space -= need;
+}
+
+/*
+ * Gives every node its TID, and every node whose slots do not fit its element tuple the TID
+ * of its neighbour tuple (nb_tids; invalid for the others): element tuples fill pages in node
+ * order from block 1, then neighbour tuples fill the pages after them. Returns the number of
+ * blocks the graph takes, the meta page included.
+ */
+static BlockNumber
+assign_tids(BuildState *bs, ItemPointerData *nb_tids)
+{
+	PGAlignedBlock scratch;
+	TidCursor	c;
+
+	HnswInitPage(scratch.data, HNSW_PAGE_NODES);
+	c.capacity = PageGetExactFreeSpace(scratch.data);
+	c.next = HNSW_METAPAGE_BLKNO + 1;
+	c.blkno = InvalidBlockNumber;
+	for (int64 i = 0; i < bs->count; i++)
+		place_in_order(&c, HnswElementSize(bs->info, bs->nodes[i].level), &bs->nodes[i].tid);
+	c.blkno = InvalidBlockNumber;
+	for (int64 i = 0; i < bs->count; i++)
+	{
+		int			level = bs->nodes[i].level;
+
+		ItemPointerSetInvalid(&nb_tids[i]);
+		if (!HnswLinksInline(bs->info, level))
+			place_in_order(&c, HnswNeighbourSize(bs->info->m, level), &nb_tids[i]);
+	}
+	return c.next;
+}
+
+/* A node's slots, with the TIDs the nodes were given. */
+static void
+fill_slots(BuildState *bs, BuildNode *node, HnswLinkData *links)
 {
 	int			nlinks = HnswLinkCount(bs->info->m, node->level);
-	HnswLinkData *links;
 
-	tup->level = node->level;
-	tup->nheaptids = node->nheaptids;
-	tup->dim = bs->info->dims;
-	memset(tup->heaptids, 0, sizeof(tup->heaptids));
-	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
-	memcpy(tup->vec, node->vec, sizeof(float) * bs->info->dims);
-	links = HnswNodeLinks(tup);
 	for (int i = 0; i < nlinks; i++)
 	{
 		if (node->links[i] >= 0)
 		{
 			links[i].tid = bs->nodes[node->links[i]].tid;
 			links[i].pruned = node->pruned[i];
+			links[i].unused = 0;
 			links[i].dist = node->dists[i];
 		}
 		else
 			ItemPointerSetInvalid(&links[i].tid);
 	}
+}
+
+/* A node's element tuple (tup: zeroed, large enough), pointing at nb_tid if valid. */
+static void
+fill_element(BuildState *bs, BuildNode *node, const ItemPointerData *nb_tid, HnswElementTuple tup)
+{
+	tup->kind = HNSW_TUPLE_ELEMENT;
+	tup->level = node->level;
+	tup->nheaptids = node->nheaptids;
+	tup->flags = ItemPointerIsValid(nb_tid) ? HNSW_ELEMENT_SPLIT : 0;
+	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
+	memcpy(HnswElementVector(tup), node->vec, (Size) bs->info->elem_size * bs->info->dims);
+	if (ItemPointerIsValid(nb_tid))
+		*HnswSlotsTid(bs->info, tup) = *nb_tid;
+	else
+		fill_slots(bs, node, HnswInlineLinks(bs->info, tup));
+}
+
+/* Fills pages in block order, writing each when the next tuple is for a later block. */
+typedef struct PageWriter
+{
+	Relation	index;
+	PGAlignedBlock page;
+	BlockNumber current;		/* invalid: nothing added yet */
+} PageWriter;
+
+static void
+writer_add(PageWriter *w, const ItemPointerData *tid, const void *tup, Size size)
+{
+	BlockNumber blkno = ItemPointerGetBlockNumber(tid);
+
+	if (blkno != w->current)
+	{
+		if (w->current != InvalidBlockNumber)
+			write_new_block(w->index, w->page.data, w->current);
+		w->current = blkno;
+		HnswInitPage(w->page.data, HNSW_PAGE_NODES);
+	}
+	if (PageAddItem(w->page.data, (Item) tup, size, InvalidOffsetNumber, false, false) !=
+		ItemPointerGetOffsetNumber(tid))
+		elog(ERROR, "hnsw build: a tuple does not fit where it was placed");
+}
+
+static void
+writer_finish(PageWriter *w)
+{
+	if (w->current != InvalidBlockNumber)
+		write_new_block(w->index, w->page.data, w->current);
+	w->current = InvalidBlockNumber;
 }
 
 static void
@@ -297,37 +366,48 @@ write_meta(BuildState *bs)
 	write_new_block(bs->index, page.data, HNSW_METAPAGE_BLKNO);
 }
 
+/* Writes the meta page, every node's element tuple, then the neighbour tuples. */
 static void
 write_graph(BuildState *bs)
 {
-	PGAlignedBlock page;
-	HnswNodeTuple tup = palloc0(HnswNodeSize(bs->info->dims, HNSW_MAX_LEVEL, bs->info->m));
-	BlockNumber current = 1;
+	ItemPointerData *nb_tids = MemoryContextAllocHuge(CurrentMemoryContext,
+													  sizeof(ItemPointerData) * Max(bs->count, 1));
+	char	   *tup = palloc(HnswMaxTupleSize());
+	PageWriter	w;
 
-	assign_tids(bs);
+	assign_tids(bs, nb_tids);
 	write_meta(bs);
-	HnswInitPage(page.data, HNSW_PAGE_NODES);
+	w.index = bs->index;
+	w.current = InvalidBlockNumber;
 	for (int64 i = 0; i < bs->count; i++)
 	{
 		BuildNode  *node = &bs->nodes[i];
-		Size		size = HnswNodeSize(bs->info->dims, node->level, bs->info->m);
+		Size		size = HnswElementSize(bs->info, node->level);
 
-		if (ItemPointerGetBlockNumber(&node->tid) != current)
-		{
-			write_new_block(bs->index, page.data, current);
-			current = ItemPointerGetBlockNumber(&node->tid);
-			HnswInitPage(page.data, HNSW_PAGE_NODES);
-		}
 		memset(tup, 0, size);
-		fill_node_tuple(bs, node, tup);
-		if (PageAddItem(page.data, (Item) tup, size, InvalidOffsetNumber, false, false) !=
-			ItemPointerGetOffsetNumber(&node->tid))
-			elog(ERROR, "hnsw build: node %lld does not fit where it was placed", (long long) i);
+		fill_element(bs, node, &nb_tids[i], (HnswElementTuple) tup);
+		writer_add(&w, &node->tid, tup, size);
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (bs->count > 0)
-		write_new_block(bs->index, page.data, current);
+	for (int64 i = 0; i < bs->count; i++)
+	{
+		BuildNode  *node = &bs->nodes[i];
+		HnswNeighbourTuple nb = (HnswNeighbourTuple) tup;
+		Size		size = HnswNeighbourSize(bs->info->m, node->level);
+
+		if (!ItemPointerIsValid(&nb_tids[i]))
+			continue;
+		memset(tup, 0, size);
+		nb->kind = HNSW_TUPLE_NEIGHBOURS;
+		nb->level = node->level;
+		nb->owner = node->tid;
+		fill_slots(bs, node, nb->links);
+		writer_add(&w, &nb_tids[i], tup, size);
+		CHECK_FOR_INTERRUPTS();
+	}
+	writer_finish(&w);
 	pfree(tup);
+	pfree(nb_tids);
 }
 
 /* Reading the table --------------------------------------------------------------------------- */
@@ -375,10 +455,10 @@ check_build_options(Relation index, HnswIndexInfo *info)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column does not have dimensions")));
-	if (info->dims > HNSW_MAX_DIM)
+	if (info->dims > info->type->max_dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for hnsw index", HNSW_MAX_DIM)));
+				 errmsg("column cannot have more than %d dimensions for hnsw index", info->type->max_dims)));
 	if (info->max_level < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -412,7 +492,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.graph.vector = memory_vector;
 	bs.graph.vectors = NULL;
 	bs.memory_limit = (Size) maintenance_work_mem * 1024;
-	bs.value = palloc(sizeof(float) * bs.info->dims);
+	bs.value = palloc(HnswVectorSize(bs.info));
 	bs.graph_ctx = AllocSetContextCreate(build_ctx, "hnsw build graph", ALLOCSET_DEFAULT_SIZES);
 	bs.tmp_ctx = AllocSetContextCreate(build_ctx, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
 

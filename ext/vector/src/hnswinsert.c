@@ -24,32 +24,13 @@
 
 #include "hnsw.h"
 
-static HnswNodeTuple
-form_node(HnswIndexInfo *info, int level, const float *vec, ItemPointer heaptid, Size *size)
-{
-	HnswNodeTuple tup;
-	HnswLinkData *links;
-
-	*size = HnswNodeSize(info->dims, level, info->m);
-	tup = palloc0(*size);
-	tup->level = level;
-	tup->nheaptids = 1;
-	tup->dim = info->dims;
-	tup->heaptids[0] = *heaptid;
-	memcpy(tup->vec, vec, sizeof(float) * info->dims);
-	links = HnswNodeLinks(tup);
-	for (int i = 0; i < HnswLinkCount(info->m, level); i++)
-		ItemPointerSetInvalid(&links[i].tid);
-	return tup;
-}
-
 /*
  * Adds tup to a page that has room; returns its id, or false if no room. A new page is logged
  * whole; on an existing one, the tuple is added to a copy and only the bytes that changed (page
  * header, line pointer, tuple) are written and logged.
  */
 static bool
-add_to_page(Relation index, Buffer buf, HnswNodeTuple tup, Size size, bool new_page, uint64 *id)
+add_to_page(Relation index, Buffer buf, const void *tup, Size size, bool new_page, uint64 *id)
 {
 	Page		page = BufferGetPage(buf);
 	PGAlignedBlock copy;
@@ -89,9 +70,9 @@ add_to_page(Relation index, Buffer buf, HnswNodeTuple tup, Size size, bool new_p
 	return true;
 }
 
-/* Writes a node where there is room: a page the free space map knows, the last page, or a new one. */
+/* Writes a tuple where there is room: a page the free space map knows, the last page, or a new one. */
 static uint64
-place_node(Relation index, HnswNodeTuple tup, Size size)
+place_tuple(Relation index, const void *tup, Size size)
 {
 	Size		need = size + sizeof(ItemIdData);
 	BlockNumber blkno = GetPageWithFreeSpace(index, need);
@@ -121,30 +102,30 @@ place_node(Relation index, HnswNodeTuple tup, Size size)
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	UnlockRelationForExtension(index, ExclusiveLock);
 	if (!add_to_page(index, buf, tup, size, true, &id))
-		elog(ERROR, "hnsw: a node of %zu bytes does not fit an empty page", size);
+		elog(ERROR, "hnsw: a tuple of %zu bytes does not fit an empty page", size);
 	UnlockReleaseBuffer(buf);
 	return id;
 }
 
 /* Identical vector already indexed: add the heap TID to its node if it has room. */
 static bool
-add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const float *vec, ItemPointer heaptid)
+add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const void *vec, ItemPointer heaptid)
 {
 	Buffer		buf = ReadBuffer(index, (BlockNumber) (id >> 16));
-	HnswNodeTuple node;
+	HnswElementTuple node;
 	bool		added = false;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	node = HnswNodeOnPage(BufferGetPage(buf), id);
+	node = HnswElementOnPage(BufferGetPage(buf), id);
 	/* a node with no heap TIDs left is being removed by VACUUM: do not revive it */
 	if (node != NULL && node->nheaptids > 0 && node->nheaptids < HNSW_MAX_HEAPTIDS &&
-		memcmp(node->vec, vec, sizeof(float) * info->dims) == 0)
+		memcmp(HnswElementVector(node), vec, (Size) info->elem_size * info->dims) == 0)
 	{
-		HnswNodeTupleData head;
-		Size		length = offsetof(HnswNodeTupleData, heaptids) + sizeof(ItemPointerData) * (node->nheaptids + 1);
+		HnswElementTupleData head;
+		Size		length = offsetof(HnswElementTupleData, heaptids) + sizeof(ItemPointerData) * (node->nheaptids + 1);
 		HnswByteRange range;
 
-		memcpy(&head, node, HNSW_NODE_HEADER_SIZE);
+		memcpy(&head, node, HNSW_ELEMENT_HEADER_SIZE);
 		head.heaptids[head.nheaptids++] = *heaptid;
 		range = HnswRangeOf(BufferGetPage(buf), node, length, &head);
 		HnswWritePage(index, buf, &range, 1);
@@ -159,7 +140,7 @@ add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const float *ve
  * computed on id's page. False if id is gone.
  */
 static bool
-distance_to_new(HnswGraph *g, const HnswIdMap *met, const float *vec, uint64 id, float *dist)
+distance_to_new(HnswGraph *g, const HnswIdMap *met, const void *vec, uint64 id, float *dist)
 {
 	HnswCandidate c;
 
@@ -176,7 +157,7 @@ distance_to_new(HnswGraph *g, const HnswIdMap *met, const float *vec, uint64 id,
  * it: is every kept link nearer to the owner than it also farther from it than the owner is?
  */
 static bool
-new_node_is_diverse(HnswGraph *g, const HnswIdMap *met, const float *vec,
+new_node_is_diverse(HnswGraph *g, const HnswIdMap *met, const void *vec,
 					const HnswLinkData *links, int max, float dist)
 {
 	for (int i = 0; i < max; i++)
@@ -213,7 +194,7 @@ farthest_link(const HnswLinkData *links, int max, bool pruned_only)
  * `to` come from its search (met), else its page. False if the list does not change.
  */
 static bool
-link_new_node(HnswGraph *g, const HnswIdMap *met, const float *vec, HnswLinkData *links,
+link_new_node(HnswGraph *g, const HnswIdMap *met, const void *vec, HnswLinkData *links,
 			  int max, uint64 to, float dist)
 {
 	bool		diverse;
@@ -250,42 +231,42 @@ link_new_node(HnswGraph *g, const HnswIdMap *met, const float *vec, HnswLinkData
 
 /* Links an existing node `from` to the new node `to` (vector vec, at dist) on a layer. */
 static void
-add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const float *vec,
+add_backlink(Relation index, HnswGraph *g, const HnswIdMap *met, const void *vec,
 			 const HnswNeighbour *from, int layer, uint64 to)
 {
 	int			m = g->info->m;
 	int			max = HnswLayerSlots(m, layer);
+	int			first = HnswLayerOffset(m, layer);
 	Size		size = sizeof(HnswLinkData) * max;
 	HnswLinkData *seen = palloc(size);
 	HnswLinkData *wanted = palloc(size);
 
 	for (;;)
 	{
-		Buffer		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
-		HnswNodeTuple node;
+		HnswLinkData *links;
+		int			level;
+		Buffer		buf = HnswLockLinks(index, g->info, from->id, BUFFER_LOCK_SHARE, &links, &level);
 
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
-		if (node == NULL || layer > node->level)
+		if (!BufferIsValid(buf))
+			return;
+		if (layer > level)
 		{
 			UnlockReleaseBuffer(buf);
 			return;
 		}
-		memcpy(seen, HnswNodeLinks(node) + HnswLayerOffset(m, layer), size);
+		memcpy(seen, links + first, size);
 		UnlockReleaseBuffer(buf);
 
 		memcpy(wanted, seen, size);
 		if (!link_new_node(g, met, vec, wanted, max, to, from->dist))
 			return;
 
-		buf = ReadBuffer(index, (BlockNumber) (from->id >> 16));
-		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-		node = HnswNodeOnPage(BufferGetPage(buf), from->id);
-		if (node != NULL && layer <= node->level &&
-			memcmp(HnswNodeLinks(node) + HnswLayerOffset(m, layer), seen, size) == 0)
+		buf = HnswLockLinks(index, g->info, from->id, BUFFER_LOCK_EXCLUSIVE, &links, &level);
+		if (!BufferIsValid(buf))
+			return;
+		if (layer <= level && memcmp(links + first, seen, size) == 0)
 		{
-			HnswByteRange range = HnswRangeOf(BufferGetPage(buf), HnswNodeLinks(node) + HnswLayerOffset(m, layer),
-											  size, wanted);
+			HnswByteRange range = HnswRangeOf(BufferGetPage(buf), links + first, size, wanted);
 
 			HnswWritePage(index, buf, &range, 1);
 			UnlockReleaseBuffer(buf);
@@ -313,9 +294,48 @@ set_entry(Relation index, uint64 id, int level)
 	UnlockReleaseBuffer(buf);
 }
 
+/*
+ * Writes a new node: its element tuple (tup, of size) and, unless its slots are inline, first
+ * a neighbour tuple holding them (the element tuple then points at it). Returns the node's id.
+ */
+static uint64
+place_node(Relation index, HnswIndexInfo *info, HnswElementTuple tup, Size size,
+		   HnswLinkData *slots)
+{
+	HnswNeighbourTuple nb;
+	Size		nb_size;
+	uint64		nb_id;
+	uint64		id;
+	HnswNeighbourTupleData head;
+	Buffer		buf;
+	HnswByteRange range;
+
+	if (HnswLinksInline(info, tup->level))
+		return place_tuple(index, tup, size);
+	/* the neighbour tuple first, its owner not known yet; then the element pointing at it */
+	nb = HnswFormNeighbours(info, tup->level, &nb_size);
+	memcpy(nb->links, slots, HnswSlotsSize(info->m, tup->level));
+	nb_id = place_tuple(index, nb, nb_size);
+	HnswIdToTid(nb_id, HnswSlotsTid(info, tup));
+	id = place_tuple(index, tup, size);
+
+	buf = ReadBuffer(index, (BlockNumber) (nb_id >> 16));
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	nb = HnswNeighboursAt(BufferGetPage(buf), (OffsetNumber) (nb_id & 0xFFFF));
+	if (nb == NULL)
+		elog(ERROR, "hnsw: the neighbour tuple just written at (%u,%u) is gone",
+			 (BlockNumber) (nb_id >> 16), (OffsetNumber) (nb_id & 0xFFFF));
+	memcpy(&head, nb, HNSW_NEIGHBOUR_HEADER_SIZE);
+	HnswIdToTid(id, &head.owner);
+	range = HnswRangeOf(BufferGetPage(buf), nb, HNSW_NEIGHBOUR_HEADER_SIZE, &head);
+	HnswWritePage(index, buf, &range, 1);
+	UnlockReleaseBuffer(buf);
+	return id;
+}
+
 /* Inserts a prepared value (HnswPrepareValue) for one heap row. */
 void
-HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPointer heap_tid)
+HnswInsertValue(Relation index, HnswIndexInfo *info, const void *vec, ItemPointer heap_tid)
 {
 	int			level = HnswRandomLevel(info->m, info->max_level);
 	LOCKMODE	mode = ShareLock;
@@ -324,7 +344,8 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
 	HnswIdMap	met;
-	HnswNodeTuple tup;
+	HnswElementTuple tup;
+	HnswLinkData *slots;
 	Size		size;
 	uint64		id;
 
@@ -340,10 +361,20 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 		LockPage(index, HNSW_UPDATE_LOCK, mode);
 		HnswReadMeta(index, &meta);
 	}
-	tup = form_node(info, level, vec, heap_tid, &size);
+	tup = HnswFormElement(info, level, vec, &size);
+	tup->nheaptids = 1;
+	tup->heaptids[0] = *heap_tid;
+	if (HnswLinksInline(info, level))
+		slots = HnswInlineLinks(info, tup);
+	else
+	{
+		slots = palloc(HnswSlotsSize(info->m, level));
+		for (int i = 0; i < HnswLinkCount(info->m, level); i++)
+			ItemPointerSetInvalid(&slots[i].tid);
+	}
 	if (!ItemPointerIsValid(&meta.entry))
 	{
-		set_entry(index, place_node(index, tup, size), level);
+		set_entry(index, place_node(index, info, tup, size, slots), level);
 		UnlockPage(index, HNSW_UPDATE_LOCK, mode);
 		return;
 	}
@@ -357,9 +388,9 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const float *vec, ItemPoint
 	HnswSelectLayers(&g, Min(level, meta.entry_level), layers);
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			HnswSetLink(HnswNodeLinks(tup) + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);
-	id = place_node(index, tup, size);
-	/* back-links from the neighbours the heuristic kept (not the pruned ones filling slots) */
+			HnswSetLink(slots + HnswLayerOffset(info->m, layer) + i, &layers[layer].chosen[i]);
+	id = place_node(index, info, tup, size, slots);
+	/* back-links from every chosen neighbour, pruned ones too */
 	for (int layer = 0; layer <= Min(level, meta.entry_level); layer++)
 		for (int i = 0; i < layers[layer].count; i++)
 			add_backlink(index, &g, &met, vec, &layers[layer].chosen[i], layer, id);
@@ -391,7 +422,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Re
 	MemoryContext ctx = insert_context();
 	MemoryContext old;
 	HnswIndexInfo *info;
-	float	   *vec;
+	void	   *vec;
 
 	if (isnull[0])
 		return false;
@@ -399,7 +430,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Re
 	PG_TRY();
 	{
 		info = HnswGetIndexInfo(index);
-		vec = palloc(sizeof(float) * info->dims);
+		vec = palloc(HnswVectorSize(info));
 		if (HnswPrepareValue(info, values[0], vec))
 			HnswInsertValue(index, info, vec, heap_tid);
 	}

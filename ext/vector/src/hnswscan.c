@@ -86,21 +86,23 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 }
 
 /* The query in the index's terms: normalised for cosine; zeros for NULL or a zero vector. */
-static float *
+static void *
 scan_query(IndexScanDesc scan, HnswIndexInfo *info)
 {
-	float	   *query = palloc0(sizeof(float) * info->dims);
-	Vector	   *v;
+	void	   *query = palloc0(HnswVectorSize(info));
+	Datum		value;
+	int			dims;
 
 	if (scan->numberOfOrderBys == 0 || (scan->orderByData[0].sk_flags & SK_ISNULL))
 		return query;
-	v = DatumGetVector(scan->orderByData[0].sk_argument);
-	if (v->dim != info->dims)
+	value = scan->orderByData[0].sk_argument;
+	dims = info->type->dims_of(value);
+	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", info->dims, v->dim)));
-	if (!HnswPrepareValue(info, PointerGetDatum(v), query))
-		memset(query, 0, sizeof(float) * info->dims);
+				 errmsg("different vector dimensions %d and %d", info->dims, dims)));
+	if (!HnswPrepareValue(info, value, query))
+		memset(query, 0, HnswVectorSize(info));
 	return query;
 }
 
@@ -111,7 +113,7 @@ start_scan(IndexScanDesc scan)
 	Relation	index = scan->indexRelation;
 	HnswIndexInfo *info = HnswGetIndexInfo(index);
 	HnswMetaData meta;
-	float	   *query;
+	void	   *query;
 	uint64		entry;
 
 	so->started = true;

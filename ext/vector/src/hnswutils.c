@@ -1,6 +1,7 @@
 /*
  * hnswutils.c: what every part of the hnsw index shares: distances and value preparation,
- * node sizes and levels, pages and the meta page, the graph read through the buffer manager,
+ * random levels, pages and the meta page, the graph read through the buffer manager (a node's
+ * element tuple, and its slots wherever they are: HnswLockLinks),
  * and the HNSW algorithms themselves (best-first search on a layer, greedy descent, the
  * neighbour-selection heuristic) written once against the HnswGraph interface, so the build
  * (in memory), inserts, scans and VACUUM (on pages) run the same code.
@@ -25,81 +26,45 @@
 /* Distances and values -------------------------------------------------------------------- */
 
 float
-HnswDistance(HnswIndexInfo *info, const float *a, const float *b)
+HnswDistance(HnswIndexInfo *info, const void *a, const void *b)
 {
 	if (info->distance != NULL)
-		return info->distance(info->dims, a, b);
-	if (info->negate_inner_product)
-		return -vk->inner_product(info->dims, a, b);
 	{
-		Vector	   *va = InitVector(info->dims);
-		Vector	   *vb = InitVector(info->dims);
+		float		d = info->distance(info->dims, a, b);
+
+		return info->negate ? -d : d;
+	}
+	{
+		Datum		va = info->type->to_datum(info->dims, a);
+		Datum		vb = info->type->to_datum(info->dims, b);
 		double		d;
 
-		memcpy(va->x, a, sizeof(float) * info->dims);
-		memcpy(vb->x, b, sizeof(float) * info->dims);
-		d = DatumGetFloat8(FunctionCall2Coll(info->distance_proc, info->collation,
-											 PointerGetDatum(va), PointerGetDatum(vb)));
-		pfree(va);
-		pfree(vb);
+		d = DatumGetFloat8(FunctionCall2Coll(info->distance_proc, info->collation, va, vb));
+		pfree(DatumGetPointer(va));
+		pfree(DatumGetPointer(vb));
 		return (float) d;
 	}
 }
 
 /*
- * Copies an indexed value into out (info->dims floats), normalised for vector_cosine_ops.
- * False when the value cannot be indexed: a zero vector under cosine distance.
+ * Copies an indexed value's elements into out (info->dims of them), normalised for
+ * vector_cosine_ops. False when the value cannot be indexed: a zero vector under cosine
+ * distance.
  */
 bool
-HnswPrepareValue(HnswIndexInfo *info, Datum value, float *out)
+HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out)
 {
-	Vector	   *v = DatumGetVector(value);
-	double		norm = 0;
+	int			dims = info->type->dims_of(value);
 
-	if (v->dim != info->dims)
+	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", info->dims, v->dim)));
-	memcpy(out, v->x, sizeof(float) * info->dims);
-	if (!info->normalize)
-		return true;
-	for (int i = 0; i < info->dims; i++)
-		norm += (double) out[i] * (double) out[i];
-	norm = sqrt(norm);
-	if (norm == 0 || !isfinite(norm))
-		return false;
-	for (int i = 0; i < info->dims; i++)
-		out[i] = (float) (out[i] / norm);
-	return true;
+				 errmsg("expected %d dimensions, not %d", info->dims, dims)));
+	info->type->copy(value, out);
+	return !info->normalize || info->type->normalize(info->dims, out);
 }
 
-/* Sizes and levels ------------------------------------------------------------------------ */
-
-Size
-HnswNodeSize(int dim, int level, int m)
-{
-	return MAXALIGN(HNSW_NODE_HEADER_SIZE + sizeof(float) * dim +
-					sizeof(HnswLinkData) * HnswLinkCount(m, level));
-}
-
-/* The most a node tuple may take so that it fits an empty page. */
-static Size
-max_node_size(void)
-{
-	return BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - MAXALIGN(sizeof(HnswPageOpaqueData)) -
-		sizeof(ItemIdData);
-}
-
-/* The highest level a node of this many dimensions can have and still fit a page; -1: none. */
-int
-HnswMaxLevel(int dim, int m)
-{
-	int			level = -1;
-
-	while (level < HNSW_MAX_LEVEL && HnswNodeSize(dim, level + 1, m) <= max_node_size())
-		level++;
-	return level;
-}
+/* Levels (the cap comes from HnswSetLevels) ----------------------------------------------- */
 
 /* floor(-ln(U) / ln(m)), U uniform in (0, 1], capped. */
 int
@@ -155,30 +120,32 @@ HnswReadMeta(Relation index, HnswMetaData *meta)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not an hnsw index", RelationGetRelationName(index))));
-	if (meta->version != HNSW_VERSION)
+	if (meta->version < HNSW_VERSION)
 		ereport(ERROR,
-				(errcode(ERRCODE_INDEX_CORRUPTED),
-				 errmsg("hnsw index \"%s\" has version %u, expected %u (REINDEX it)",
-						RelationGetRelationName(index), meta->version, HNSW_VERSION)));
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" was built by an older version of the vector extension; REINDEX it",
+						RelationGetRelationName(index)),
+				 errdetail("Its page layout is version %u; this version of the extension reads version %u.",
+						   meta->version, HNSW_VERSION)));
+	if (meta->version > HNSW_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" was built by a newer version of the vector extension",
+						RelationGetRelationName(index)),
+				 errdetail("Its page layout is version %u; this version of the extension reads version %u.",
+						   meta->version, HNSW_VERSION)));
+}
+
+/* Errors out unless the index's pages are in this version's layout (see HnswReadMeta). */
+void
+HnswCheckVersion(Relation index)
+{
+	HnswMetaData meta;
+
+	HnswReadMeta(index, &meta);
 }
 
 /* The graph on pages ---------------------------------------------------------------------- */
-
-/* The node tuple at id on a page the caller has locked, or NULL if that slot holds none. */
-HnswNodeTuple
-HnswNodeOnPage(Page page, uint64 id)
-{
-	OffsetNumber off = (OffsetNumber) (id & 0xFFFF);
-	ItemId		item;
-
-	if (PageIsNew(page) || HnswPageGetOpaque(page)->flags != HNSW_PAGE_NODES ||
-		off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
-		return NULL;
-	item = PageGetItemId(page, off);
-	if (!ItemIdIsNormal(item))
-		return NULL;
-	return (HnswNodeTuple) PageGetItem(page, item);
-}
 
 /* where each block of the last hnsw index this backend read was found (recent_buffers.h) */
 static RecentBuffers index_buffers;
@@ -204,21 +171,21 @@ lock_node_page(Relation index, uint64 id)
 }
 
 static bool
-disk_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
+disk_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
 {
 	Relation	index = (Relation) g->ctx;
 	Buffer		buf = lock_node_page(index, id);
-	HnswNodeTuple node;
+	HnswElementTuple node;
 
 	if (!BufferIsValid(buf))
 		return false;
-	node = HnswNodeOnPage(BufferGetPage(buf), id);
-	if (node == NULL || node->dim != g->info->dims)
+	node = HnswElementOnPage(BufferGetPage(buf), id);
+	if (node == NULL)
 	{
 		UnlockReleaseBuffer(buf);
 		return false;
 	}
-	c->dist = HnswDistance(g->info, query, node->vec);
+	c->dist = HnswDistance(g->info, query, HnswElementVector(node));
 	c->level = node->level;
 	c->nheaptids = node->nheaptids;
 	memcpy(c->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
@@ -226,14 +193,57 @@ disk_visit(HnswGraph *g, uint64 id, const float *query, HnswCandidate *c)
 	return true;
 }
 
-static int
-copy_links(HnswNodeTuple node, int m, int layer, uint64 *out)
+/*
+ * Locks (in mode) the page holding node id's slots: its element tuple's, or its neighbour
+ * tuple's; sets *links to the slots and *level to the node's level. InvalidBuffer if the node
+ * is gone. A node's neighbour tuple never moves while the node can be reached, so following
+ * the element tuple's pointer after unlocking its page is safe.
+ */
+Buffer
+HnswLockLinks(Relation index, HnswIndexInfo *info, uint64 id, int mode, HnswLinkData **links, int *level)
 {
-	HnswLinkData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
+	BlockNumber blkno = (BlockNumber) (id >> 16);
+	Buffer		buf;
+	HnswElementTuple node;
+	HnswNeighbourTuple nb;
+	ItemPointerData where;
+
+	if (blkno == HNSW_METAPAGE_BLKNO || blkno == InvalidBlockNumber)
+		return InvalidBuffer;
+	buf = pin_node_page(index, blkno);
+	LockBuffer(buf, mode);
+	node = HnswElementOnPage(BufferGetPage(buf), id);
+	if (node == NULL)
+	{
+		UnlockReleaseBuffer(buf);
+		return InvalidBuffer;
+	}
+	*level = node->level;
+	if ((*links = HnswInlineLinks(info, node)) != NULL)
+		return buf;
+	where = *HnswSlotsTid(info, node);
+	if (ItemPointerGetBlockNumberNoCheck(&where) != blkno)
+	{
+		UnlockReleaseBuffer(buf);
+		buf = pin_node_page(index, ItemPointerGetBlockNumberNoCheck(&where));
+		LockBuffer(buf, mode);
+	}
+	nb = HnswNeighboursOnPage(BufferGetPage(buf), &where, id);
+	if (nb == NULL)
+	{
+		UnlockReleaseBuffer(buf);
+		return InvalidBuffer;
+	}
+	*links = nb->links;
+	return buf;
+}
+
+static int
+copy_links(const HnswLinkData *all, int m, int layer, uint64 *out)
+{
+	const HnswLinkData *links = all + HnswLayerOffset(m, layer);
 	int			n = 0;
 
-	if (layer > node->level)
-		return 0;
 	for (int i = 0; i < HnswLayerSlots(m, layer); i++)
 		if (ItemPointerIsValid(&links[i].tid))
 			out[n++] = HnswTidToId(&links[i].tid);
@@ -244,37 +254,38 @@ static int
 disk_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
 {
 	Relation	index = (Relation) g->ctx;
-	Buffer		buf = lock_node_page(index, id);
-	HnswNodeTuple node;
+	HnswLinkData *links;
+	int			level;
+	Buffer		buf = HnswLockLinks(index, g->info, id, BUFFER_LOCK_SHARE, &links, &level);
 	int			n = 0;
 
 	if (!BufferIsValid(buf))
 		return 0;
-	node = HnswNodeOnPage(BufferGetPage(buf), id);
-	if (node != NULL)
-		n = copy_links(node, g->info->m, layer, out);
+	if (layer <= level)
+		n = copy_links(links, g->info->m, layer, out);
 	UnlockReleaseBuffer(buf);
 	return n;
 }
 
-static const float *
+static const void *
 disk_vector(HnswGraph *g, uint64 id)
 {
 	Relation	index = (Relation) g->ctx;
+	Size		size = (Size) g->info->elem_size * g->info->dims;
 	Buffer		buf;
-	HnswNodeTuple node;
-	float	   *vec = NULL;
+	HnswElementTuple node;
+	void	   *vec = NULL;
 
 	if (g->vectors != NULL && (vec = HnswIdMapGet(g->vectors, id)) != NULL)
 		return vec;
 	buf = lock_node_page(index, id);
 	if (!BufferIsValid(buf))
 		return NULL;
-	node = HnswNodeOnPage(BufferGetPage(buf), id);
-	if (node != NULL && node->dim == g->info->dims)
+	node = HnswElementOnPage(BufferGetPage(buf), id);
+	if (node != NULL)
 	{
-		vec = palloc(sizeof(float) * node->dim);
-		memcpy(vec, node->vec, sizeof(float) * node->dim);
+		vec = palloc(size);
+		memcpy(vec, HnswElementVector(node), size);
 	}
 	UnlockReleaseBuffer(buf);
 	if (vec != NULL && g->vectors != NULL)
@@ -389,7 +400,7 @@ visited_map_size(int ef)
 }
 
 void
-HnswSearchInit(HnswSearch *s, HnswGraph *g, const float *query, int layer, int ef, bool keep_discarded)
+HnswSearchInit(HnswSearch *s, HnswGraph *g, const void *query, int layer, int ef, bool keep_discarded)
 {
 	s->g = g;
 	s->query = query;
@@ -547,7 +558,7 @@ HnswSearchReseed(HnswSearch *s)
 
 /* Greedy descent (ef = 1) from entry on from_level down to to_level (exclusive). */
 uint64
-HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int to_level)
+HnswDescend(HnswGraph *g, const void *query, uint64 entry, int from_level, int to_level)
 {
 	for (int layer = from_level; layer > to_level; layer--)
 	{
@@ -576,8 +587,8 @@ HnswDescend(HnswGraph *g, const float *query, uint64 entry, int from_level, int 
 int
 HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *out)
 {
-	const float **kept_vecs;
-	const float *vec;
+	const void **kept_vecs;
+	const void *vec;
 	bool	   *taken;
 	int			count = 0;
 
@@ -587,7 +598,7 @@ HnswSelect(HnswGraph *g, HnswCandidate **sorted, int n, int max, HnswNeighbour *
 			out[i] = (HnswNeighbour) {sorted[i]->id, sorted[i]->dist, false};
 		return n;
 	}
-	kept_vecs = palloc(sizeof(float *) * max);
+	kept_vecs = palloc(sizeof(void *) * max);
 	taken = palloc0(sizeof(bool) * n);
 	for (int i = 0; i < n && count < max; i++)
 	{
@@ -631,7 +642,7 @@ compare_candidates(const void *a, const void *b)
  * ids that are gone are dropped. Returns the count written to out.
  */
 int
-HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, HnswNeighbour *out)
+HnswPrune(HnswGraph *g, const void *base, const uint64 *ids, int n, int max, HnswNeighbour *out)
 {
 	HnswCandidate *cands = palloc(sizeof(HnswCandidate) * Max(n, 1));
 	HnswCandidate **sorted = palloc(sizeof(HnswCandidate *) * Max(n, 1));
@@ -640,7 +651,7 @@ HnswPrune(HnswGraph *g, const float *base, const uint64 *ids, int n, int max, Hn
 
 	for (int i = 0; i < n; i++)
 	{
-		const float *vec = g->vector(g, ids[i]);
+		const void *vec = g->vector(g, ids[i]);
 
 		if (vec == NULL)
 			continue;
@@ -673,7 +684,7 @@ HnswSetLink(HnswLinkData *link, const HnswNeighbour *chosen)
  * node met on layer 0 (NULL if none), for spotting an identical vector before choosing.
  */
 HnswCandidate *
-HnswSearchLayers(HnswGraph *g, const float *vec, int level, uint64 entry, int entry_level,
+HnswSearchLayers(HnswGraph *g, const void *vec, int level, uint64 entry, int entry_level,
 				 HnswLayerChoice *layers, HnswIdMap *met)
 {
 	HnswCandidate **seeds = NULL;
@@ -728,7 +739,7 @@ HnswSelectLayers(HnswGraph *g, int level, HnswLayerChoice *layers)
 
 /* Whether a node met at dist from vec may hold the very same vector (then compare them). */
 bool
-HnswMaybeSameVector(HnswIndexInfo *info, const float *vec, const HnswCandidate *nearest)
+HnswMaybeSameVector(HnswIndexInfo *info, const void *vec, const HnswCandidate *nearest)
 {
 	return nearest != NULL && nearest->dist == HnswDistance(info, vec, vec);
 }

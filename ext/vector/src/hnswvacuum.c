@@ -8,7 +8,9 @@
  *    node, and give every live node that links to one a new list on that layer, chosen by the
  *    usual heuristic among its remaining neighbours and the deleting node's neighbours.
  * 3. Wait for scans that began before step 2 (they could still hold a deleting node).
- * 4. Free the deleting nodes' line pointers and record the space in the free space map.
+ * 4. Free the deleting nodes' line pointers (element and neighbour tuples, and neighbour
+ *    tuples an insert that crashed left without owner) and record the space in the free
+ *    space map.
  * Each page change is one generic WAL record.
  */
 #include "postgres.h"
@@ -34,6 +36,7 @@ typedef struct VacuumState
 	IndexBulkDeleteCallback callback;
 	void	   *callback_state;
 	HTAB	   *deleting;		/* ids of nodes with no heap TIDs left */
+	HTAB	   *deleting_slots; /* the TIDs (as ids) of their neighbour tuples */
 	uint64		best_live;		/* a live node of the highest level, for a new entry point */
 	int			best_level;
 	MemoryContext tmp_ctx;
@@ -46,6 +49,26 @@ is_deleting(VacuumState *vs, uint64 id)
 
 	hash_search(vs->deleting, &id, HASH_FIND, &found);
 	return found;
+}
+
+static bool
+is_deleting_slots(VacuumState *vs, uint64 tid)
+{
+	bool		found;
+
+	hash_search(vs->deleting_slots, &tid, HASH_FIND, &found);
+	return found;
+}
+
+static HTAB *
+id_set(const char *name)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = sizeof(uint64);
+	ctl.entrysize = sizeof(uint64);
+	ctl.hcxt = CurrentMemoryContext;
+	return hash_create(name, 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 }
 
 static Buffer
@@ -105,7 +128,7 @@ end_page(PageChange *pc)
 /* Step 1 ------------------------------------------------------------------------------------ */
 
 static int
-count_dead(VacuumState *vs, HnswNodeTuple node)
+count_dead(VacuumState *vs, HnswElementTuple node)
 {
 	int			dead = 0;
 
@@ -116,7 +139,7 @@ count_dead(VacuumState *vs, HnswNodeTuple node)
 }
 
 static void
-drop_dead_tids(VacuumState *vs, HnswNodeTuple node)
+drop_dead_tids(VacuumState *vs, HnswElementTuple node)
 {
 	int			kept = 0;
 
@@ -138,7 +161,7 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(pc.page); off++)
 	{
 		uint64		id = ((uint64) blkno << 16) | off;
-		HnswNodeTuple node = HnswNodeOnPage(pc.page, id);
+		HnswElementTuple node = HnswElementOnPage(pc.page, id);
 		int			dead;
 
 		if (node == NULL)
@@ -146,13 +169,21 @@ remove_dead_tids_on_page(VacuumState *vs, BlockNumber blkno)
 		dead = count_dead(vs, node);
 		if (dead > 0)
 		{
-			node = HnswNodeOnPage(page_to_change(vs, &pc), id);
+			node = HnswElementOnPage(page_to_change(vs, &pc), id);
 			drop_dead_tids(vs, node);
 			vs->stats->tuples_removed += dead;
 		}
 		vs->stats->num_index_tuples += node->nheaptids;
 		if (node->nheaptids == 0)
+		{
 			hash_search(vs->deleting, &id, HASH_ENTER, NULL);
+			if (HnswSlotsTid(vs->info, node) != NULL)
+			{
+				uint64		slots = HnswTidToId(HnswSlotsTid(vs->info, node));
+
+				hash_search(vs->deleting_slots, &slots, HASH_ENTER, NULL);
+			}
+		}
 		else if (node->level > vs->best_level)
 		{
 			vs->best_live = id;
@@ -177,16 +208,17 @@ add_candidate(VacuumState *vs, uint64 *ids, int *n, uint64 id, uint64 self)
 }
 
 /*
- * The new list on a layer for a live node that links to deleting nodes: its live neighbours
- * plus those of each deleting neighbour (and one more hop through deleting ones). Returns
- * false if no link needed replacing. out gets HnswLayerSlots TIDs.
+ * The new list on a layer for a live node (vector vec, slots `all`) that links to deleting
+ * nodes: its live neighbours plus those of each deleting neighbour (and one more hop through
+ * deleting ones). Returns false if no link needed replacing. out gets HnswLayerSlots slots.
  */
 static bool
-repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, HnswLinkData *out)
+repaired_links(VacuumState *vs, const void *vec, const HnswLinkData *all, uint64 self, int layer,
+			   HnswLinkData *out)
 {
 	int			m = vs->info->m;
 	int			max = HnswLayerSlots(m, layer);
-	HnswLinkData *links = HnswNodeLinks(node) + HnswLayerOffset(m, layer);
+	const HnswLinkData *links = all + HnswLayerOffset(m, layer);
 	int			cap = max * (1 + 2 * max) + 1;
 	uint64	   *ids = palloc(sizeof(uint64) * cap);
 	uint64	   *hop = palloc(sizeof(uint64) * max);
@@ -220,7 +252,7 @@ repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, Hnsw
 	}
 	if (!broken)
 		return false;
-	nkept = HnswPrune(&vs->graph, node->vec, ids, n, max, kept);
+	nkept = HnswPrune(&vs->graph, vec, ids, n, max, kept);
 	memset(out, 0, sizeof(HnswLinkData) * max);
 	for (int i = 0; i < max; i++)
 	{
@@ -232,63 +264,91 @@ repaired_links(VacuumState *vs, HnswNodeTuple node, uint64 self, int layer, Hnsw
 	return true;
 }
 
-typedef struct LinkChange
+/*
+ * Writes a node's repaired slots (new, all its layers) where its slots are, if they still
+ * are what the repair read (old): nothing else changes links under the exclusive update
+ * lock, so they are unless the node is gone.
+ */
+static void
+write_repaired(VacuumState *vs, uint64 id, const HnswLinkData *old, const HnswLinkData *new, Size size)
 {
-	OffsetNumber off;
-	int			layer;
 	HnswLinkData *links;
-} LinkChange;
+	int			level;
+	Buffer		buf = HnswLockLinks(vs->index, vs->info, id, BUFFER_LOCK_EXCLUSIVE, &links, &level);
+	HnswByteRange range;
+
+	if (!BufferIsValid(buf))
+		return;
+	if (memcmp(links, old, size) == 0)
+	{
+		range = HnswRangeOf(BufferGetPage(buf), links, size, new);
+		HnswWritePage(vs->index, buf, &range, 1);
+	}
+	UnlockReleaseBuffer(buf);
+}
+
+/* Repairs one live node (its element tuple: a copy) that may link to deleting nodes. */
+static void
+repair_node(VacuumState *vs, uint64 id, HnswElementTuple node)
+{
+	Size		size = HnswSlotsSize(vs->info->m, node->level);
+	HnswLinkData *old = palloc(size);
+	HnswLinkData *new;
+	HnswLinkData *links;
+	int			level;
+	bool		changed = false;
+	Buffer		buf = HnswLockLinks(vs->index, vs->info, id, BUFFER_LOCK_SHARE, &links, &level);
+
+	if (!BufferIsValid(buf))
+		return;
+	memcpy(old, links, size);
+	UnlockReleaseBuffer(buf);
+	new = palloc(size);
+	memcpy(new, old, size);
+	for (int layer = 0; layer <= node->level; layer++)
+		if (repaired_links(vs, HnswElementVector(node), old, id, layer,
+						   new + HnswLayerOffset(vs->info->m, layer)))
+			changed = true;
+	if (changed)
+		write_repaired(vs, id, old, new, size);
+}
+
+/*
+ * A neighbour tuple without owner is left by an insert that crashed or failed between
+ * writing it and its element tuple: under the exclusive update lock no insert is between the
+ * two, so it goes with the deleting nodes' tuples (its TID stays taken until then).
+ */
+static void
+note_orphan(VacuumState *vs, Page page, OffsetNumber off, uint64 id)
+{
+	HnswNeighbourTuple nb = HnswNeighboursAt(page, off);
+
+	if (nb != NULL && !ItemPointerIsValid(&nb->owner))
+		hash_search(vs->deleting_slots, &id, HASH_ENTER, NULL);
+}
 
 static void
 repair_page(VacuumState *vs, BlockNumber blkno)
 {
 	PGAlignedBlock copy;
 	Buffer		buf = read_block(vs, blkno, BUFFER_LOCK_SHARE);
-	LinkChange *changes;
-	int			nchanges = 0;
-	int			maxchanges;
-	GenericXLogState *state;
-	Page		wpage;
 
 	memcpy(copy.data, BufferGetPage(buf), BLCKSZ);
 	UnlockReleaseBuffer(buf);
 	if (!is_node_page(copy.data))
 		return;
 	HnswCacheVectors(&vs->graph);	/* in the per-page context */
-	maxchanges = PageGetMaxOffsetNumber(copy.data) * (HNSW_MAX_LEVEL + 1);
-	changes = palloc(sizeof(LinkChange) * Max(maxchanges, 1));
 	for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(copy.data); off++)
 	{
 		uint64		id = ((uint64) blkno << 16) | off;
-		HnswNodeTuple node = HnswNodeOnPage(copy.data, id);
+		HnswElementTuple node = HnswElementOnPage(copy.data, id);
 
-		if (node == NULL || node->nheaptids == 0)
-			continue;
-		for (int layer = 0; layer <= node->level; layer++)
-		{
-			HnswLinkData *links = palloc(sizeof(HnswLinkData) * HnswLayerSlots(vs->info->m, layer));
-
-			if (repaired_links(vs, node, id, layer, links))
-				changes[nchanges++] = (LinkChange) {off, layer, links};
-		}
+		if (node == NULL)
+			note_orphan(vs, copy.data, off, id);
+		else if (node->nheaptids > 0)
+			repair_node(vs, id, node);
 		vacuum_delay_point();
 	}
-	if (nchanges == 0)
-		return;
-	buf = read_block(vs, blkno, BUFFER_LOCK_EXCLUSIVE);
-	state = GenericXLogStart(vs->index);
-	wpage = GenericXLogRegisterBuffer(state, buf, 0);
-	for (int i = 0; i < nchanges; i++)
-	{
-		HnswNodeTuple node = HnswNodeOnPage(wpage, ((uint64) blkno << 16) | changes[i].off);
-		int			layer = changes[i].layer;
-
-		if (node != NULL && layer <= node->level)
-			memcpy(HnswNodeLinks(node) + HnswLayerOffset(vs->info->m, layer), changes[i].links,
-				   sizeof(HnswLinkData) * HnswLayerSlots(vs->info->m, layer));
-	}
-	GenericXLogFinish(state);
-	UnlockReleaseBuffer(buf);
 }
 
 static void
@@ -321,6 +381,24 @@ move_entry_point(VacuumState *vs)
 
 /* Step 4 ------------------------------------------------------------------------------------ */
 
+/*
+ * Whether the tuple at off goes: a deleting node's element tuple, or its neighbour tuple (or
+ * an orphan one, see note_orphan). By TID, both: while this pass frees pages one by one, an
+ * insert may reuse a deleting node's freed element TID for a new node whose neighbour tuple
+ * (naming that TID as owner) lands on a page not freed yet, but no TID on such a page can have
+ * been freed and reused.
+ */
+static bool
+is_freed_with_deleting_node(VacuumState *vs, Page page, BlockNumber blkno, OffsetNumber off)
+{
+	uint64		id = ((uint64) blkno << 16) | off;
+	HnswElementTuple node = HnswElementOnPage(page, id);
+
+	if (node != NULL)
+		return node->nheaptids == 0 && is_deleting(vs, id);
+	return HnswNeighboursAt(page, off) != NULL && is_deleting_slots(vs, id);
+}
+
 static void
 free_deleting_on_page(VacuumState *vs, BlockNumber blkno)
 {
@@ -330,10 +408,7 @@ free_deleting_on_page(VacuumState *vs, BlockNumber blkno)
 		return;
 	for (OffsetNumber off = PageGetMaxOffsetNumber(pc.page); off >= FirstOffsetNumber; off--)
 	{
-		uint64		id = ((uint64) blkno << 16) | off;
-		HnswNodeTuple node = HnswNodeOnPage(pc.page, id);
-
-		if (node == NULL || node->nheaptids != 0 || !is_deleting(vs, id))
+		if (!is_freed_with_deleting_node(vs, pc.page, blkno, off))
 			continue;
 		PageIndexTupleDeleteNoCompact(page_to_change(vs, &pc), off);
 		PageSetHasFreeLinePointers(pc.page);
@@ -366,8 +441,8 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			   IndexBulkDeleteCallback callback, void *callback_state)
 {
 	VacuumState vs;
-	HASHCTL		ctl;
 
+	HnswCheckVersion(info->index);
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 	memset(&vs, 0, sizeof(vs));
@@ -380,10 +455,8 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	vs.callback_state = callback_state;
 	vs.best_level = -1;
 	vs.tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw vacuum", ALLOCSET_DEFAULT_SIZES);
-	ctl.keysize = sizeof(uint64);
-	ctl.entrysize = sizeof(uint64);
-	ctl.hcxt = CurrentMemoryContext;
-	vs.deleting = hash_create("hnsw deleting nodes", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	vs.deleting = id_set("hnsw deleting nodes");
+	vs.deleting_slots = id_set("hnsw deleting nodes' neighbour tuples");
 
 	stats->num_index_tuples = 0;
 	for_each_node_page(&vs, remove_dead_tids_on_page);
@@ -401,6 +474,7 @@ hnswbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		IndexFreeSpaceMapVacuum(vs.index);
 	}
 	hash_destroy(vs.deleting);
+	hash_destroy(vs.deleting_slots);
 	MemoryContextDelete(vs.tmp_ctx);
 	return stats;
 }
@@ -421,7 +495,7 @@ count_heap_tids(Relation index)
 		if (is_node_page(page))
 			for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
 			{
-				HnswNodeTuple node = HnswNodeOnPage(page, ((uint64) blkno << 16) | off);
+				HnswElementTuple node = HnswElementOnPage(page, ((uint64) blkno << 16) | off);
 
 				if (node != NULL)
 					count += node->nheaptids;
@@ -438,6 +512,7 @@ hnswvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		return stats;
 	if (stats == NULL)
 	{
+		HnswCheckVersion(info->index);
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 		stats->num_index_tuples = count_heap_tids(info->index);
 	}
