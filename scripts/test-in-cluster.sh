@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs inside pg_virtualenv (PGHOST, PGPORT, PGUSER, PGPASSWORD point at a throwaway cluster):
 # creates a database and runs the suites against it: the CLI tests (which migrate it and leave
-# it migrated), the SQL tests (pgTAP), the API tests (node's test runner + supabase-js), then the
-# standing security suite (tests/security).
+# it migrated), the SQL tests (pgTAP), pgvector's regression files, the API tests (node's test
+# runner + supabase-js), then the standing security suite (tests/security).
 # Every suite runs even when an earlier one fails; the exit status says whether all passed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,10 @@ sqlfiles=(db/tests/*.sql ext/vector/test/*.sql)
 if [ ${#sqlfiles[@]} -gt 0 ]; then
   pg_prove --timer -d "$TEST_DB" "${sqlfiles[@]}" || status=1
 fi
+
+# pgvector 0.8.0's own regression files, unchanged, against our extension (downloaded from
+# Debian's archive, hash checked; only the differences ext/vector/README.md explains may remain)
+ext/vector/test/pgvector-regress.sh --known || status=1
 
 if [ -d tests/api/node_modules ]; then
   (cd tests/api && node --test --test-concurrency=1) || status=1
