@@ -6,6 +6,7 @@
 
 #include "ai/embed_lexical.h"
 #include "ai/embed_openai.h"
+#include "util/buf.h"
 
 #include <string.h>
 
@@ -40,4 +41,26 @@ bool sb_embed_texts(struct sb_arena *arena, const struct sb_config *config, cons
                     float *out, struct sb_error *err)
 {
     return sb_embed_texts_until(arena, config, texts, n, out, NULL, err);
+}
+
+const char *sb_embed_text_tail(const char *text)
+{
+    size_t len = strlen(text);
+    if (len <= SB_EMBED_MAX_TEXT_BYTES)
+        return text;
+    const char *start = text + len - SB_EMBED_MAX_TEXT_BYTES;
+    while (*start && ((unsigned char)*start & 0xC0) == 0x80)   /* a continuation byte: skip to the next character */
+        start++;
+    return start;
+}
+
+const char *sb_embed_vector_text(struct sb_arena *arena, const float *v)
+{
+    struct sb_buf b;
+    sb_buf_init(&b, arena);
+    sb_buf_append_char(&b, '[');
+    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
+        sb_buf_append(&b, sb_arena_printf(arena, d ? ",%.9g" : "%.9g", v[d]));
+    sb_buf_append_char(&b, ']');
+    return b.data;
 }

@@ -4,6 +4,7 @@
 #include "ai/embed_route.h"
 
 #include "ai/embed.h"
+#include "ai/redact.h"
 #include "ai/service.h"
 #include "http/router.h"
 #include "util/buf.h"
@@ -68,27 +69,19 @@ static int read_inputs(struct sb_request *req, json_t *body, const char ***texts
     return many ? (int)n : 0;   /* 0: one text, answered as "embedding" */
 }
 
-static void append_vector(struct sb_buf *b, struct sb_arena *arena, const float *v)
-{
-    sb_buf_append_char(b, '[');
-    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
-        sb_buf_append(b, sb_arena_printf(arena, d ? ",%.8g" : "%.8g", v[d]));
-    sb_buf_append_char(b, ']');
-}
-
 static void answer(struct sb_request *req, const float *out, int many)
 {
     struct sb_buf b;
     sb_buf_init(&b, req->arena);
     if (!many) {
         sb_buf_append(&b, "{\"embedding\":");
-        append_vector(&b, req->arena, out);
+        sb_buf_append(&b, sb_embed_vector_text(req->arena, out));
     } else {
         sb_buf_append(&b, "{\"embeddings\":[");
         for (int i = 0; i < many; i++) {
             if (i)
                 sb_buf_append_char(&b, ',');
-            append_vector(&b, req->arena, out + (size_t)i * SB_EMBED_DIMENSIONS);
+            sb_buf_append(&b, sb_embed_vector_text(req->arena, out + (size_t)i * SB_EMBED_DIMENSIONS));
         }
         sb_buf_append_char(&b, ']');
     }
@@ -116,7 +109,7 @@ static void handle_embed(struct sb_request *req)
     struct sb_error err = { 0 };
     if (!sb_embed_texts(req->arena, req->config, texts, n, out, &err)) {
         sb_log(SB_LOG_WARN, "embed: the embedder failed", "code", err.code, "error", err.message, "provider",
-               err.details ? err.details : "", NULL);
+               err.details ? sb_ai_redact(req->arena, err.details) : "", NULL);
         sb_functions_fail(req, err.status, err.code, err.message);
         return;
     }

@@ -13,8 +13,10 @@
 #ifndef SB_AI_EMBED_ROUTE_H
 #define SB_AI_EMBED_ROUTE_H
 
+#include "ai/embed.h"   /* SB_EMBED_MAX_TEXT_BYTES */
+
 #define SB_EMBED_ROUTE_MAX_INPUTS 256
-#define SB_EMBED_ROUTE_MAX_BYTES 32768
+#define SB_EMBED_ROUTE_MAX_BYTES SB_EMBED_MAX_TEXT_BYTES
 
 /* Adds the route (called by sb_functions_register). */
 void sb_ai_embed_routes(void);
