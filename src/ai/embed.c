@@ -6,6 +6,7 @@
 
 #include "ai/embed_lexical.h"
 #include "ai/embed_openai.h"
+#include "core/jobs.h"
 #include "util/buf.h"
 
 #include <string.h>
@@ -15,17 +16,40 @@ bool sb_embed_uses_provider(const struct sb_config *config)
     return config->embed_url != NULL;
 }
 
-static void embed_lexically(const char *const *texts, size_t n, float *out)
+/* Above this many bytes in one call, the lexical embedder runs on the job pool: a request's
+ * fiber waits for it while its loop serves other requests (256 texts of 32 KiB take a while). */
+#define LEXICAL_INLINE_MAX_BYTES (64 * 1024)
+
+struct lexical_work {
+    const char *const *texts;
+    size_t n;
+    float *out;
+};
+
+static void embed_lexically(void *arg)
 {
+    struct lexical_work *work = arg;
+    for (size_t i = 0; i < work->n; i++)
+        sb_embed_lexical(work->texts[i], strlen(work->texts[i]), work->out + i * SB_EMBED_DIMENSIONS);
+}
+
+static void embed_lexically_off_the_loop_if_large(const char *const *texts, size_t n, float *out)
+{
+    struct lexical_work work = { texts, n, out };
+    size_t bytes = 0;
     for (size_t i = 0; i < n; i++)
-        sb_embed_lexical(texts[i], strlen(texts[i]), out + i * SB_EMBED_DIMENSIONS);
+        bytes += strlen(texts[i]);
+    if (bytes > LEXICAL_INLINE_MAX_BYTES)
+        sb_jobs_run(embed_lexically, &work);
+    else
+        embed_lexically(&work);
 }
 
 bool sb_embed_texts_until(struct sb_arena *arena, const struct sb_config *config, const char *const *texts, size_t n,
                           float *out, const volatile bool *stop, struct sb_error *err)
 {
     if (!sb_embed_uses_provider(config)) {
-        embed_lexically(texts, n, out);
+        embed_lexically_off_the_loop_if_large(texts, n, out);
         return true;
     }
     size_t batch = config->embed_batch > 0 ? (size_t)config->embed_batch : 1;
