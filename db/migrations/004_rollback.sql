@@ -36,13 +36,15 @@ DROP FUNCTION IF EXISTS material_extraction_on_change();    -- 008 (its trigger 
 DROP FUNCTION IF EXISTS material_chunks_enqueue_embedding();
 DROP FUNCTION IF EXISTS ai.request_material_extraction(uuid);
 DROP FUNCTION IF EXISTS update_updated_at();
--- 007_chat_embeddings: its triggers went with chat_history; its function, and the chats' jobs.
+-- 007_chat_embeddings: its triggers went with chat_history; its function. The queue's jobs of
+-- both embedded tables (chats' and 008's chunks'): their rows are gone, so a job left behind
+-- would fail on every try.
 DROP FUNCTION IF EXISTS chat_history_enqueue_embedding();
 DROP FUNCTION IF EXISTS chat_history_keep_own_embedding();
 DO $$
 BEGIN
     IF to_regclass('ai.embedding_jobs') IS NOT NULL THEN
-        DELETE FROM ai.embedding_jobs WHERE target = 'chat_history';
+        DELETE FROM ai.embedding_jobs WHERE target IN ('chat_history', 'material_chunks');
     END IF;
 END;
 $$;

@@ -36,4 +36,18 @@ bool sb_embed_texts_until(struct sb_arena *arena, const struct sb_config *config
 /* True when a provider is configured (SB_EMBED_URL), false for the built-in embedder. */
 bool sb_embed_uses_provider(const struct sb_config *config);
 
+/* The most bytes of one text the worker embeds (a chat's "role: content" lines, a chunk's
+ * content): providers refuse longer inputs, and the lexical embedder's memory grows with the
+ * text. /functions/v1/embed refuses longer texts (SB_EMBED_ROUTE_MAX_BYTES is the same). */
+#define SB_EMBED_MAX_TEXT_BYTES 32768
+
+/* The last SB_EMBED_MAX_TEXT_BYTES bytes of text at most, starting at a UTF-8 character's
+ * first byte (a pointer into text; text itself when it is short enough). The end of a chat is
+ * what it is about now. */
+const char *sb_embed_text_tail(const char *text);
+
+/* A vector of SB_EMBED_DIMENSIONS floats as "[x,y,...]", the text form of both pgvector and
+ * JSON; %.9g, so each float reads back as the same float. */
+const char *sb_embed_vector_text(struct sb_arena *arena, const float *v);
+
 #endif

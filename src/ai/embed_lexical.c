@@ -85,7 +85,7 @@ static void stem(struct word *w)
         cut(w, 2, "");
 }
 
-static bool is_word_byte(unsigned char c)
+bool sb_embed_is_word_byte(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
@@ -98,13 +98,13 @@ static struct word *split_words(const char *text, size_t len, size_t *count)
     if (!words)
         return NULL;
     for (size_t i = 0; i < len;) {
-        if (!is_word_byte((unsigned char)text[i])) {
+        if (!sb_embed_is_word_byte((unsigned char)text[i])) {
             i++;
             continue;
         }
         struct word *w = &words[(*count)++];
         w->len = 0;
-        for (; i < len && is_word_byte((unsigned char)text[i]); i++)
+        for (; i < len && sb_embed_is_word_byte((unsigned char)text[i]); i++)
             if (w->len < WORD_MAX) {
                 char c = text[i];
                 w->text[w->len++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;

@@ -12,6 +12,7 @@
 #ifndef SB_AI_EMBED_LEXICAL_H
 #define SB_AI_EMBED_LEXICAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ai/embed.h"   /* SB_EMBED_DIMENSIONS */
@@ -19,5 +20,9 @@
 /* Fills out with text's embedding (len bytes of UTF-8). Returns the number of words used;
  * 0 means the text has no word (out is all zeros then, which cosine search cannot rank). */
 int sb_embed_lexical(const char *text, size_t len, float out[SB_EMBED_DIMENSIONS]);
+
+/* Whether c is part of a word: an ASCII letter or digit, or any byte of a UTF-8 character
+ * beyond ASCII (so non-Latin words stay whole). */
+bool sb_embed_is_word_byte(unsigned char c);
 
 #endif

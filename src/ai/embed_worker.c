@@ -5,6 +5,7 @@
 #include "ai/embed_worker.h"
 
 #include "ai/embed.h"
+#include "ai/redact.h"
 #include "db/conn.h"
 #include "util/arena.h"
 #include "util/buf.h"
@@ -67,7 +68,7 @@ static const char done_sql[] =
 
 static const char failed_sql[] =
     "UPDATE ai.embedding_jobs SET attempts = attempts + 1, last_error = $4,"
-    " run_after = now() + make_interval(secs => least(3600, 2 * power(2, attempts)))"
+    " run_after = now() + make_interval(secs => least(3600, 2 * power(2, least(attempts, 11))))"
     " WHERE target = $1 AND row_id = $2 AND ticket = $3";
 
 static pthread_t worker;
@@ -152,20 +153,9 @@ static bool read_texts(PGconn *pg, struct sb_arena *arena, const struct target *
     for (int r = 0; r < PQntuples(res); r++)
         for (int i = 0; i < n; i++)
             if (strcmp(jobs[i].target, t->name) == 0 && strcmp(jobs[i].row_id, PQgetvalue(res, r, 0)) == 0)
-                jobs[i].text = sb_arena_strdup(arena, PQgetvalue(res, r, 1));
+                jobs[i].text = sb_arena_strdup(arena, sb_embed_text_tail(PQgetvalue(res, r, 1)));
     PQclear(res);
     return true;
-}
-
-static const char *vector_text(struct sb_arena *arena, const float *v)
-{
-    struct sb_buf b;
-    sb_buf_init(&b, arena);
-    sb_buf_append_char(&b, '[');
-    for (int d = 0; d < SB_EMBED_DIMENSIONS; d++)
-        sb_buf_append(&b, sb_arena_printf(arena, d ? ",%.8g" : "%.8g", v[d]));
-    sb_buf_append_char(&b, ']');
-    return b.data;
 }
 
 static bool has_words(const float *v)
@@ -176,11 +166,23 @@ static bool has_words(const float *v)
     return false;
 }
 
-/* Counts a failed attempt on the job; false on a database error. */
-static bool count_failure(PGconn *pg, const struct job *job, const char *why)
+/* Counts a failed attempt on the job. When even that fails (logged), the job comes due again
+ * when its lease ends; the other jobs of the batch go on. */
+static void count_failure(PGconn *pg, const struct job *job, const char *why)
 {
     const char *const params[] = { job->target, job->row_id, job->ticket, why };
-    return run_and_clear(pg, failed_sql, 4, params);
+    run_and_clear(pg, failed_sql, 4, params);
+}
+
+/* Whether the connection can go on with the batch after a statement failed: it is open, and
+ * no transaction is left behind (one is rolled back). */
+static bool connection_usable(PGconn *pg)
+{
+    if (PQstatus(pg) != CONNECTION_OK)
+        return false;
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE)
+        run_and_clear(pg, "ROLLBACK", 0, NULL);
+    return PQtransactionStatus(pg) == PQTRANS_IDLE;
 }
 
 /* Deletes the job and writes its embedding (NULL for no text or no words), in one transaction,
@@ -193,7 +195,7 @@ static bool count_failure(PGconn *pg, const struct job *job, const char *why)
 static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
 {
     const struct target *t = target_named(job->target);
-    const char *vector = job->vector && has_words(job->vector) ? vector_text(arena, job->vector) : NULL;
+    const char *vector = job->vector && has_words(job->vector) ? sb_embed_vector_text(arena, job->vector) : NULL;
     const char *const key[] = { job->target, job->row_id, job->ticket };
     if (!run_and_clear(pg, "BEGIN", 0, NULL))
         return false;
@@ -212,15 +214,21 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
         const char *refused = PQresultStatus(res) == PGRES_COMMAND_OK ? NULL
                                                                        : sb_arena_strdup(arena, PQresultErrorMessage(res));
         PQclear(res);
-        if (refused)
-            return run_and_clear(pg, "ROLLBACK", 0, NULL) && count_failure(pg, job, refused);
+        if (refused) {
+            if (!run_and_clear(pg, "ROLLBACK", 0, NULL))
+                return false;
+            count_failure(pg, job, refused);
+            return true;
+        }
     }
     return run_and_clear(pg, "COMMIT", 0, NULL);
 }
 
+/* What last_error keeps of a failure: the provider's words with anything key-like hidden. */
 static const char *error_words(struct sb_arena *arena, const struct sb_error *err)
 {
-    return err->details ? sb_arena_printf(arena, "%s: %s (%s)", err->code, err->message, err->details)
+    return err->details ? sb_arena_printf(arena, "%s: %s (%s)", err->code, err->message,
+                                          sb_ai_redact(arena, err->details))
                         : sb_arena_printf(arena, "%s: %s", err->code, err->message);
 }
 
@@ -239,29 +247,28 @@ static bool embed_jobs(const struct sb_config *config, struct sb_arena *arena, s
     return true;
 }
 
-/* Embeds the jobs that have a text; those that fail are counted as failed. False on a
- * database error. */
-static bool embed_or_count_failures(PGconn *pg, const struct sb_config *config, struct sb_arena *arena,
+/* Embeds the jobs that have a text; those that fail are counted as failed. */
+static void embed_or_count_failures(PGconn *pg, const struct sb_config *config, struct sb_arena *arena,
                                     struct job **todo, int n)
 {
     struct sb_error err = { 0 };
     if (n == 0 || embed_jobs(config, arena, todo, n, &err))
-        return true;
+        return;
     bool one_by_one = n > 1 && strcmp(err.code, "embed_provider_refused") == 0;
     for (int i = 0; i < n; i++) {
         if (one_by_one && !stopping && embed_jobs(config, arena, todo + i, 1, &err))
             continue;
         sb_log(SB_LOG_WARN, "embedding worker: not embedded, will try again", "target", todo[i]->target, "row_id",
                todo[i]->row_id, "code", err.code, "error", err.message, NULL);
-        if (!count_failure(pg, todo[i], error_words(arena, &err)))
-            return false;
+        count_failure(pg, todo[i], error_words(arena, &err));
         todo[i]->text = NULL;   /* nothing to store */
         todo[i]->ticket = NULL;
     }
-    return true;
 }
 
-/* Handles one batch: 1 when jobs were taken, 0 when none is due, -1 on a database error. */
+/* Handles one batch: 1 when jobs were taken, 0 when none is due, -1 when the connection
+ * cannot go on. A job whose statements fail is left to its lease (it comes due again); the
+ * others of the batch are still stored. */
 static int handle_batch(PGconn *pg, const struct sb_config *config, struct sb_arena *arena)
 {
     struct job *jobs;
@@ -274,8 +281,7 @@ static int handle_batch(PGconn *pg, const struct sb_config *config, struct sb_ar
             continue;
         for (int i = 0; i < n; i++)
             if (strcmp(jobs[i].target, targets[t].name) == 0) {
-                if (!count_failure(pg, &jobs[i], why))
-                    return -1;
+                count_failure(pg, &jobs[i], why);
                 jobs[i].ticket = NULL;
             }
     }
@@ -284,10 +290,9 @@ static int handle_batch(PGconn *pg, const struct sb_config *config, struct sb_ar
     for (int i = 0; i < n; i++)
         if (jobs[i].ticket && jobs[i].text && jobs[i].text[0])
             todo[count++] = &jobs[i];
-    if (!embed_or_count_failures(pg, config, arena, todo, count))
-        return -1;
+    embed_or_count_failures(pg, config, arena, todo, count);
     for (int i = 0; i < n; i++)
-        if (jobs[i].ticket && !store(pg, arena, &jobs[i]))
+        if (jobs[i].ticket && !store(pg, arena, &jobs[i]) && !connection_usable(pg))
             return -1;
     return 1;
 }

@@ -167,14 +167,16 @@ static int load_tutor_settings(struct sb_config *c)
 /* The embedding provider's settings (SB_EMBED_*). */
 static int load_embed_settings(struct sb_config *c)
 {
-    long batch, timeout, retries;
+    long batch, timeout, retries, per_hour;
     if (env_int("SB_EMBED_BATCH", 64, 1, 2048, &batch) || env_int("SB_EMBED_TIMEOUT_MS", 30000, 100, 600000, &timeout) ||
+        env_int("SB_EMBED_MAX_TEXTS_PER_HOUR", 2000, 0, 100000000, &per_hour) ||
         env_int("SB_EMBED_RETRIES", 3, 0, 10, &retries) ||
         env_bool("SB_EMBED_SEND_DIMENSIONS", true, &c->embed_send_dimensions))
         return -1;
     c->embed_batch = (int)batch;
     c->embed_timeout_ms = (int)timeout;
     c->embed_retries = (int)retries;
+    c->embed_max_texts_per_hour = (int)per_hour;
     c->embed_url = env_or("SB_EMBED_URL", NULL);
     c->embed_model = env_or("SB_EMBED_MODEL", NULL);
     c->embed_api_key = env_or("SB_EMBED_API_KEY", NULL);

@@ -66,6 +66,7 @@ struct sb_config {
     const char *embed_model;      /* SB_EMBED_MODEL, none: the provider's model (needed with SB_EMBED_URL) */
     const char *embed_api_key;    /* SB_EMBED_API_KEY, none: sent as Authorization: Bearer */
     int embed_batch;              /* SB_EMBED_BATCH, 64: most texts per provider request */
+    int embed_max_texts_per_hour; /* SB_EMBED_MAX_TEXTS_PER_HOUR, 2000 (0: no limit): /functions/v1/embed texts per user */
     int embed_timeout_ms;         /* SB_EMBED_TIMEOUT_MS, 30000: one provider request, whole */
     int embed_retries;            /* SB_EMBED_RETRIES, 3: retries after a connection error, 429 or 5xx */
     bool embed_send_dimensions;   /* SB_EMBED_SEND_DIMENSIONS, true: ask the provider for "dimensions": 384 */

@@ -8,12 +8,14 @@ const assert = require('node:assert/strict');
 const { startServer, clientFor } = require('./lib/server');
 const { createStudent, sql } = require('./lib/students');
 const { until } = require('./lib/until');
+const crypto = require('node:crypto');
 
-let server, anon, student, courseId;
+let server, anon, service, student, courseId;
 
 before(async () => {
   server = await startServer();
   anon = clientFor(server);
+  service = clientFor(server, server.serviceKey);
   student = await createStudent(server);
   const { data, error } = await student.client.from('courses').insert({ user_id: student.id, name: 'Biology' }).select();
   assert.equal(error, null);
@@ -40,20 +42,20 @@ async function embeddingOf(chatId) {
 }
 
 test('embed answers one text with a 384-number unit vector, the same for the same text', async () => {
-  const first = await embed(anon, 'Photosynthesis turns light into chemical energy');
+  const first = await embed(student.client, 'Photosynthesis turns light into chemical energy');
   assert.equal(first.status, 200);
   assert.equal(first.body.embedding.length, 384);
   assert.ok(Math.abs(norm(first.body.embedding) - 1) < 1e-5);
-  const again = await embed(student.client, 'Photosynthesis turns light into chemical energy');
+  const again = await embed(service, 'Photosynthesis turns light into chemical energy');
   assert.deepEqual(again.body.embedding, first.body.embedding);
 });
 
 test('embed answers a list of texts with one vector each, in order', async () => {
-  const many = await embed(anon, ['cell membrane', 'French revolution']);
+  const many = await embed(student.client, ['cell membrane', 'French revolution']);
   assert.equal(many.status, 200);
   assert.equal(many.body.embeddings.length, 2);
   assert.equal(many.body.embedding, undefined);
-  const second = await embed(anon, 'French revolution');
+  const second = await embed(student.client, 'French revolution');
   assert.deepEqual(many.body.embeddings[1], second.body.embedding);
 });
 
@@ -67,26 +69,33 @@ test('embed refuses a missing, empty or non-string input with 400 invalid_input'
     [['ok', 7], 'input[1] must be a string'],
     [['ok', ''], 'input[1] is empty'],
   ]) {
-    const r = await embed(anon, input);
+    const r = await embed(student.client, input);
     assert.equal(r.status, 400, JSON.stringify(input));
     assert.deepEqual(r.body, { code: 'invalid_input', message });
   }
 });
 
 test('embed refuses too many texts and too long a text', async () => {
-  const tooMany = await embed(anon, new Array(257).fill('a'));
+  const tooMany = await embed(student.client, new Array(257).fill('a'));
   assert.equal(tooMany.status, 400);
   assert.equal(tooMany.body.message, 'input holds more than 256 texts');
-  const tooLong = await embed(anon, 'a'.repeat(32769));
+  const tooLong = await embed(student.client, 'a'.repeat(32769));
   assert.equal(tooLong.status, 400);
   assert.equal(tooLong.body.message, 'input is longer than 32768 bytes');
-  const justRight = await embed(anon, 'a '.repeat(16384));
+  const justRight = await embed(student.client, 'a '.repeat(16384));
   assert.equal(justRight.status, 200);
+});
+
+test('embed refuses the anon key alone with 401 sign_in_required (a provider\'s calls cost the operator)', async () => {
+  const r = await embed(anon, 'x');
+  assert.equal(r.status, 401);
+  assert.deepEqual(r.body, { code: 'sign_in_required',
+    message: 'This function needs a signed-in user\'s access token (or the service_role key)' });
 });
 
 test('embed refuses a body that is not JSON, and a call without a valid token', async () => {
   const url = `${server.url}/functions/v1/embed`;
-  let r = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${server.anonKey}`, 'Content-Type': 'application/json' }, body: '{"input":' });
+  let r = await fetch(url, { method: 'POST', headers: { Authorization: `Bearer ${student.token}`, apikey: server.anonKey, 'Content-Type': 'application/json' }, body: '{"input":' });
   assert.equal(r.status, 400);
   assert.equal((await r.json()).code, 'bad_json');
   r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"input":"x"}' });
@@ -103,7 +112,7 @@ test('a chat inserted without an embedding gets one, from its messages as "role:
   const history = [{ role: 'user', content: 'What is osmosis?' }, { role: 'model', content: 'Water crossing a membrane.' }];
   const { data, error } = await student.client.from('chat_history').insert({ course_id: courseId, history }).select();
   assert.equal(error, null);
-  const expected = (await embed(anon, 'user: What is osmosis?\nmodel: Water crossing a membrane.')).body.embedding;
+  const expected = (await embed(student.client, 'user: What is osmosis?\nmodel: Water crossing a membrane.')).body.embedding;
   const stored = await until(() => embeddingOf(data[0].id), 'the chat\'s embedding');
   assert.ok(close(stored, expected), 'the stored embedding is the embedding of the chat\'s text');
 });
@@ -117,7 +126,7 @@ test('changing a chat\'s history embeds it again; the write itself did not wait 
     chat_id: id, messages: [{ role: 'model', content: 'Cell division into two identical cells' }],
   });
   assert.equal(error, null);
-  const expected = (await embed(anon, 'user: Define mitosis\nmodel: Cell division into two identical cells')).body.embedding;
+  const expected = (await embed(student.client, 'user: Define mitosis\nmodel: Cell division into two identical cells')).body.embedding;
   const second = await until(async () => {
     const e = await embeddingOf(id);
     return e && !close(e, first) ? e : null;
@@ -142,4 +151,26 @@ test('the worker drops the job of a chat deleted before it was embedded', async 
   sql(`SELECT ai.enqueue_embedding('chat_history', :'ghost')`, { ghost });
   await until(() => sql(`SELECT count(*) FROM ai.embedding_jobs WHERE row_id = :'ghost'`, { ghost }) === '0',
     'the job to go');
+});
+
+test('a job that can neither be stored nor counted as failed does not hold back the others of its batch', async () => {
+  const [stuck, other] = [crypto.randomUUID(), crypto.randomUUID()];
+  sql(`CREATE FUNCTION public.test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
+       CREATE TRIGGER test_refuse_embedding BEFORE UPDATE OF embedding ON public.chat_history
+         FOR EACH ROW WHEN (NEW.id = '${stuck}') EXECUTE FUNCTION public.test_refuse();
+       CREATE TRIGGER test_refuse_count BEFORE UPDATE ON ai.embedding_jobs
+         FOR EACH ROW WHEN (NEW.row_id = '${stuck}' AND NEW.attempts <> OLD.attempts) EXECUTE FUNCTION public.test_refuse();`);
+  try {
+    // one transaction: both jobs come due together, the stuck one first, in one batch
+    sql(`BEGIN;
+         INSERT INTO chat_history (id, course_id, history) VALUES (:'stuck', :'course', ARRAY['{"role":"user","content":"stuck"}'::jsonb]);
+         INSERT INTO chat_history (id, course_id, history) VALUES (:'other', :'course', ARRAY['{"role":"user","content":"Define entropy"}'::jsonb]);
+         COMMIT;`, { stuck, other, course: courseId });
+    const stored = await until(() => embeddingOf(other), 'the other chat\'s embedding');
+    assert.ok(close(stored, (await embed(student.client, 'user: Define entropy')).body.embedding));
+  } finally {
+    sql(`DROP TRIGGER test_refuse_embedding ON public.chat_history; DROP TRIGGER test_refuse_count ON ai.embedding_jobs;
+         DROP FUNCTION public.test_refuse(); DELETE FROM chat_history WHERE id = :'stuck'`, { stuck });
+  }
 });

@@ -9,6 +9,7 @@ const { startServer, clientFor } = require('./lib/server');
 const { createStudent, sql } = require('./lib/students');
 const { startMockOpenAI, vectorFor, unit } = require('./lib/mock_openai');
 const { until } = require('./lib/until');
+const crypto = require('node:crypto');
 
 let mock, server, anon, student, courseId;
 
@@ -20,6 +21,7 @@ before(async () => {
     SB_EMBED_API_KEY: 'sk-test-key',
     SB_EMBED_RETRIES: '0',
     SB_EMBED_TIMEOUT_MS: '1000',
+    SB_EMBED_MAX_TEXTS_PER_HOUR: '20',
   });
   anon = clientFor(server);
   student = await createStudent(server);
@@ -31,8 +33,8 @@ after(async () => {
   await mock?.stop();
 });
 
-async function embed(input) {
-  const { data, error } = await anon.functions.invoke('embed', { body: { input } });
+async function embed(input, client = student.client) {
+  const { data, error } = await client.functions.invoke('embed', { body: { input } });
   if (error) return { status: error.context.status, body: await error.context.json() };
   return { status: 200, body: data };
 }
@@ -136,4 +138,63 @@ test('an embedding of a text that changed while it was being computed is not sto
   }, 'the job to finish');
   const { data: rows } = await student.client.from('chat_history').select('embedding').eq('id', id);
   assert.ok(close(JSON.parse(rows[0].embedding), want), 'the stored embedding is the new text\'s');
+});
+
+test('the worker embeds the last 32 KiB of a long chat, cut at a character, not its whole history', async () => {
+  const long = 'é'.repeat(30000);   // 60,000 bytes: over any provider's input limit we guard against
+  const history = [{ role: 'user', content: long }, { role: 'model', content: 'the end of the chat' }];
+  const { data, error } = await student.client.from('chat_history').insert({ course_id: courseId, history }).select();
+  assert.equal(error, null);
+  const id = data[0].id;
+  await until(() => sql(`SELECT count(*) FROM ai.embedding_jobs WHERE row_id = :'id'`, { id }) === '0', 'the job to finish');
+  const sent = mock.requests.filter((r) => r.path === '/v1/embeddings' && String(r.body?.input?.[0]).endsWith('model: the end of the chat')).at(-1);
+  assert.ok(sent, 'the chat was sent to the provider');
+  const text = sent.body.input[0];
+  assert.ok(Buffer.byteLength(text) <= 32768, `${Buffer.byteLength(text)} bytes sent`);
+  assert.ok(Buffer.byteLength(text) >= 32768 - 3);
+  assert.ok(text.startsWith('é'), 'the cut falls on a character');
+});
+
+test('a job that failed thousands of times is still counted, at most an hour ahead', async () => {
+  const id = crypto.randomUUID();
+  mock.failNext(1, 503);
+  // one transaction: the job is due only once it has its 2000 earlier failures
+  sql(`BEGIN;
+       INSERT INTO chat_history (id, course_id, history) VALUES (:'id', :'course', ARRAY['{"role":"user","content":"What is a joule?"}'::jsonb]);
+       UPDATE ai.embedding_jobs SET attempts = 2000 WHERE row_id = :'id';
+       COMMIT;`, { id, course: courseId });
+  const row = await until(() => sql(`SELECT attempts || ' ' || (run_after <= now() + interval '1 hour')
+                                     FROM ai.embedding_jobs WHERE row_id = :'id' AND attempts > 2000`, { id }),
+    'the failure to be counted');
+  assert.equal(row, '2001 true');
+});
+
+test('a provider\'s words kept in last_error have their key-like parts hidden', async () => {
+  mock.failNext(1, 401, { error: { message: 'Incorrect API key provided: sk-proj-AbCdEfGh1234****wxyz. Bearer tok.en' } });
+  const { data, error } = await student.client.from('chat_history')
+    .insert({ course_id: courseId, history: [{ role: 'user', content: 'What is a watt?' }] }).select();
+  assert.equal(error, null);
+  const id = data[0].id;
+  const kept = await until(() => sql(`SELECT last_error FROM ai.embedding_jobs WHERE row_id = :'id' AND attempts > 0`, { id }),
+    'the failure to be counted');
+  assert.equal(kept, 'embed_provider_refused: The embedding provider refused the request (HTTP 401) '
+    + '(Incorrect API key provided: [redacted]. Bearer [redacted])');
+});
+
+test('a user embeds at most SB_EMBED_MAX_TEXTS_PER_HOUR texts an hour: then 429 with Retry-After', async () => {
+  const other = await createStudent(server);
+  let r = await embed(new Array(20).fill('a text'), other.client);
+  assert.equal(r.status, 200);
+  const url = `${server.url}/functions/v1/embed`;
+  const res = await fetch(url, { method: 'POST', body: '{"input":"one more"}',
+    headers: { Authorization: `Bearer ${other.token}`, apikey: server.anonKey, 'Content-Type': 'application/json' } });
+  assert.equal(res.status, 429);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  assert.ok(retryAfter >= 1 && retryAfter <= 3600, `Retry-After ${retryAfter}`);
+  assert.deepEqual(await res.json(), { code: 'over_text_limit', message: `You reached the limit of 20 embedded texts an hour `
+    + `(SB_EMBED_MAX_TEXTS_PER_HOUR); try again in ${retryAfter} seconds` });
+  r = await embed('a third student is not held back', (await createStudent(server)).client);
+  assert.equal(r.status, 200);
+  r = await embed('nor is service_role', clientFor(server, server.serviceKey));
+  assert.equal(r.status, 200);
 });

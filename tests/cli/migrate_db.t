@@ -25,15 +25,20 @@ extensions_of() {
 }
 in_extensions="pg_trgm@extensions,pgcrypto@extensions,uuid-ossp@extensions,vector@extensions"
 
-echo "1..15"
+echo "1..16"
 
 DATABASE_URL=$(url "$first") "$STUDYBASE" migrate up >/dev/null 2>&1
 check "up migrates a first database" [ $? -eq 0 ]
 DATABASE_URL=$(url "$second") "$STUDYBASE" migrate up >/dev/null 2>&1
 check "up migrates a second database of the same cluster (the roles exist already)" [ $? -eq 0 ]
 
+# jobs of both embedded tables, as if their rows were waiting for the embedding worker
+sql "$first" "select ai.enqueue_embedding('chat_history', gen_random_uuid()),
+                     ai.enqueue_embedding('material_chunks', gen_random_uuid())" >/dev/null
 DATABASE_URL=$(url "$first") "$STUDYBASE" migrate down >/dev/null 2>&1
 check "down succeeds" [ $? -eq 0 ]
+left=$(sql "$first" "select count(*) from ai.embedding_jobs")
+check "down leaves no embedding job (chats' and chunks': their rows are gone) ($left left)" [ "$left" = 0 ]
 left=$(sql "$first" "select count(*) from pg_class c
                       where c.relnamespace = 'public'::regnamespace
                         and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass
