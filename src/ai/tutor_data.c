@@ -4,6 +4,7 @@
 #include "ai/tutor_data.h"
 
 #include "ai/embed.h"
+#include "ai/embed_lexical.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -60,25 +61,9 @@ bool sb_tutor_load_context(struct sb_call *call, const struct sb_tutor_ask *ask,
 
 /* ---- retrieval --------------------------------------------------------------------------------- */
 
-static const char *vector_text(struct sb_arena *arena, const float *v)
-{
-    struct sb_buf b;
-    sb_buf_init(&b, arena);
-    sb_buf_append_char(&b, '[');
-    for (int i = 0; i < SB_EMBED_DIMENSIONS; i++)
-        sb_buf_printf(&b, i ? ",%.7g" : "%.7g", v[i]);
-    sb_buf_append_char(&b, ']');
-    return b.data;
-}
-
 static const char *column_or_null(PGresult *rows, int row, int column)
 {
     return PQgetisnull(rows, row, column) ? NULL : PQgetvalue(rows, row, column);
-}
-
-static bool is_word_byte(unsigned char c)
-{
-    return isalnum(c) || c >= 0x80;      /* any byte of a UTF-8 character beyond ASCII */
 }
 
 char *sb_tutor_search_text(struct sb_arena *arena, const char *question)
@@ -88,10 +73,10 @@ char *sb_tutor_search_text(struct sb_arena *arena, const char *question)
     sb_buf_append(&b, "");
     const unsigned char *p = (const unsigned char *)question;
     for (int words = 0; *p && words < SB_TUTOR_SEARCH_WORDS;) {
-        while (*p && !is_word_byte(*p))
+        while (*p && !sb_embed_is_word_byte(*p))
             p++;
         const unsigned char *start = p;
-        while (*p && is_word_byte(*p))
+        while (*p && sb_embed_is_word_byte(*p))
             p++;
         if (p == start)
             break;
@@ -116,7 +101,7 @@ bool sb_tutor_retrieve(struct sb_call *call, const struct sb_tutor_ask *ask, str
     struct sb_error embed_error;
     const char *query_vector = NULL;   /* without it, hybrid_search ranks by full text alone */
     if (sb_embed_texts(arena, call->req->config, &ask->message, 1, embedding, &embed_error))
-        query_vector = vector_text(arena, embedding);
+        query_vector = sb_embed_vector_text(arena, embedding);
     else
         sb_log(SB_LOG_WARN, "tutor retrieval by full text only: the embedder failed", "request", call->req->id,
                "code", embed_error.code, NULL);

@@ -3,6 +3,8 @@
  */
 #include "ai/tutor_reply.h"
 
+#include "ai/redact.h"
+
 #include "http/stream.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -89,8 +91,11 @@ void sb_tutor_reply_done(struct sb_tutor_reply *reply, const char *chat_id, cons
 
 void sb_tutor_reply_fail(struct sb_tutor_reply *reply, struct sb_call *call)
 {
-    if (call->error.status >= 500)   /* the provider's or the server's fault: say why in the log */
-        sb_log(SB_LOG_WARN, "tutor answer failed", "request", reply->req->id, "code", call->error.code, NULL);
+    if (call->error.status >= 500) {   /* the provider's or the server's fault: say why in the log */
+        const char *details = sb_ai_redact(reply->req->arena, call->error.details);   /* no key in logs */
+        sb_log(SB_LOG_WARN, "tutor answer failed", "request", reply->req->id, "code", call->error.code, "details",
+               details ? details : "", NULL);
+    }
     if (!reply->streaming) {
         sb_call_respond_error(call);
         return;
