@@ -3,7 +3,7 @@
  * names them):
  *
  * 1. "performing k-means": sample rows the way ANALYZE does (random blocks, then a reservoir
- *    of rows from them; fixed seeds, so the same table gives the same sample) - 50 per list,
+ *    of rows from them; fixed seeds, so the same table gives the same sample): 50 per list,
  *    at least 10,000 - and find the lists' centres with k-means (ivfkmeans.c). Fewer sampled
  *    rows than lists gives pgvector's NOTICE "ivfflat index created with little data".
  * 2. "assigning tuples": read the whole table, give each row the list of its nearest centre,
@@ -21,6 +21,7 @@
 #include "access/tableam.h"
 #include "access/xloginsert.h"
 #include "catalog/pg_operator_d.h"
+#include "common/pg_prng.h"
 #include "catalog/pg_type_d.h"
 #include "commands/progress.h"
 #include "executor/tuptable.h"
@@ -51,9 +52,8 @@ typedef struct BuildState
 	float	   *samples;
 	int			nsamples;
 	int			target;			/* the reservoir's size */
-	double		rows_seen;
-	double		rows_to_skip;
-	ReservoirStateData reservoir;
+	uint64		rows_seen;
+	pg_prng_state rng;			/* fixed seed: the same table gives the same sample */
 	float	   *centers;
 
 	/* phase 2 */
@@ -81,13 +81,16 @@ sample_value(BuildState *bs, Datum value, float *out)
 	return !bs->info->spherical || IvfNormalize(bs->info->dims, out);
 }
 
-/* Reservoir sampling (Vitter's algorithm Z, as ANALYZE uses it) over the rows offered. */
+/*
+ * Reservoir sampling over the rows offered (Algorithm R): the first `target` rows fill the
+ * reservoir, then row number t (from 0) replaces a random slot with probability target / (t + 1).
+ */
 static void
 sample_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *state)
 {
 	BuildState *bs = (BuildState *) state;
 	MemoryContext old;
-	int			slot;
+	int64		slot;
 
 	if (isnull[0])
 		return;
@@ -96,10 +99,9 @@ sample_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bo
 		slot = bs->nsamples;
 	else
 	{
-		if (bs->rows_to_skip < 0)
-			bs->rows_to_skip = reservoir_get_next_S(&bs->reservoir, bs->rows_seen, bs->target);
-		slot = bs->rows_to_skip <= 0 ? (int) (bs->target * sampler_random_fract(&bs->reservoir.randstate)) : -1;
-		bs->rows_to_skip -= 1;
+		uint64		pick = pg_prng_uint64_range(&bs->rng, 0, bs->rows_seen);
+
+		slot = pick < (uint64) bs->target ? (int64) pick : -1;
 	}
 	if (slot >= 0 && sample_value(bs, values[0], bs->value))
 	{
@@ -137,10 +139,8 @@ sample_rows(BuildState *bs)
 
 	bs->target = sample_target(bs, nblocks);
 	bs->samples = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * bs->info->dims * (Size) bs->target);
-	bs->rows_to_skip = -1;
+	pg_prng_seed(&bs->rng, IVF_SAMPLE_SEED);
 	BlockSampler_Init(&sampler, nblocks, bs->target, IVF_SAMPLE_SEED);
-	reservoir_init_selection_state(&bs->reservoir, bs->target);
-	sampler_random_init_state(IVF_SAMPLE_SEED, &bs->reservoir.randstate);
 	while (BlockSampler_HasMore(&sampler))
 	{
 		BlockNumber blkno = BlockSampler_Next(&sampler);

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(48);
+SELECT plan(49);
 \ir lib/helpers.sql
 
 -- 3,000 pseudo-random 8-dimensional points (fixed seed: no ties), 20 queries.
@@ -101,6 +101,24 @@ DROP INDEX pts_cos;
 
 SELECT is(pg_temp.error_of($$CREATE INDEX ON pts USING ivfflat (v vector_l1_ops)$$),
 	'42704: operator class "vector_l1_ops" does not exist for access method "ivfflat"', 'there is no L1 operator class (as in pgvector)');
+
+-- The build is deterministic: 12,000 rows, more than the 10,000 sampled, so the reservoir
+-- replaces rows at random; two builds must still agree list for list.
+CREATE TEMP TABLE many AS
+	SELECT i AS id, array(SELECT random() * 2 - 1 + 0 * i FROM generate_series(1, 8))::vector(8) AS v
+	FROM generate_series(1, 12000) AS i;
+CREATE FUNCTION pg_temp.one_probe_answers() RETURNS int[] LANGUAGE sql AS $$
+	SELECT array_agg(id ORDER BY q, rank) FROM (
+		SELECT q.id AS q, a.id, a.rank FROM qs AS q CROSS JOIN LATERAL (
+			SELECT id, row_number() OVER () AS rank FROM (SELECT id FROM many ORDER BY v <-> q.v LIMIT 10) s) AS a) t
+$$;
+SET LOCAL ivfflat.probes = 1;
+CREATE INDEX many_v ON many USING ivfflat (v vector_l2_ops) WITH (lists = 40);
+CREATE TEMP TABLE first_build AS SELECT pg_temp.one_probe_answers() AS answers;
+REINDEX INDEX many_v;
+SELECT is(pg_temp.one_probe_answers(), (SELECT answers FROM first_build),
+	'two builds on the same table give the same lists (fixed seeds for the sample and k-means)');
+DROP TABLE many;
 
 -- Changes after the build ------------------------------------------------------------------------
 CREATE INDEX pts_idx ON pts USING ivfflat (v vector_l2_ops) WITH (lists = 10);
