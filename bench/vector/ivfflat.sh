@@ -12,8 +12,9 @@
 # (pgbench -M prepared -c 1, random query, `ORDER BY v <=> (SELECT v FROM queries WHERE id =
 # $1) LIMIT 10`; RUNS runs of 2 x SECONDS_PER_RUN seconds, the first half of each discarded as
 # warm-up, medians), with enable_seqscan = off so both sides run their index whatever the
-# planner would pick (a line says when the default settings would not use the index); and the
-# exact top-N scan's rate for comparison.
+# planner would pick (a line says when the default settings would not use the index); the
+# backend's CPU time per query (all 1,000 queries in one session, from /proc: steadier than
+# the rate on a shared machine); and the same for the exact top-N scan.
 #
 #   PG_CONFIG=/work/pg-NAME/usr/lib/postgresql/15/bin/pg_config bench/vector/ivfflat.sh [N]
 #   (as root: the cluster runs as user postgres; make the private copy with
@@ -170,6 +171,27 @@ search_medians() {
   echo "$(echo "$runs" | awk '{ print $1 }' | median) $(echo "$runs" | awk '{ print $2 }' | median) $(echo "$runs" | awk '{ print $3 }' | median)"
 }
 
+# The backend's CPU time per query (ms), in database $1 with settings $2: all Q queries once
+# (after a first pass as warm-up: a new backend page-faults the shared buffers it touches), in
+# one session, from /proc/PID/stat (user + system ticks) before and after. Unlike the rate, it
+# hardly depends on what else the machine runs.
+tick_hz=$(getconf CLK_TCK)
+cpu_ms_per_query() {
+  PGOPTIONS="$2" psql -XAtq -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<SQL
+select pg_backend_pid() as pid \gset
+\setenv BACKEND_PID :pid
+do \$\$ begin for q in 1..$Q loop
+  perform id from items order by v <=> (select v from queries where id = q) limit 10;
+end loop; end \$\$;
+\! awk '{ print \$14 + \$15 }' /proc/\$BACKEND_PID/stat >$work/cpu0
+do \$\$ begin for q in 1..$Q loop
+  perform id from items order by v <=> (select v from queries where id = q) limit 10;
+end loop; end \$\$;
+\! awk '{ print \$14 + \$15 }' /proc/\$BACKEND_PID/stat >$work/cpu1
+SQL
+  awk -v a="$(cat "$work/cpu0")" -v b="$(cat "$work/cpu1")" -v hz="$tick_hz" -v q="$Q" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / q }'
+}
+
 echo "## search (recall@10 over $Q queries; one session)"
 for probes in $PROBES; do
   for db in $dbs; do
@@ -177,9 +199,11 @@ for probes in $PROBES; do
                cross join lateral (select id from items order by v <=> q.v limit 10) a join truth t on t.qid = q.id and t.id = a.id")
     plan=$(PGOPTIONS="-c ivfflat.probes=$probes" sql -d $db -c "explain (costs off) select id from items order by v <=> (select v from queries where id = 1) limit 10" | grep -c "Index Scan using items_v" || true)
     read -r qps p50 p99 <<<"$(search_medians $db "-c ivfflat.probes=$probes -c enable_seqscan=off")"
-    echo "$db probes $probes recall $recall qps $qps p50_ms $p50 p99_ms $p99$([ "$plan" = 1 ] || echo ' (default settings would not use the index)')"
+    cpu=$(cpu_ms_per_query $db "-c ivfflat.probes=$probes -c enable_seqscan=off")
+    echo "$db probes $probes recall $recall qps $qps p50_ms $p50 p99_ms $p99 cpu_ms $cpu$([ "$plan" = 1 ] || echo ' (default settings would not use the index)')"
   done
 done
 read -r qps p50 p99 <<<"$(search_medians ours "-c enable_indexscan=off -c max_parallel_workers_per_gather=0")"
-echo "ours exact (top-N scan, 1 process) recall 1 qps $qps p50_ms $p50 p99_ms $p99"
+cpu=$(cpu_ms_per_query ours "-c enable_indexscan=off -c max_parallel_workers_per_gather=0")
+echo "ours exact (top-N scan, 1 process) recall 1 qps $qps p50_ms $p50 p99_ms $p99 cpu_ms $cpu"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
