@@ -6,7 +6,9 @@
  * it. It then reads the ivfflat.probes nearest lists whole, computing each entry's distance on
  * the page, and returns their rows nearest first (a binary heap over the batch: O(n) to build,
  * O(log n) per row returned, so a LIMIT 10 does not pay for sorting every entry; equal
- * distances come back in the order the entries were read).
+ * distances come back in list order). Pages are pinned through the recent-buffer hints
+ * (recent_buffers.c: no buffer-mapping lookup when the hint is right) and read in ascending
+ * addresses, the next one prefetched: a scan is bound by memory, not arithmetic.
  *
  * With ivfflat.iterative_scan = relaxed_order, once a batch is used up (a WHERE clause or RLS
  * filtered rows out) the scan reads the next ivfflat.probes lists, and so on until
@@ -26,8 +28,12 @@
 #include "utils/rel.h"
 
 #include "ivfflat.h"
+#include "recent_buffers.h"
 
-/* One entry met: its distance, the order it was read in, its row. */
+/* Which shared buffer held each block of the last ivfflat index this backend scanned. */
+static RecentBuffers scan_buffers;
+
+/* One entry met: its distance, its place in the lists read (page, line pointer), its row. */
 typedef struct IvfHit
 {
 	float		dist;
@@ -49,7 +55,7 @@ typedef struct IvfScanOpaqueData
 	IvfHit	   *hits;			/* a min-heap of the current batch */
 	int			nhits;
 	int			capacity;
-	uint32		seq;
+	uint32		pages_read;		/* in this scan: ranks entries of equal distance */
 } IvfScanOpaqueData;
 
 typedef IvfScanOpaqueData *IvfScanOpaque;
@@ -80,7 +86,7 @@ ivfflatrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int
 	so->hits = NULL;
 	so->nhits = 0;
 	so->capacity = 0;
-	so->seq = 0;
+	so->pages_read = 0;
 }
 
 /* The hit heap ------------------------------------------------------------------------------- */
@@ -138,7 +144,7 @@ pop_nearest(IvfScanOpaque so)
 }
 
 static void
-add_hit(IvfScanOpaque so, float dist, ItemPointer tid)
+add_hit(IvfScanOpaque so, float dist, ItemPointer tid, uint32 seq)
 {
 	if (so->nhits == so->capacity)
 	{
@@ -148,33 +154,64 @@ add_hit(IvfScanOpaque so, float dist, ItemPointer tid)
 			: repalloc_huge(so->hits, sizeof(IvfHit) * so->capacity);
 	}
 	so->hits[so->nhits].dist = dist;
-	so->hits[so->nhits].seq = so->seq++;
+	so->hits[so->nhits].seq = seq;
 	so->hits[so->nhits].tid = *tid;
 	so->nhits++;
 }
 
 /* Reading lists ------------------------------------------------------------------------------- */
 
-/* Every entry of the list whose pages start at blkno, with its distance to the query. */
+/*
+ * Starts loading the page that last held block blkno into the CPU cache, from the recent-buffer
+ * hint: an address only, nothing read here is trusted (the page is pinned, locked and read
+ * later as usual; a stale hint costs a useless prefetch).
+ */
+static void
+prefetch_block(Relation index, BlockNumber blkno)
+{
+	Buffer		hint;
+	char	   *page;
+
+	if (blkno == InvalidBlockNumber)
+		return;
+	hint = RecentBuffersHint(&scan_buffers, index, blkno);
+	if (hint == InvalidBuffer)
+		return;
+	page = (char *) BufferGetPage(hint);
+	for (int line = 0; line < BLCKSZ / 64; line++)
+		__builtin_prefetch(page + 64 * line);
+}
+
+/*
+ * Every entry of the list whose pages start at blkno, with its distance to the query. Entries
+ * are read from the last line pointer to the first: a page fills from its end downwards, so
+ * this reads its memory in ascending addresses, which the CPU's prefetcher follows; the next
+ * page of the chain is prefetched meanwhile. An entry's rank among equal distances is still
+ * its place in the list (page, then line pointer).
+ */
 static void
 read_list(IndexScanDesc scan, BlockNumber blkno)
 {
 	IvfScanOpaque so = (IvfScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
 
 	while (blkno != InvalidBlockNumber)
 	{
-		Buffer		buf = ReadBuffer(scan->indexRelation, blkno);
+		Buffer		buf = RecentBuffersPin(&scan_buffers, index, blkno, NULL);
 		Page		page;
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
-		for (OffsetNumber off = FirstOffsetNumber; off <= PageGetMaxOffsetNumber(page); off++)
+		blkno = IvfPageGetOpaque(page)->next;
+		prefetch_block(index, blkno);
+		for (OffsetNumber off = PageGetMaxOffsetNumber(page); off >= FirstOffsetNumber; off--)
 		{
 			IvfEntry	entry = (IvfEntry) PageGetItem(page, PageGetItemId(page, off));
 
-			add_hit(so, IvfDistance(so->info, so->query, entry->vec), &entry->heaptid);
+			add_hit(so, IvfDistance(so->info, so->query, entry->vec), &entry->heaptid,
+					so->pages_read * MaxOffsetNumber + off);
 		}
-		blkno = IvfPageGetOpaque(page)->next;
+		so->pages_read++;
 		UnlockReleaseBuffer(buf);
 		CHECK_FOR_INTERRUPTS();
 	}
