@@ -24,6 +24,7 @@
 #include "utils/selfuncs.h"
 
 #include "hnsw.h"
+#include "ivfflat.h"
 #include "vector_kernels.h"
 
 int			hnsw_ef_search = HNSW_DEFAULT_EF_SEARCH;
@@ -79,6 +80,7 @@ _PG_init(void)
 	vk_choose(1);
 	define_options();
 	define_settings();
+	IvfflatInit();
 	VectorTopnInit();
 }
 
