@@ -128,6 +128,14 @@ static void run_call(void *arg)
     c->done = true;
 }
 
+/* Runs the call in a fiber of loop, turning the loop until it is done. */
+static void run_to_end(struct sb_loop *loop, struct call *c)
+{
+    if (!sb_loop_start(loop, sb_fiber_new(run_call, c)))
+        while (!c->done)
+            sb_loop_turn(loop, -1);
+}
+
 static void open_gate(void *arg)
 {
     atomic_store(&((struct server *)arg)->gate_open, true);
@@ -180,9 +188,7 @@ static void a_streamed_answer_reaches_on_data(void **state)
     prepare_call(&c, s.port, "GET", NULL);
     c.request.on_data = gather;
     c.request.cls = &p;
-    if (!sb_loop_start(loop, sb_fiber_new(run_call, &c)))
-        while (!c.done)
-            sb_loop_turn(loop, -1);
+    run_to_end(loop, &c);
     assert_int_equal(c.result, 0);
     assert_int_equal(p.len, 5);
     assert_memory_equal(p.text, "hello", 5);
@@ -200,9 +206,7 @@ static void an_answer_larger_than_the_callers_limit_is_an_error(void **state)
     struct call c;
     prepare_call(&c, s.port, "GET", NULL);
     c.request.max_body_bytes = 4;   /* "hello" is 5 */
-    if (!sb_loop_start(loop, sb_fiber_new(run_call, &c)))
-        while (!c.done)
-            sb_loop_turn(loop, -1);
+    run_to_end(loop, &c);
     assert_int_equal(c.result, -1);
     assert_string_equal(c.response.error, "the answer is larger than the caller accepts");
     stop_server(&s);
@@ -218,9 +222,7 @@ static void a_server_that_does_not_answer_in_time_is_an_error(void **state)
     struct call c;
     prepare_call(&c, s.port, "GET", NULL);
     c.request.timeout_ms = 100;
-    if (!sb_loop_start(loop, sb_fiber_new(run_call, &c)))
-        while (!c.done)
-            sb_loop_turn(loop, -1);
+    run_to_end(loop, &c);
     assert_int_equal(c.result, -1);
     assert_non_null(c.response.error);
     assert_int_equal(c.response.status, 0);
