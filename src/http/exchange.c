@@ -58,14 +58,13 @@ struct exchange {
     enum step ended;      /* a step that ended while the connection was suspended */
     bool suspended;       /* MHD holds the connection while the step's fiber waits */
     int begin_body_result;
-    struct sb_watch peer; /* a streamed body: the client's socket, for its end (see below) */
+    struct sb_watch peer; /* the client's socket, for its shutdown: while a body streams in
+                             (client_went_away), or once a handler asked (client_left) */
     bool watching_peer;
     bool finished_early;  /* the route's finished already ran (client_went_away) */
     bool abandoned;       /* completed while its fiber still runs: the fiber frees the arena */
     struct exchange *prev_live, *next_live;   /* this worker's requests not yet completed */
     volatile bool client_gone;  /* sb_request_client_gone's flag */
-    struct sb_watch gone_watch; /* the client's socket, while a handler wants to know */
-    bool watching_gone;
 };
 
 static atomic_ulong request_counter;
@@ -229,14 +228,21 @@ int sb_exchange_steps_running(void)
     return steps_running;
 }
 
+/* Resumes the connection suspended while the step's fiber waited, if it is. */
+static void resume_if_suspended(struct exchange *ex)
+{
+    if (!ex->suspended)
+        return;
+    ex->suspended = false;
+    MHD_resume_connection((struct MHD_Connection *)ex->req.connection);
+    resumed_on_this_thread = true;
+}
+
 void sb_exchange_release_all(void)
 {
     for (struct exchange *ex = live_exchanges; ex; ex = ex->next_live) {
-        sb_stream_cancel(&ex->req);
-        if (ex->suspended) {
-            ex->suspended = false;
-            MHD_resume_connection((struct MHD_Connection *)ex->req.connection);
-        }
+        sb_stream_client_left(&ex->req);   /* a stream's handler stops as if its client left */
+        resume_if_suspended(ex);
     }
 }
 
@@ -357,15 +363,11 @@ static void run_step_in_fiber(void *arg)
     enum step step = ex->running;
     ex->running = STEP_NONE;
     if (sb_stream_is_queued(req)) {
-        sb_stream_handler_returned(req);   /* its response is queued: nothing to answer */
+        sb_stream_end(req);   /* its response is queued: nothing to answer */
         return;
     }
     ex->ended = step;
-    if (ex->suspended) {
-        ex->suspended = false;
-        MHD_resume_connection((struct MHD_Connection *)req->connection);
-        resumed_on_this_thread = true;
-    }
+    resume_if_suspended(ex);
 }
 
 void sb_exchange_note_resumed(void)
@@ -375,12 +377,8 @@ void sb_exchange_note_resumed(void)
 
 void sb_exchange_resume_for_stream(struct sb_request *req)
 {
-    struct exchange *ex = (struct exchange *)req;   /* req is an exchange's first member */
-    if (!ex->suspended)
-        return;   /* the fiber's first run: the access handler queues when it yields */
-    ex->suspended = false;
-    MHD_resume_connection((struct MHD_Connection *)req->connection);
-    resumed_on_this_thread = true;
+    /* Not suspended in the fiber's first run: the access handler queues when it yields. */
+    resume_if_suspended((struct exchange *)req);   /* req is an exchange's first member */
 }
 
 bool sb_exchange_take_resumed(void)
@@ -431,17 +429,18 @@ static void client_went_away(struct sb_watch *watch, uint32_t events)
     shutdown(watch->fd, SHUT_RD);
 }
 
-static void watch_client(struct exchange *ex)
+/* Watches the client's socket for its shutdown (once), calling on_shut_down. */
+static void watch_peer(struct exchange *ex, void (*on_shut_down)(struct sb_watch *watch, uint32_t events))
 {
     struct sb_loop *loop = sb_loop_current();
     int fd = client_socket(&ex->req);
     if (!loop || fd < 0)
         return;
-    ex->peer = (struct sb_watch){ .fd = fd, .on_ready = client_went_away };
+    ex->peer = (struct sb_watch){ .fd = fd, .on_ready = on_shut_down };
     ex->watching_peer = sb_loop_watch(loop, &ex->peer, EPOLLRDHUP | EPOLLONESHOT) == 0;
 }
 
-static void stop_watching_client(struct exchange *ex)
+static void stop_watching_peer(struct exchange *ex)
 {
     struct sb_loop *loop = sb_loop_current();
     if (ex->watching_peer && loop)
@@ -453,8 +452,8 @@ static void stop_watching_client(struct exchange *ex)
 
 static void client_left(struct sb_watch *watch, uint32_t events)
 {
-    struct exchange *ex = (struct exchange *)((char *)watch - offsetof(struct exchange, gone_watch));
-    ex->watching_gone = false;   /* EPOLLONESHOT: it fires no more */
+    struct exchange *ex = (struct exchange *)((char *)watch - offsetof(struct exchange, peer));
+    ex->watching_peer = false;   /* EPOLLONESHOT: it fires no more */
     ex->client_gone = true;
     sb_stream_client_left(&ex->req);
 }
@@ -462,23 +461,9 @@ static void client_left(struct sb_watch *watch, uint32_t events)
 const volatile bool *sb_request_client_gone(struct sb_request *req)
 {
     struct exchange *ex = (struct exchange *)req;   /* req is an exchange's first member */
-    if (ex->watching_gone || ex->client_gone)
-        return &ex->client_gone;   /* also after completion, when the connection is no more */
-    struct sb_loop *loop = sb_loop_current();
-    int fd = client_socket(req);
-    if (loop && fd >= 0) {
-        ex->gone_watch = (struct sb_watch){ .fd = fd, .on_ready = client_left };
-        ex->watching_gone = sb_loop_watch(loop, &ex->gone_watch, EPOLLRDHUP | EPOLLONESHOT) == 0;
-    }
+    if (!ex->watching_peer && !ex->client_gone)   /* a completed request's connection is no more */
+        watch_peer(ex, client_left);
     return &ex->client_gone;
-}
-
-static void stop_watching_gone(struct exchange *ex)
-{
-    struct sb_loop *loop = sb_loop_current();
-    if (ex->watching_gone && loop)
-        sb_loop_unwatch(loop, &ex->gone_watch);
-    ex->watching_gone = false;
 }
 
 /* ---- the phases ----------------------------------------------------------------------- */
@@ -511,7 +496,7 @@ static enum MHD_Result after_begin_body(struct exchange *ex)
 {
     if (ex->begin_body_result != 0)
         return queue(ex, false);
-    watch_client(ex);
+    watch_peer(ex, client_went_away);
     return MHD_YES;
 }
 
@@ -574,7 +559,7 @@ static enum MHD_Result on_body_done(struct exchange *ex)
     if (ex->finished_early)
         return MHD_NO;   /* the client went away: close */
     ex->handled = true;
-    stop_watching_client(ex);
+    stop_watching_peer(ex);
     if (ex->body_too_large) {
         respond_error(req, 413, "request_too_large", "the request body is larger than the server accepts");
         return queue(ex, false);
@@ -641,8 +626,7 @@ void sb_exchange_completed(void *cls, struct MHD_Connection *conn, void **req_cl
     *req_cls = NULL;
     forget_live(ex);
     bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-    stop_watching_client(ex);
-    stop_watching_gone(ex);
+    stop_watching_peer(ex);
     ex->client_gone = true;   /* a handler still running sees that nobody waits for it */
     sb_stream_request_completed(&ex->req);
     if (ex->route && ex->route->finished && !ex->finished_early)

@@ -59,7 +59,8 @@ static void resume_reader(struct sb_stream *s)
     sb_exchange_note_resumed();
 }
 
-/* The exchange saw the client's socket shut down (sb_request_client_gone's watch). */
+/* The exchange saw the client's socket shut down (sb_request_client_gone's watch), or the
+ * server stops (sb_exchange_release_all). */
 void sb_stream_client_left(struct sb_request *req)
 {
     struct sb_stream *s = req->response.stream;
@@ -145,8 +146,6 @@ bool sb_stream_write(struct sb_request *req, const char *data, size_t len)
     if (len == 0)
         return true;
     append(s, data, len);
-    if (!s->queued)
-        have_response_queued(s);
     resume_reader(s);
     while (!s->gone && s->queued && s->len - s->sent > SB_STREAM_UNSENT_MAX)
         if (!wait_for_reader(s))
@@ -218,20 +217,6 @@ void sb_stream_queued(struct sb_request *req, bool handler_returned)
     if (handler_returned)
         s->ended = true;   /* it wrote everything without ever waiting */
     wake_writer(s);
-}
-
-void sb_stream_handler_returned(struct sb_request *req)
-{
-    sb_stream_end(req);
-}
-
-void sb_stream_cancel(struct sb_request *req)
-{
-    struct sb_stream *s = req->response.stream;
-    if (!s)
-        return;
-    s->gone = true;
-    resume_reader(s);
 }
 
 void sb_stream_request_completed(struct sb_request *req)

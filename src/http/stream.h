@@ -43,13 +43,9 @@ struct MHD_Response *sb_stream_response(struct sb_request *req);
 /* The response is queued: the handler's fiber goes on (or, if it already returned, the
  * stream ends once what it wrote is sent). */
 void sb_stream_queued(struct sb_request *req, bool handler_returned);
-/* The handler returned: the stream ends once what was written is sent. */
-void sb_stream_handler_returned(struct sb_request *req);
-/* The client's socket was shut down (the exchange watches it): writes fail from now on. */
+/* The client's socket was shut down (the exchange watches it), or the server stops: writes
+ * fail from now on, a waiting writer wakes, a reader waiting for bytes ends the body. */
 void sb_stream_client_left(struct sb_request *req);
-/* The server stops: the stream's client counts as gone, and a connection waiting for bytes is
- * resumed (its reader ends the body with an error). */
-void sb_stream_cancel(struct sb_request *req);
 /* libmicrohttpd completed the request (sent, or the client went away): nothing more is
  * sent; a handler still running sees its writes fail and its cancel flag set. */
 void sb_stream_request_completed(struct sb_request *req);
