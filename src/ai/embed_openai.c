@@ -10,6 +10,7 @@
 #include "core/fiber.h"
 #include "core/loop.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -68,11 +69,7 @@ static const char *const *request_headers(struct sb_arena *arena, const struct s
 /* At most DETAIL_MAX bytes of s (the provider's words), cut at a character's start. */
 static char *first_words(struct sb_arena *arena, const char *s)
 {
-    size_t len = strnlen(s, DETAIL_MAX);
-    if (len == DETAIL_MAX)
-        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-            len--;
-    return sb_arena_strndup(arena, s, len);
+    return sb_arena_strndup(arena, s, sb_utf8_prefix(s, DETAIL_MAX));
 }
 
 /* The provider's own explanation of a refusal: error.message, error (a string), or the start

@@ -3,6 +3,8 @@
  */
 #include "ai/extract.h"
 
+#include "util/utf8.h"
+
 #include <glib.h>
 #include <poppler.h>
 #include <stdbool.h>
@@ -71,9 +73,7 @@ static void extract_plain(struct sb_arena *arena, const char *data, size_t len, 
         return;
     }
     if (len > SB_EXTRACT_MAX_TEXT_BYTES) {
-        len = SB_EXTRACT_MAX_TEXT_BYTES;
-        while (len > 0 && (((unsigned char)data[len]) & 0xC0) == 0x80)
-            len--; /* do not cut a character in two */
+        len = sb_utf8_prefix_n(data, len, SB_EXTRACT_MAX_TEXT_BYTES);
         out->reason = NOTE_TEXT;
     }
     size_t k = 0;

@@ -8,6 +8,7 @@
 #include "core/fetch.h"
 #include "core/loop.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
 #include "ai/offline.h"
 
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <ctype.h>
 #include <string.h>

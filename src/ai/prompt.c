@@ -4,6 +4,7 @@
 #include "ai/prompt.h"
 
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -149,16 +150,6 @@ static void append_student(struct sb_buf *b, const json_t *academic)
 }
 
 /* ---- passages --------------------------------------------------------------------------------- */
-
-size_t sb_utf8_prefix(const char *text, size_t max)
-{
-    size_t len = strlen(text);
-    if (len <= max)
-        return len;
-    while (max > 0 && ((unsigned char)text[max] & 0xC0) == 0x80)
-        max--;                   /* text[max] continues a character: cut before that character */
-    return max;
-}
 
 static void append_passage(struct sb_buf *b, size_t number, const struct sb_passage *p)
 {

@@ -56,7 +56,5 @@ json_t *sb_prompt_messages(const char *system, const json_t *history, const char
  * the provider reports no usage. */
 long sb_tokens_estimate(const char *text);
 
-/* The prefix of text that fits in max bytes without cutting a UTF-8 character. */
-size_t sb_utf8_prefix(const char *text, size_t max);
 
 #endif
