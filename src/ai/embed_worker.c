@@ -7,6 +7,7 @@
 #include "ai/embed.h"
 #include "ai/redact.h"
 #include "db/conn.h"
+#include "db/exec.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -43,6 +44,9 @@ struct target {
     const char *store_sql;       /* $1 id, $2 the vector's text or NULL; no write when it is the same */
 };
 
+/* How its failed statements are named in the log. */
+static const char log_name[] = "embedding worker";
+
 static const struct target targets[] = {
     { "chat_history",
       "SELECT c.id, coalesce((SELECT string_agg(coalesce(m ->> 'role', '') || ': ' || coalesce(m ->> 'content', ''),"
@@ -78,27 +82,6 @@ static int wake_fd = -1;
 
 /* ---- statements --------------------------------------------------------------------------------- */
 
-/* Runs one statement; its result when it succeeded, else NULL (logged unless the server is
- * stopping). The caller clears it. */
-static PGresult *run(PGconn *pg, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType status = PQresultStatus(res);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-        return res;
-    if (!sb_db_is_closing())
-        sb_log(SB_LOG_WARN, "embedding worker: statement failed", "error", PQresultErrorMessage(res), NULL);
-    PQclear(res);
-    return NULL;
-}
-
-static bool run_and_clear(PGconn *pg, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = run(pg, sql, nparams, params);
-    PQclear(res);
-    return res != NULL;
-}
-
 static const struct target *target_named(const char *name)
 {
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++)
@@ -117,7 +100,7 @@ static int take_jobs(PGconn *pg, const struct sb_config *config, struct sb_arena
     snprintf(lease, sizeof lease, "%ld",
              (long)config->embed_timeout_ms * (config->embed_retries + 1) / 1000 + 8L * config->embed_retries +
                  LEASE_MARGIN_S);
-    PGresult *res = run(pg, take_sql, 2, (const char *const[]){ limit, lease });
+    PGresult *res = sb_db_exec(pg, log_name, take_sql, 2, (const char *const[]){ limit, lease });
     if (!res)
         return -1;
     int n = PQntuples(res);
@@ -171,7 +154,7 @@ static bool has_words(const float *v)
 static void count_failure(PGconn *pg, const struct job *job, const char *why)
 {
     const char *const params[] = { job->target, job->row_id, job->ticket, why };
-    run_and_clear(pg, failed_sql, 4, params);
+    sb_db_exec_ok(pg, log_name, failed_sql, 4, params);
 }
 
 /* Whether the connection can go on with the batch after a statement failed: it is open, and
@@ -181,7 +164,7 @@ static bool connection_usable(PGconn *pg)
     if (PQstatus(pg) != CONNECTION_OK)
         return false;
     if (PQtransactionStatus(pg) != PQTRANS_IDLE)
-        run_and_clear(pg, "ROLLBACK", 0, NULL);
+        sb_db_exec_ok(pg, log_name, "ROLLBACK", 0, NULL);
     return PQtransactionStatus(pg) == PQTRANS_IDLE;
 }
 
@@ -197,17 +180,17 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
     const struct target *t = target_named(job->target);
     const char *vector = job->vector && has_words(job->vector) ? sb_embed_vector_text(arena, job->vector) : NULL;
     const char *const key[] = { job->target, job->row_id, job->ticket };
-    if (!run_and_clear(pg, "BEGIN", 0, NULL))
+    if (!sb_db_exec_ok(pg, log_name, "BEGIN", 0, NULL))
         return false;
-    if (!run_and_clear(pg, t->lock_sql, 1, (const char *const[]){ job->row_id })) {
-        run_and_clear(pg, "ROLLBACK", 0, NULL);
+    if (!sb_db_exec_ok(pg, log_name, t->lock_sql, 1, (const char *const[]){ job->row_id })) {
+        sb_db_exec_ok(pg, log_name, "ROLLBACK", 0, NULL);
         return false;
     }
-    PGresult *done = run(pg, done_sql, 3, key);
+    PGresult *done = sb_db_exec(pg, log_name, done_sql, 3, key);
     bool ran = done != NULL, current = ran && strcmp(PQcmdTuples(done), "1") == 0;
     PQclear(done);
     if (!current)
-        return run_and_clear(pg, "ROLLBACK", 0, NULL) && ran;
+        return sb_db_exec_ok(pg, log_name, "ROLLBACK", 0, NULL) && ran;
     if (job->text) {
         PGresult *res = PQexecParams(pg, t->store_sql, 2, NULL, (const char *const[]){ job->row_id, vector }, NULL,
                                      NULL, 0);
@@ -215,13 +198,13 @@ static bool store(PGconn *pg, struct sb_arena *arena, const struct job *job)
                                                                        : sb_arena_strdup(arena, PQresultErrorMessage(res));
         PQclear(res);
         if (refused) {
-            if (!run_and_clear(pg, "ROLLBACK", 0, NULL))
+            if (!sb_db_exec_ok(pg, log_name, "ROLLBACK", 0, NULL))
                 return false;
             count_failure(pg, job, refused);
             return true;
         }
     }
-    return run_and_clear(pg, "COMMIT", 0, NULL);
+    return sb_db_exec_ok(pg, log_name, "COMMIT", 0, NULL);
 }
 
 /* What last_error keeps of a failure: the provider's words with anything key-like hidden. */
@@ -307,7 +290,7 @@ static PGconn *worker_connection(void)
     PGconn *pg = conninfo ? sb_db_open(conninfo, "studybase embeddings") : NULL;
     if (!pg)
         return NULL;
-    if (!run_and_clear(pg, "SET ROLE service_role", 0, NULL) || !run_and_clear(pg, "LISTEN ai_embedding_jobs", 0, NULL)) {
+    if (!sb_db_exec_ok(pg, log_name, "SET ROLE service_role", 0, NULL) || !sb_db_exec_ok(pg, log_name, "LISTEN ai_embedding_jobs", 0, NULL)) {
         PQfinish(pg);
         return NULL;
     }
@@ -318,7 +301,7 @@ static PGconn *worker_connection(void)
  * interval; -1 on a database error. */
 static int ms_until_next_due(PGconn *pg)
 {
-    PGresult *res = run(pg, "SELECT extract(epoch FROM min(run_after) - now()) FROM ai.embedding_jobs", 0, NULL);
+    PGresult *res = sb_db_exec(pg, log_name, "SELECT extract(epoch FROM min(run_after) - now()) FROM ai.embedding_jobs", 0, NULL);
     if (!res)
         return -1;
     int ms = SWEEP_INTERVAL_MS;

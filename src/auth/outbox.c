@@ -6,6 +6,7 @@
 #include "auth/mail.h"
 #include "auth/tokens.h"
 #include "db/conn.h"
+#include "db/exec.h"
 #include "util/arena.h"
 #include "util/log.h"
 #include "util/thread.h"
@@ -24,32 +25,14 @@
 #define SWEEP_INTERVAL_MS 30000
 #define RECONNECT_PAUSE_S 2
 
+/* How its failed statements are named in the log. */
+static const char log_name[] = "mail outbox";
+
 static const char claim_sql[] =
     "UPDATE auth.mail_outbox SET attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => $1::int)"
     " WHERE id = (SELECT id FROM auth.mail_outbox WHERE failed_at IS NULL AND next_attempt_at <= now()"
     "             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING id, recipient, subject, body, attempts";
-
-/* Runs one statement; the result when it succeeded, else NULL (logged unless the server is
- * stopping). The caller clears it. */
-static PGresult *run(PGconn *pg, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType status = PQresultStatus(res);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)
-        return res;
-    if (!sb_db_is_closing())
-        sb_log(SB_LOG_WARN, "mail outbox: statement failed", "error", PQerrorMessage(pg), NULL);
-    PQclear(res);
-    return NULL;
-}
-
-static bool run_and_clear(PGconn *pg, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = run(pg, sql, nparams, params);
-    PQclear(res);
-    return res != NULL;
-}
 
 /* A connection of the sender's own, as service_role, listening; NULL when the database is
  * unreachable. */
@@ -59,8 +42,8 @@ static PGconn *sender_connection(void)
     PGconn *pg = conninfo ? sb_db_open(conninfo, "studybase mail") : NULL;
     if (!pg)
         return NULL;
-    if (!run_and_clear(pg, "SET ROLE service_role", 0, NULL) ||
-        !run_and_clear(pg, "LISTEN auth_mail_outbox", 0, NULL)) {
+    if (!sb_db_exec_ok(pg, log_name, "SET ROLE service_role", 0, NULL) ||
+        !sb_db_exec_ok(pg, log_name, "LISTEN auth_mail_outbox", 0, NULL)) {
         PQfinish(pg);
         return NULL;
     }
@@ -71,21 +54,21 @@ static PGconn *sender_connection(void)
 static bool settle(PGconn *pg, const char *id, int attempts, enum sb_mail_outcome outcome, const char *error)
 {
     if (outcome == SB_MAIL_SENT)
-        return run_and_clear(pg, "DELETE FROM auth.mail_outbox WHERE id = $1", 1, (const char *const[]){ id });
+        return sb_db_exec_ok(pg, log_name, "DELETE FROM auth.mail_outbox WHERE id = $1", 1, (const char *const[]){ id });
     char attempt[16];
     snprintf(attempt, sizeof attempt, "%d", attempts);
     if (outcome == SB_MAIL_RETRY && attempts < MAX_ATTEMPTS) {
         char delay[16];
         snprintf(delay, sizeof delay, "%d", FIRST_RETRY_S << (attempts - 1));
         sb_log(SB_LOG_WARN, "mail not sent, will try again", "outbox_id", id, "attempt", attempt, "error", error, NULL);
-        return run_and_clear(pg,
+        return sb_db_exec_ok(pg, log_name,
                              "UPDATE auth.mail_outbox SET next_attempt_at = now() + make_interval(secs => $2::int),"
                              " last_error = $3 WHERE id = $1",
                              3, (const char *const[]){ id, delay, error });
     }
     sb_log(SB_LOG_ERROR, "mail not sent: given up, the token it carried is void", "outbox_id", id, "attempt", attempt,
            "error", error, NULL);
-    return run_and_clear(pg, "SELECT auth.sb_mail_failed($1, $2)", 2, (const char *const[]){ id, error });
+    return sb_db_exec_ok(pg, log_name, "SELECT auth.sb_mail_failed($1, $2)", 2, (const char *const[]){ id, error });
 }
 
 /* Claims one due mail and sends it. 1: one was handled, 0: none is due, -1: database error. */
@@ -93,7 +76,7 @@ static int send_one(PGconn *pg, const struct sb_config *config)
 {
     char lease[16];
     snprintf(lease, sizeof lease, "%d", LEASE_S);
-    PGresult *claimed = run(pg, claim_sql, 1, (const char *const[]){ lease });
+    PGresult *claimed = sb_db_exec(pg, log_name, claim_sql, 1, (const char *const[]){ lease });
     if (!claimed)
         return -1;
     if (PQntuples(claimed) == 0) {
@@ -116,7 +99,7 @@ static int send_one(PGconn *pg, const struct sb_config *config)
  * the sweep interval. */
 static int ms_until_next_due(PGconn *pg)
 {
-    PGresult *res = run(pg,
+    PGresult *res = sb_db_exec(pg, log_name,
                         "SELECT extract(epoch FROM min(next_attempt_at) - now()) FROM auth.mail_outbox"
                         " WHERE failed_at IS NULL",
                         0, NULL);
