@@ -46,15 +46,15 @@ typedef struct BuildState
 	IndexInfo  *index_info;
 	IvfIndexInfo *info;
 	int			lists;
-	float	   *value;			/* the current row's vector, prepared */
+	char	   *value;			/* the current row's vector, prepared (item_size bytes) */
 
 	/* phase 1 */
-	float	   *samples;
+	char	   *samples;
 	int			nsamples;
 	int			target;			/* the reservoir's size */
 	uint64		rows_seen;
 	pg_prng_state rng;			/* fixed seed: the same table gives the same sample */
-	float	   *centers;
+	char	   *centers;
 
 	/* phase 2 */
 	Tuplesortstate *sort;
@@ -69,16 +69,10 @@ typedef struct BuildState
 
 /* Copies a sampled row's vector to a reservoir slot; false if k-means cannot use it. */
 static bool
-sample_value(BuildState *bs, Datum value, float *out)
+sample_value(BuildState *bs, Datum value, void *out)
 {
-	Vector	   *v = DatumGetVector(value);
-
-	if (v->dim != bs->info->dims)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", bs->info->dims, v->dim)));
-	memcpy(out, v->x, sizeof(float) * bs->info->dims);
-	return !bs->info->spherical || IvfNormalize(bs->info->dims, out);
+	IvfCopyValue(bs->info, value, out);
+	return !bs->info->spherical || bs->info->type->normalize(bs->info->dims, out);
 }
 
 /*
@@ -105,7 +99,7 @@ sample_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bo
 	}
 	if (slot >= 0 && sample_value(bs, values[0], bs->value))
 	{
-		memcpy(bs->samples + (Size) slot * bs->info->dims, bs->value, sizeof(float) * bs->info->dims);
+		memcpy(bs->samples + (Size) slot * bs->info->item_size, bs->value, bs->info->item_size);
 		if (slot == bs->nsamples)
 			bs->nsamples++;
 	}
@@ -122,7 +116,7 @@ sample_target(BuildState *bs, BlockNumber nblocks)
 	Size		needed;
 
 	target = Max(1, Min(target, (double) nblocks * MaxHeapTuplesPerPage));
-	needed = sizeof(float) * bs->info->dims * ((Size) target + bs->lists);
+	needed = bs->info->item_size * ((Size) target + bs->lists);
 	if (needed / 1024 > (Size) maintenance_work_mem)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -138,7 +132,7 @@ sample_rows(BuildState *bs)
 	BlockSamplerData sampler;
 
 	bs->target = sample_target(bs, nblocks);
-	bs->samples = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * bs->info->dims * (Size) bs->target);
+	bs->samples = MemoryContextAllocHuge(CurrentMemoryContext, bs->info->item_size * (Size) bs->target);
 	pg_prng_seed(&bs->rng, IVF_SAMPLE_SEED);
 	BlockSampler_Init(&sampler, nblocks, bs->target, IVF_SAMPLE_SEED);
 	while (BlockSampler_HasMore(&sampler))
@@ -160,8 +154,8 @@ compute_centers(BuildState *bs)
 				(errmsg("ivfflat index created with little data"),
 				 errdetail("This will cause low recall."),
 				 errhint("Drop the index until the table has more data.")));
-	bs->centers = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * bs->info->dims * (Size) bs->lists);
-	IvfKmeans(bs->samples, bs->nsamples, bs->info->dims, bs->lists, bs->info->spherical, bs->centers);
+	bs->centers = MemoryContextAllocHuge(CurrentMemoryContext, bs->info->item_size * (Size) bs->lists);
+	IvfKmeans(bs->info, bs->samples, bs->nsamples, bs->lists, bs->centers);
 	pfree(bs->samples);
 	bs->samples = NULL;
 }
@@ -169,14 +163,14 @@ compute_centers(BuildState *bs)
 /* Phase 2: every row to its list -------------------------------------------------------------- */
 
 static int
-nearest_center(BuildState *bs, const float *vec)
+nearest_center(BuildState *bs, const void *vec)
 {
 	int			best = 0;
 	float		best_d = 0;
 
 	for (int i = 0; i < bs->lists; i++)
 	{
-		float		d = IvfDistance(bs->info, vec, bs->centers + (Size) i * bs->info->dims);
+		float		d = IvfDistance(bs->info, vec, bs->centers + (Size) i * bs->info->item_size);
 
 		if (i == 0 || d < best_d)
 		{
@@ -198,14 +192,14 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bo
 	old = MemoryContextSwitchTo(bs->tmp_ctx);
 	if (IvfPrepareValue(bs->info, values[0], bs->value))
 	{
-		Size		size = offsetof(IvfEntryData, vec) + sizeof(float) * bs->info->dims;
+		Size		size = offsetof(IvfEntryData, vec) + bs->info->item_size;
 		bytea	   *payload = palloc0(VARHDRSZ + size);
 		IvfEntry	entry = (IvfEntry) VARDATA(payload);
 		int			list = nearest_center(bs, bs->value);
 
 		SET_VARSIZE(payload, VARHDRSZ + size);
 		entry->heaptid = *tid;
-		memcpy(entry->vec, bs->value, sizeof(float) * bs->info->dims);
+		memcpy(entry->vec, bs->value, bs->info->item_size);
 		ExecClearTuple(bs->slot);
 		bs->slot->tts_values[0] = Int32GetDatum(list);
 		bs->slot->tts_isnull[0] = false;
@@ -289,7 +283,7 @@ flush_page(PageWriter *w)
 static void
 write_meta_and_lists(BuildState *bs, PageWriter *w, const IvfMetaData *meta, int entries_per_page)
 {
-	Size		size = IVF_LIST_SIZE(bs->info->dims);
+	Size		size = IVF_LIST_SIZE(bs->info->item_size);
 	IvfList		tup = palloc0(size);
 	BlockNumber head = 1 + meta->list_pages;
 
@@ -305,7 +299,7 @@ write_meta_and_lists(BuildState *bs, PageWriter *w, const IvfMetaData *meta, int
 			IvfInitPage(w->page.data, IVF_PAGE_LISTS);
 		tup->head = head;
 		tup->insert_page = head + npages - 1;
-		memcpy(tup->center, bs->centers + (Size) i * bs->info->dims, sizeof(float) * bs->info->dims);
+		memcpy(tup->center, bs->centers + (Size) i * bs->info->item_size, bs->info->item_size);
 		add_item(w->page.data, tup, size);
 		head += npages;
 		if ((i + 1) % meta->lists_per_page == 0 || i + 1 == bs->lists)
@@ -335,7 +329,7 @@ next_sorted(BuildState *bs, TupleTableSlot *slot, int *list, IvfEntry entry)
 static void
 write_entries(BuildState *bs, PageWriter *w, int entries_per_page)
 {
-	Size		size = IVF_ENTRY_SIZE(bs->info->dims);
+	Size		size = IVF_ENTRY_SIZE(bs->info->item_size);
 	TupleTableSlot *slot = bs->sort ? MakeSingleTupleTableSlot(bs->sort_desc, &TTSOpsMinimalTuple) : NULL;
 	int			list;
 	IvfEntry	entry = palloc0(size);
@@ -373,7 +367,7 @@ write_index(BuildState *bs, ForkNumber fork, bool log_each_page)
 {
 	PageWriter *w = palloc0(sizeof(PageWriter));
 	IvfMetaData meta;
-	int			entries_per_page = IvfItemsPerPage(IVF_ENTRY_SIZE(bs->info->dims));
+	int			entries_per_page = IvfItemsPerPage(IVF_ENTRY_SIZE(bs->info->item_size));
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, IVF_PHASE_LOAD);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs->indtuples);
@@ -382,7 +376,7 @@ write_index(BuildState *bs, ForkNumber fork, bool log_each_page)
 	meta.version = IVF_VERSION;
 	meta.dims = bs->info->dims;
 	meta.lists = bs->lists;
-	meta.lists_per_page = IvfItemsPerPage(IVF_LIST_SIZE(bs->info->dims));
+	meta.lists_per_page = IvfItemsPerPage(IVF_LIST_SIZE(bs->info->item_size));
 	meta.list_pages = (bs->lists + meta.lists_per_page - 1) / meta.lists_per_page;
 	w->index = bs->index;
 	w->fork = fork;
@@ -405,7 +399,7 @@ init_build_state(BuildState *bs, Relation heap, Relation index, IndexInfo *index
 	bs->info = IvfGetIndexInfo(index);
 	IvfCheckColumn(bs->info);
 	bs->lists = bs->info->lists;
-	bs->value = palloc(sizeof(float) * bs->info->dims);
+	bs->value = palloc(bs->info->item_size);
 	bs->tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "ivfflat build tuple", ALLOCSET_DEFAULT_SIZES);
 }
 
@@ -441,8 +435,8 @@ ivfflatbuildempty(Relation index)
 	BuildState	bs;
 
 	init_build_state(&bs, NULL, index, NULL);
-	bs.centers = palloc(sizeof(float) * bs.info->dims * (Size) bs.lists);
-	IvfKmeans(NULL, 0, bs.info->dims, bs.lists, bs.info->spherical, bs.centers);
+	bs.centers = palloc(bs.info->item_size * (Size) bs.lists);
+	IvfKmeans(bs.info, NULL, 0, bs.lists, bs.centers);
 	bs.counts = palloc0(sizeof(int64) * bs.lists);
 	write_index(&bs, INIT_FORKNUM, true);
 	MemoryContextSwitchTo(old);

@@ -22,7 +22,6 @@
 #include "utils/selfuncs.h"
 
 #include "ivfflat.h"
-#include "vector_kernels.h"
 
 int			ivfflat_probes = IVF_DEFAULT_PROBES;
 int			ivfflat_iterative_scan = IVF_ITERATIVE_OFF;
@@ -79,36 +78,34 @@ lists_option(Relation index)
 	return opts ? opts->lists : IVF_DEFAULT_LISTS;
 }
 
-/* The kernel for a support function we know by name, or NULL (see IvfDistance). */
-static IvfDistanceFn
-kernel_for_support_function(const char *name)
-{
-	if (name != NULL && strcmp(name, "vector_l2_squared_distance") == 0)
-		return vk->l2_squared;
-	return NULL;
-}
-
 IvfIndexInfo *
 IvfGetIndexInfo(Relation index)
 {
 	IvfIndexInfo *info = (IvfIndexInfo *) index->rd_amcache;
+	Form_pg_attribute attr = TupleDescAttr(RelationGetDescr(index), 0);
+	const IvfType *type;
 	char	   *name;
+	bool		inner_product = false;
 
 	if (info != NULL)
 		return info;
+	type = IvfFindType(attr->atttypid);
 	info = MemoryContextAllocZero(index->rd_indexcxt, sizeof(IvfIndexInfo));
-	info->dims = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
+	info->type = type;
+	info->dims = attr->atttypmod;
+	info->item_size = info->dims > 0 ? type->item_size(info->dims) : 0;
 	info->lists = lists_option(index);
 	info->normalize = OidIsValid(index_getprocid(index, 1, IVF_NORM_PROC));
 	info->collation = index->rd_indcollation[0];
 	name = get_func_name(index_getprocid(index, 1, IVF_DISTANCE_PROC));
-	info->distance = kernel_for_support_function(name);
-	info->negate_inner_product = name != NULL && strcmp(name, "vector_negative_inner_product") == 0;
-	info->spherical = info->negate_inner_product;
-	if (info->distance == NULL && !info->negate_inner_product)
-		info->distance_proc = index_getprocinfo(index, 1, IVF_DISTANCE_PROC);
 	if (name != NULL)
+	{
+		info->distance = type->kernel(name, &inner_product);
 		pfree(name);
+	}
+	info->spherical = inner_product;
+	if (info->distance == NULL)
+		info->distance_proc = index_getprocinfo(index, 1, IVF_DISTANCE_PROC);
 	index->rd_amcache = info;
 	return info;
 }

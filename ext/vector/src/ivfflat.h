@@ -1,6 +1,6 @@
 /*
  * ivfflat.h: the ivfflat index access method: page layout, the per-index facts every part
- * shares, and the entry points of ivfflat.c, ivfutils.c, ivfkmeans.c, ivfbuild.c,
+ * shares, and the entry points of ivfflat.c, ivftypes.c, ivfutils.c, ivfkmeans.c, ivfbuild.c,
  * ivfinsert.c, ivfscan.c and ivfvacuum.c.
  *
  * An ivfflat index splits the vectors into `lists` groups around centres found by k-means on
@@ -12,10 +12,13 @@
  * - blocks 1 .. list_pages: list tuples (IvfListData), lists_per_page to a page, in list
  *   order: where the list's entry pages start, a hint of the page to insert into, its centre;
  * - every other block is an entry page of one list: entry tuples (IvfEntryData: the heap TID
- *   and the vector, normalised for vector_cosine_ops), chained to the list's next page through
+ *   and the vector, normalised for the cosine classes), chained to the list's next page through
  *   the page's special area. A build writes each list's pages contiguously; an insert appends
  *   a page to the end of the chain when the last is full. Pages are never freed: VACUUM deletes
  *   dead entries in place and inserts reuse the room.
+ *
+ * Centres and entries hold a value's elements as the column's type stores them (IvfType,
+ * ivftypes.c): float4s for vector, halves for halfvec, packed bits for bit; `item_size` bytes.
  */
 #ifndef STUDYBASE_IVFFLAT_H
 #define STUDYBASE_IVFFLAT_H
@@ -38,7 +41,9 @@
 #define IVF_METAPAGE_BLKNO		0
 #define IVF_PAGE_ID				0xFF98
 
-#define IVF_MAX_DIM				2000
+#define IVF_MAX_DIM				2000	/* vector */
+#define IVF_HALFVEC_MAX_DIM		4000
+#define IVF_BIT_MAX_DIM			64000
 #define IVF_DEFAULT_LISTS		100
 #define IVF_MIN_LISTS			1
 #define IVF_MAX_LISTS			32768
@@ -98,24 +103,24 @@ typedef struct IvfListData
 {
 	BlockNumber head;			/* the list's first entry page */
 	BlockNumber insert_page;	/* a page of the list likely to have room (a hint) */
-	float		center[FLEXIBLE_ARRAY_MEMBER];
+	char		center[FLEXIBLE_ARRAY_MEMBER];	/* item_size bytes (MAXALIGNed offset) */
 } IvfListData;
 
 typedef IvfListData *IvfList;
 
-#define IVF_LIST_SIZE(dims)		MAXALIGN(offsetof(IvfListData, center) + sizeof(float) * (dims))
+#define IVF_LIST_SIZE(item_size)	MAXALIGN(offsetof(IvfListData, center) + (item_size))
 
 /* One indexed row. */
 typedef struct IvfEntryData
 {
 	ItemPointerData heaptid;
 	uint16		unused;
-	float		vec[FLEXIBLE_ARRAY_MEMBER];
+	char		vec[FLEXIBLE_ARRAY_MEMBER];	/* item_size bytes (MAXALIGNed offset) */
 } IvfEntryData;
 
 typedef IvfEntryData *IvfEntry;
 
-#define IVF_ENTRY_SIZE(dims)	MAXALIGN(offsetof(IvfEntryData, vec) + sizeof(float) * (dims))
+#define IVF_ENTRY_SIZE(item_size)	MAXALIGN(offsetof(IvfEntryData, vec) + (item_size))
 
 /* Where list number i's tuple is. */
 static inline BlockNumber
@@ -130,17 +135,45 @@ IvfListOffset(const IvfMetaData *meta, int i)
 	return FirstOffsetNumber + i % meta->lists_per_page;
 }
 
-/* What the index needs to know about itself: fixed at build, cached in rd_amcache. */
-typedef float (*IvfDistanceFn) (int dim, const float *a, const float *b);
+/* The distance between two stored values of dims dimensions (smaller is nearer). */
+typedef float (*IvfDistanceFn) (int dims, const void *a, const void *b);
 
+/*
+ * What the index needs of the type it indexes (ivftypes.c holds one per type). Everything
+ * past the first fields works on stored elements (item_size(dims) bytes), so the build, the
+ * scan and k-means see values only as bytes. k-means computes each new centre in float4: the
+ * members' elements are added up by add_to_sum, and from_floats turns the mean (already
+ * divided) back into stored elements.
+ */
+typedef struct IvfType
+{
+	const char *type_name;		/* the SQL type, as pg_type names it */
+	int			max_dims;		/* the most dimensions an ivfflat index takes */
+	const char *dims_mismatch;	/* "different %s %d and %d": "vector dimensions", ... */
+	Size		(*item_size) (int dims);
+	/* the elements of a value and (into *dims) how many it has */
+	const void *(*elements) (Datum value, int *dims);
+	/* to unit length; false if zero. NULL for a type no inner-product class indexes */
+	bool		(*normalize) (int dims, void *elems);
+	/* the kernel for the support function of this name (*inner_product: a negated dot
+	 * product, whose centres k-means keeps at unit length), or NULL: call it through fmgr */
+	IvfDistanceFn (*kernel) (const char *proc_name, bool *inner_product);
+	IvfDistanceFn kmeans_distance;	/* a metric (Elkan's bounds need one) */
+	void		(*add_to_sum) (int dims, const void *elems, float *sum);
+	void		(*from_floats) (int dims, const float *x, void *out);
+	Datum		(*to_datum) (int dims, const void *elems);	/* for the fmgr fallback */
+} IvfType;
+
+/* What the index needs to know about itself: fixed at build, cached in rd_amcache. */
 typedef struct IvfIndexInfo
 {
+	const IvfType *type;
 	int			dims;			/* the column's typmod; -1 if it has none */
+	Size		item_size;		/* bytes of one stored value: type->item_size(dims) */
 	int			lists;			/* the lists option */
-	bool		normalize;		/* vector_cosine_ops: store and search unit vectors */
+	bool		normalize;		/* cosine classes: store and search unit vectors */
 	bool		spherical;		/* inner product (ip, cosine): centres are unit vectors */
-	IvfDistanceFn distance;		/* a kernel; NULL: see negate_inner_product, distance_proc */
-	bool		negate_inner_product;
+	IvfDistanceFn distance;		/* a kernel; NULL: call distance_proc */
 	FmgrInfo   *distance_proc;
 	Oid			collation;
 } IvfIndexInfo;
@@ -158,21 +191,25 @@ typedef struct IvfListDistance
 extern void IvfflatInit(void);
 extern IvfIndexInfo *IvfGetIndexInfo(Relation index);
 
+/* ivftypes.c */
+extern const IvfType *IvfFindType(Oid typid);
+
 /* ivfutils.c */
-extern float IvfDistance(const IvfIndexInfo *info, const float *a, const float *b);
-extern bool IvfPrepareValue(const IvfIndexInfo *info, Datum value, float *out);
+extern float IvfDistance(const IvfIndexInfo *info, const void *a, const void *b);
+extern void IvfCopyValue(const IvfIndexInfo *info, Datum value, void *out);
+extern bool IvfPrepareValue(const IvfIndexInfo *info, Datum value, void *out);
 extern bool IvfNormalize(int dims, float *x);
 extern void IvfInitPage(Page page, uint16 flags);
 extern int	IvfItemsPerPage(Size item_size);
 extern void IvfReadMeta(Relation index, IvfMetaData *meta);
 extern void IvfCheckColumn(const IvfIndexInfo *info);
 extern void IvfListDistances(Relation index, const IvfIndexInfo *info, const IvfMetaData *meta,
-							 const float *vec, IvfListDistance *out);
+							 const void *vec, IvfListDistance *out);
 extern void IvfSetInsertPage(Relation index, const IvfMetaData *meta, int list, BlockNumber blkno);
 
 /* ivfkmeans.c */
-extern Size IvfKmeansMemory(int nsamples, int dims, int k);
-extern void IvfKmeans(const float *samples, int nsamples, int dims, int k, bool spherical, float *centers);
+extern Size IvfKmeansMemory(const IvfIndexInfo *info, int nsamples, int k);
+extern void IvfKmeans(const IvfIndexInfo *info, const char *samples, int nsamples, int k, char *centers);
 
 /* ivfbuild.c */
 extern IndexBuildResult *ivfflatbuild(Relation heap, Relation index, IndexInfo *indexInfo);

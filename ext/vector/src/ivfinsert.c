@@ -81,12 +81,12 @@ add_entry(Relation index, BlockNumber blkno, IvfEntry entry, Size size)
 }
 
 static void
-insert_value(Relation index, IvfIndexInfo *info, const float *vec, ItemPointer heap_tid)
+insert_value(Relation index, IvfIndexInfo *info, const void *vec, ItemPointer heap_tid)
 {
 	IvfMetaData meta;
 	IvfListDistance *lists;
 	int			nearest = 0;
-	Size		size = IVF_ENTRY_SIZE(info->dims);
+	Size		size = IVF_ENTRY_SIZE(info->item_size);
 	IvfEntry	entry = palloc0(size);
 	BlockNumber used;
 
@@ -97,7 +97,7 @@ insert_value(Relation index, IvfIndexInfo *info, const float *vec, ItemPointer h
 		if (lists[i].dist < lists[nearest].dist)
 			nearest = i;
 	entry->heaptid = *heap_tid;
-	memcpy(entry->vec, vec, sizeof(float) * info->dims);
+	memcpy(entry->vec, vec, info->item_size);
 	used = add_entry(index, lists[nearest].insert_page, entry, size);
 	if (used != lists[nearest].insert_page)
 		IvfSetInsertPage(index, &meta, nearest, used);
@@ -111,14 +111,14 @@ ivfflatinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	IvfIndexInfo *info;
 	MemoryContext ctx;
 	MemoryContext old;
-	float	   *vec;
+	char	   *vec;
 
 	if (isnull[0])
 		return false;
 	info = IvfGetIndexInfo(index);
 	ctx = AllocSetContextCreate(CurrentMemoryContext, "ivfflat insert", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(ctx);
-	vec = palloc(sizeof(float) * info->dims);
+	vec = palloc(info->item_size);
 	if (IvfPrepareValue(info, values[0], vec))
 		insert_value(index, info, vec, heap_tid);
 	MemoryContextSwitchTo(old);

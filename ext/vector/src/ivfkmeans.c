@@ -1,9 +1,11 @@
 /*
  * ivfkmeans.c: the k-means that finds an ivfflat index's list centres from a sample of rows.
  *
- * Plain arrays in, plain arrays out (samples and centres are n x dims floats, row after row),
- * so nothing here touches pages. Deterministic: a fixed seed, so the same sample gives the
- * same centres.
+ * Plain arrays in, plain arrays out (samples and centres are stored values of the index's type,
+ * item_size bytes each, one after another), so nothing here touches pages. The type
+ * (IvfType, ivftypes.c) gives the distance and how a mean is formed: in float4, then stored
+ * back (halves for halfvec, the majority bit for bit). Deterministic: a fixed seed, so the
+ * same sample gives the same centres.
  *
  * - No sample (an empty table): random centres.
  * - No more samples than lists: the distinct samples, then random centres for the rest.
@@ -13,9 +15,10 @@
  *   When the n x k lower bounds do not fit maintenance_work_mem, plain Lloyd iterations
  *   (every distance, every time) instead.
  *
- * Distances here are Euclidean (a metric, which Elkan's bounds need). For the inner-product
- * classes (`spherical`) the samples are unit vectors and each new centre is normalised, which
- * is spherical k-means: on unit vectors Euclidean order is inner-product order.
+ * Distances here are the type's metric (Euclidean; Hamming for bit), which Elkan's bounds
+ * need. For the inner-product classes (`spherical`) the samples are unit vectors and each new
+ * centre is normalised, which is spherical k-means: on unit vectors Euclidean order is
+ * inner-product order.
  */
 #include "postgres.h"
 
@@ -27,84 +30,88 @@
 #include "utils/memutils.h"
 
 #include "ivfflat.h"
-#include "vector_kernels.h"
 
 #define IVF_MAX_ITERATIONS	500
 #define IVF_KMEANS_SEED		UINT64CONST(0x1F1F5EED)
 
 typedef struct Kmeans
 {
-	const float *x;				/* samples */
+	const IvfType *type;
+	const char *x;				/* samples */
 	int			n;
 	int			dims;
+	Size		size;			/* bytes of one sample or centre */
 	int			k;
 	bool		spherical;
-	float	   *c;				/* centres */
+	char	   *c;				/* centres */
+	float	   *floats;			/* dims floats: a mean or a random centre being formed */
 	int		   *assign;			/* each sample's centre */
 	float	   *upper;			/* Elkan: >= distance to its centre */
 	float	   *lower;			/* Elkan: n x k, <= distance to each centre; NULL for Lloyd */
 	pg_prng_state rng;
 } Kmeans;
 
-static inline const float *
+static inline const char *
 sample(const Kmeans *km, int i)
 {
-	return km->x + (Size) i * km->dims;
+	return km->x + (Size) i * km->size;
 }
 
-static inline float *
+static inline char *
 centre(const Kmeans *km, int j)
 {
-	return km->c + (Size) j * km->dims;
+	return km->c + (Size) j * km->size;
 }
 
 static inline float
-distance(const Kmeans *km, const float *a, const float *b)
+distance(const Kmeans *km, const void *a, const void *b)
 {
-	return sqrtf(vk->l2_squared(km->dims, a, b));
+	return km->type->kmeans_distance(km->dims, a, b);
 }
 
 /* The memory the arrays below take for Elkan's variant, samples included. */
 Size
-IvfKmeansMemory(int nsamples, int dims, int k)
+IvfKmeansMemory(const IvfIndexInfo *info, int nsamples, int k)
 {
-	Size		vectors = sizeof(float) * dims * ((Size) nsamples + 3 * (Size) k);
-	Size		per_sample = sizeof(int) + sizeof(float) + sizeof(float) * (Size) k;
+	Size		values = info->item_size * ((Size) nsamples + 2 * (Size) k);
+	Size		floats = sizeof(float) * (Size) info->dims;
+	Size		per_sample = 2 * sizeof(int) + sizeof(float) + sizeof(float) * (Size) k;
 	Size		centre_pairs = sizeof(float) * (Size) k * k;
 
-	return vectors + per_sample * nsamples + centre_pairs + sizeof(float) * 2 * (Size) k;
+	return values + floats + per_sample * nsamples + centre_pairs + (2 * sizeof(float) + sizeof(int)) * ((Size) k + 1);
 }
 
-/* A random centre: uniform in [-1, 1) on each axis, unit length for spherical. */
+/* A random centre: uniform in [-1, 1) on each axis (unit length for spherical), stored. */
 static void
-random_centre(Kmeans *km, float *out)
+random_centre(Kmeans *km, void *out)
 {
 	do
 	{
 		for (int d = 0; d < km->dims; d++)
-			out[d] = (float) (pg_prng_double(&km->rng) * 2 - 1);
-	} while (km->spherical && !IvfNormalize(km->dims, out));
+			km->floats[d] = (float) (pg_prng_double(&km->rng) * 2 - 1);
+	} while (km->spherical && !IvfNormalize(km->dims, km->floats));
+	km->type->from_floats(km->dims, km->floats, out);
 }
 
 static int
-compare_vectors(const void *a, const void *b, void *arg)
+compare_values(const void *a, const void *b, void *arg)
 {
-	return memcmp(*(const float *const *) a, *(const float *const *) b, sizeof(float) * *(int *) arg);
+	return memcmp(*(const char *const *) a, *(const char *const *) b, *(Size *) arg);
 }
 
 /* Few samples: each distinct sample is a centre, random ones fill the rest. */
 static void
 few_samples_centres(Kmeans *km)
 {
-	const float **sorted = palloc(sizeof(float *) * Max(km->n, 1));
+	const char **sorted = palloc(sizeof(char *) * Max(km->n, 1));
 	int			used = 0;
 
 	for (int i = 0; i < km->n; i++)
 		sorted[i] = sample(km, i);
-	qsort_arg(sorted, km->n, sizeof(float *), compare_vectors, &km->dims);
+	qsort_arg(sorted, km->n, sizeof(char *), compare_values, &km->size);
 	for (int i = 0; i < km->n; i++)
-		if (i == 0 || memcmp(sorted[i], sorted[i - 1], sizeof(float) * km->dims) != 0)
-			memcpy(centre(km, used++), sorted[i], sizeof(float) * km->dims);
+		if (i == 0 || memcmp(sorted[i], sorted[i - 1], km->size) != 0)
+			memcpy(centre(km, used++), sorted[i], km->size);
 	for (int j = used; j < km->k; j++)
 		random_centre(km, centre(km, j));
 	pfree(sorted);
@@ -127,7 +134,7 @@ seed_centres(Kmeans *km)
 	{
 		double		total = 0;
 
-		memcpy(centre(km, j), sample(km, pick), sizeof(float) * km->dims);
+		memcpy(centre(km, j), sample(km, pick), km->size);
 		for (int i = 0; i < km->n; i++)
 		{
 			float		d = distance(km, sample(km, i), centre(km, j));
@@ -259,37 +266,48 @@ centre_distances(Kmeans *km, float *pair, float *s)
 	}
 }
 
+/* Sample numbers grouped by centre: centre j's are order[start[j] .. start[j + 1] - 1]. */
+static void
+group_by_centre(Kmeans *km, int *order, int *start)
+{
+	memset(start, 0, sizeof(int) * (km->k + 1));
+	for (int i = 0; i < km->n; i++)
+		start[km->assign[i] + 1]++;
+	for (int j = 0; j < km->k; j++)
+		start[j + 1] += start[j];
+	for (int i = 0; i < km->n; i++)
+		order[start[km->assign[i]]++] = i;
+	for (int j = km->k; j > 0; j--)
+		start[j] = start[j - 1];
+	start[0] = 0;
+}
+
 /*
- * Moves every centre to the mean of its samples (normalised for spherical; a centre with no
- * sample, or a zero mean, stays), writing how far each moved into shift.
+ * Moves every centre to the mean of its samples, formed in float4 and stored as the type
+ * stores values (normalised first for spherical; a centre with no sample, or a zero mean,
+ * stays), writing how far each moved into shift. moved is one value's scratch space.
  */
 static void
-move_centres(Kmeans *km, float *sums, int *counts, float *shift)
+move_centres(Kmeans *km, int *order, int *start, char *moved, float *shift)
 {
-	memset(sums, 0, sizeof(float) * km->dims * (Size) km->k);
-	memset(counts, 0, sizeof(int) * km->k);
-	for (int i = 0; i < km->n; i++)
-	{
-		float	   *sum = sums + (Size) km->assign[i] * km->dims;
-		const float *x = sample(km, i);
-
-		for (int d = 0; d < km->dims; d++)
-			sum[d] += x[d];
-		counts[km->assign[i]]++;
-	}
+	group_by_centre(km, order, start);
 	for (int j = 0; j < km->k; j++)
 	{
-		float	   *mean = sums + (Size) j * km->dims;
+		int			count = start[j + 1] - start[j];
 
 		shift[j] = 0;
-		if (counts[j] == 0)
+		if (count == 0)
 			continue;
+		memset(km->floats, 0, sizeof(float) * km->dims);
+		for (int m = start[j]; m < start[j + 1]; m++)
+			km->type->add_to_sum(km->dims, sample(km, order[m]), km->floats);
 		for (int d = 0; d < km->dims; d++)
-			mean[d] /= counts[j];
-		if (km->spherical && !IvfNormalize(km->dims, mean))
+			km->floats[d] /= count;
+		if (km->spherical && !IvfNormalize(km->dims, km->floats))
 			continue;
-		shift[j] = distance(km, mean, centre(km, j));
-		memcpy(centre(km, j), mean, sizeof(float) * km->dims);
+		km->type->from_floats(km->dims, km->floats, moved);
+		shift[j] = distance(km, moved, centre(km, j));
+		memcpy(centre(km, j), moved, km->size);
 	}
 }
 
@@ -312,8 +330,9 @@ update_bounds(Kmeans *km, const float *shift)
 static void
 iterate(Kmeans *km)
 {
-	float	   *sums = palloc(sizeof(float) * km->dims * (Size) km->k);
-	int		   *counts = palloc(sizeof(int) * km->k);
+	int		   *order = palloc(sizeof(int) * km->n);
+	int		   *start = palloc(sizeof(int) * (km->k + 1));
+	char	   *moved = palloc(km->size);
 	float	   *shift = palloc(sizeof(float) * km->k);
 	float	   *pair = km->lower != NULL ? MemoryContextAllocHuge(CurrentMemoryContext, sizeof(float) * (Size) km->k * km->k) : NULL;
 	float	   *s = palloc(sizeof(float) * km->k);
@@ -325,7 +344,7 @@ iterate(Kmeans *km)
 	{
 		int			changed;
 
-		move_centres(km, sums, counts, shift);
+		move_centres(km, order, start, moved, shift);
 		update_bounds(km, shift);
 		if (km->lower != NULL)
 		{
@@ -340,29 +359,32 @@ iterate(Kmeans *km)
 }
 
 /*
- * Finds k centres for n samples of dims floats into centers (k x dims). Uses Elkan's variant
- * when IvfKmeansMemory(n, dims, k) fits maintenance_work_mem, Lloyd's otherwise.
+ * Finds k centres for n samples (stored values of info's type) into centers (k values).
+ * Uses Elkan's variant when IvfKmeansMemory fits maintenance_work_mem, Lloyd's otherwise.
  */
 void
-IvfKmeans(const float *samples, int nsamples, int dims, int k, bool spherical, float *centers)
+IvfKmeans(const IvfIndexInfo *info, const char *samples, int nsamples, int k, char *centers)
 {
 	MemoryContext ctx = AllocSetContextCreate(CurrentMemoryContext, "ivfflat k-means", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(ctx);
 	Kmeans		km;
 
+	km.type = info->type;
 	km.x = samples;
 	km.n = nsamples;
-	km.dims = dims;
+	km.dims = info->dims;
+	km.size = info->item_size;
 	km.k = k;
-	km.spherical = spherical;
+	km.spherical = info->spherical;
 	km.c = centers;
+	km.floats = palloc(sizeof(float) * info->dims);
 	km.lower = NULL;
 	pg_prng_seed(&km.rng, IVF_KMEANS_SEED);
 	if (nsamples <= k)
 		few_samples_centres(&km);
 	else
 	{
-		if (IvfKmeansMemory(nsamples, dims, k) <= (Size) maintenance_work_mem * 1024)
+		if (IvfKmeansMemory(info, nsamples, k) <= (Size) maintenance_work_mem * 1024)
 			km.lower = MemoryContextAllocHuge(ctx, sizeof(float) * (Size) nsamples * k);
 		km.assign = palloc(sizeof(int) * nsamples);
 		km.upper = palloc(sizeof(float) * nsamples);

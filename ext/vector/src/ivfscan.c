@@ -46,7 +46,7 @@ typedef struct IvfScanOpaqueData
 	MemoryContext ctx;
 	bool		started;
 	IvfIndexInfo *info;
-	float	   *query;
+	char	   *query;			/* stored as the index stores values */
 	IvfListDistance *lists;		/* nearest centre first */
 	int			nlists;
 	int			next_list;		/* the next list to read */
@@ -233,22 +233,28 @@ read_next_batch(IndexScanDesc scan)
 	return true;
 }
 
-/* The query in the index's terms: normalised for cosine; zeros for NULL or a zero vector. */
-static float *
+/*
+ * The query in the index's terms: normalised for cosine; zeros for NULL or a zero vector. A
+ * query of another size is the distance functions' error ("different vector dimensions 3
+ * and 2", "different bit lengths ...").
+ */
+static char *
 scan_query(IndexScanDesc scan, IvfIndexInfo *info)
 {
-	float	   *query = palloc0(sizeof(float) * info->dims);
-	Vector	   *v;
+	char	   *query = palloc0(info->item_size);
+	Datum		value;
+	int			dims;
 
 	if (scan->numberOfOrderBys == 0 || (scan->orderByData[0].sk_flags & SK_ISNULL))
 		return query;
-	v = DatumGetVector(scan->orderByData[0].sk_argument);
-	if (v->dim != info->dims)
+	value = scan->orderByData[0].sk_argument;
+	info->type->elements(value, &dims);
+	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", info->dims, v->dim)));
-	if (!IvfPrepareValue(info, PointerGetDatum(v), query))
-		memset(query, 0, sizeof(float) * info->dims);
+				 errmsg("different %s %d and %d", info->type->dims_mismatch, info->dims, dims)));
+	if (!IvfPrepareValue(info, value, query))
+		memset(query, 0, info->item_size);
 	return query;
 }
 

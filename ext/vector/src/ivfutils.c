@@ -12,29 +12,23 @@
 #include "utils/rel.h"
 
 #include "ivfflat.h"
-#include "vector_kernels.h"
 
-/* The index's distance between two vectors (smaller is nearer). */
+/* The index's distance between two stored values (smaller is nearer). */
 float
-IvfDistance(const IvfIndexInfo *info, const float *a, const float *b)
+IvfDistance(const IvfIndexInfo *info, const void *a, const void *b)
 {
+	Datum		da;
+	Datum		db;
+	double		d;
+
 	if (info->distance != NULL)
 		return info->distance(info->dims, a, b);
-	if (info->negate_inner_product)
-		return -vk->inner_product(info->dims, a, b);
-	{
-		Vector	   *va = InitVector(info->dims);
-		Vector	   *vb = InitVector(info->dims);
-		double		d;
-
-		memcpy(va->x, a, sizeof(float) * info->dims);
-		memcpy(vb->x, b, sizeof(float) * info->dims);
-		d = DatumGetFloat8(FunctionCall2Coll(info->distance_proc, info->collation,
-											 PointerGetDatum(va), PointerGetDatum(vb)));
-		pfree(va);
-		pfree(vb);
-		return (float) d;
-	}
+	da = info->type->to_datum(info->dims, a);
+	db = info->type->to_datum(info->dims, b);
+	d = DatumGetFloat8(FunctionCall2Coll(info->distance_proc, info->collation, da, db));
+	pfree(DatumGetPointer(da));
+	pfree(DatumGetPointer(db));
+	return (float) d;
 }
 
 /* Scales x to unit length; false (x unchanged) if its length is zero or not finite. */
@@ -53,21 +47,30 @@ IvfNormalize(int dims, float *x)
 	return true;
 }
 
-/*
- * Copies an indexed value into out (info->dims floats), normalised for vector_cosine_ops.
- * False when the value cannot be indexed: a zero vector under cosine distance.
- */
-bool
-IvfPrepareValue(const IvfIndexInfo *info, Datum value, float *out)
+/* Copies a value's elements into out (info->item_size bytes); an error if its size is not the
+ * column's. */
+void
+IvfCopyValue(const IvfIndexInfo *info, Datum value, void *out)
 {
-	Vector	   *v = DatumGetVector(value);
+	int			dims;
+	const void *elems = info->type->elements(value, &dims);
 
-	if (v->dim != info->dims)
+	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", info->dims, v->dim)));
-	memcpy(out, v->x, sizeof(float) * info->dims);
-	return !info->normalize || IvfNormalize(info->dims, out);
+				 errmsg("expected %d dimensions, not %d", info->dims, dims)));
+	memcpy(out, elems, info->item_size);
+}
+
+/*
+ * Copies an indexed value into out (info->item_size bytes), normalised for the cosine
+ * classes. False when the value cannot be indexed: a zero vector under cosine distance.
+ */
+bool
+IvfPrepareValue(const IvfIndexInfo *info, Datum value, void *out)
+{
+	IvfCopyValue(info, value, out);
+	return !info->normalize || info->type->normalize(info->dims, out);
 }
 
 /* The column checks a build makes, with pgvector's messages. */
@@ -78,10 +81,15 @@ IvfCheckColumn(const IvfIndexInfo *info)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column does not have dimensions")));
-	if (info->dims > IVF_MAX_DIM)
+	if (info->dims > info->type->max_dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("column cannot have more than %d dimensions for ivfflat index", IVF_MAX_DIM)));
+				 errmsg("column cannot have more than %d dimensions for ivfflat index",
+						info->type->max_dims)));
+	if ((info->normalize || info->spherical) && info->type->normalize == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("operator class normalizes values, which type %s cannot", info->type->type_name)));
 	/* unit centres of one dimension are just +1 and -1 */
 	if (info->spherical && info->dims == 1)
 		ereport(ERROR,
@@ -138,7 +146,7 @@ IvfReadMeta(Relation index, IvfMetaData *meta)
  */
 void
 IvfListDistances(Relation index, const IvfIndexInfo *info, const IvfMetaData *meta,
-				 const float *vec, IvfListDistance *out)
+				 const void *vec, IvfListDistance *out)
 {
 	int			list = 0;
 

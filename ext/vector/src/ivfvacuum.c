@@ -86,7 +86,7 @@ ivfflatbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	VacuumState vs;
 	IvfMetaData meta;
 	IvfListDistance *lists;
-	float	   *zero;
+	char	   *zero;
 
 	if (stats == NULL)
 	{
@@ -101,7 +101,7 @@ ivfflatbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	vs.callback_state = callback_state;
 	IvfReadMeta(index, &meta);
 	lists = palloc(sizeof(IvfListDistance) * meta.lists);
-	zero = palloc0(sizeof(float) * meta.dims);
+	zero = palloc0(ivf->item_size);
 	IvfListDistances(index, ivf, &meta, zero, lists);	/* for the pages; distances unused */
 	stats->num_index_tuples = 0;
 	for (int i = 0; i < (int) meta.lists; i++)
