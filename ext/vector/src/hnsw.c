@@ -125,14 +125,16 @@ HnswGetIndexInfo(Relation index)
 	info = MemoryContextAllocZero(index->rd_indexcxt, sizeof(HnswIndexInfo));
 	info->type = HnswFindElementType(attr->atttypid);
 	info->dims = attr->atttypmod;
-	info->elem_size = info->type->elem_size;
 	info->m = HnswOptionM(index);
 	info->ef_construction = HnswOptionEfConstruction(index);
-	if (info->dims > 0)
+	info->max_level = -1;
+	if (info->dims > 0 && info->dims <= info->type->max_dims)
+	{
+		info->max_value_size = info->type->stored_size(info->dims, NULL);
 		HnswSetLevels(info);
-	else
-		info->max_level = info->max_inline_level = -1;
-	info->normalize = OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC));
+	}
+	info->normalize = OidIsValid(index_getprocid(index, 1, HNSW_NORM_PROC)) &&
+		info->type->normalize != NULL;
 	info->collation = index->rd_indcollation[0];
 	distance_oid = index_getprocid(index, 1, HNSW_DISTANCE_PROC);
 	name = get_func_name(distance_oid);

@@ -6,9 +6,11 @@
  *
  * On disk: block 0 is the meta page (HnswMetaData); every other block holds tuples. A node
  * is an element tuple: its level, up to HNSW_MAX_HEAPTIDS heap TIDs (identical vectors share a
- * node), the vector (dims elements of elem_size bytes, normalised for vector_cosine_ops), then,
- * when the whole node fits a page, its neighbour slots: 2m for layer 0 and m for each layer
- * above. A node too large for one page (many dimensions, a high level, a large m) keeps its
+ * node), the value in its element type's stored form (HnswElementType: dims floats or halves,
+ * the bits, or a sparse vector's own layout; normalised under cosine), then, when the whole
+ * node fits a page, its neighbour slots: 2m for layer 0 and m for each layer above. Each
+ * node's size follows its own value (a sparse vector's depends on its non-zero count).
+ * A node too large for one page (many dimensions, a high level, a large m) keeps its
  * slots in a second tuple, a neighbour tuple, on another page; the element tuple points at it
  * and it points back. A slot (HnswLinkData) holds an index TID or invalid, the distance
  * between the node and that neighbour, and whether the neighbour-selection heuristic pruned
@@ -39,7 +41,10 @@
 #define HNSW_METAPAGE_BLKNO		0
 #define HNSW_PAGE_ID			0xFF97
 
-#define HNSW_MAX_DIM			2000
+#define HNSW_MAX_DIM			2000	/* vector */
+#define HNSW_MAX_HALFVEC_DIM	4000
+#define HNSW_MAX_BIT_DIM		64000
+#define HNSW_MAX_NNZ			1000	/* sparsevec: non-zero elements */
 #define HNSW_MAX_HEAPTIDS		10
 #define HNSW_MAX_LEVEL			15
 
@@ -128,7 +133,7 @@ typedef struct HnswElementTupleData
 	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
 	char		data[FLEXIBLE_ARRAY_MEMBER];
 	/*
-	 * the vector (info->dims elements, padded to 4 bytes), then the node's slots
+	 * the value (HnswValueSize bytes, padded to 4), then the node's slots
 	 * (HnswLinkData[(level + 2) * m]), or, split, the TID of the neighbour tuple holding them
 	 */
 } HnswElementTupleData;
@@ -185,28 +190,35 @@ HnswIdToTid(uint64 id, ItemPointerData *tid)
 }
 
 /*
- * Distance between two stored vectors of dim elements (of the index's element type). Vectors
- * are passed as untyped pointers throughout the graph code: their elements are
- * HnswElementType.elem_size bytes each.
+ * Distance between two stored values of dim dimensions (of the index's element type). Values
+ * are passed as untyped pointers throughout the graph code, in their type's stored form.
  */
 typedef float (*HnswDistanceFn) (int dim, const void *a, const void *b);
 
 /*
- * What the index needs of the type it indexes (hnswtypes.c holds one per type): its element
- * size, its dimension limit, how to copy a value's elements out, normalise them, and which
- * kernel computes a support function's distance.
+ * What the index needs of the type it indexes (hnswtypes.c holds one per type): the size of a
+ * stored value, its dimension limit, how to copy a value out, normalise it, and which kernel
+ * computes a support function's distance. A stored value of all zero bytes (of the largest
+ * size) must be a valid zero vector: a NULL query searches with it.
  */
 typedef struct HnswElementType
 {
 	const char *type_name;		/* the SQL type, as pg_type names it */
-	int			elem_size;		/* bytes per dimension */
 	int			max_dims;		/* the most dimensions an hnsw index takes */
+	/*
+	 * the bytes a stored value of dims dimensions takes: this one's, or with stored == NULL the
+	 * most that any value the index accepts takes (fixed-size types: the same either way)
+	 */
+	Size		(*stored_size) (int dims, const void *stored);
 	int			(*dims_of) (Datum value);
-	void		(*copy) (Datum value, void *out);	/* dims_of(value) elements */
-	bool		(*normalize) (int dims, void *elems);	/* to unit length; false if zero */
+	void	   *(*copy) (Datum value);	/* a palloc'd copy in stored form */
+	/* NULL, or errors out for a value (copied) that an index cannot store */
+	void		(*check) (int dims, const void *stored);
+	bool		(*normalize) (int dims, void *stored);	/* to unit length; false if zero */
 	/* the kernel for the support function of this name, or NULL: call it through fmgr */
 	HnswDistanceFn (*kernel) (const char *proc_name, bool *negate);
-	Datum		(*to_datum) (int dims, const void *elems);	/* for the fmgr fallback */
+	Datum		(*to_datum) (int dims, const void *stored); /* for the fmgr fallback */
+	const char *dims_error;		/* errmsg format for a query of other dimensions (%d, %d) */
 } HnswElementType;
 
 /* What the index needs to know about itself: fixed at build, cached in rd_amcache. */
@@ -214,11 +226,11 @@ typedef struct HnswIndexInfo
 {
 	const HnswElementType *type;
 	int			dims;
-	int			elem_size;		/* type->elem_size */
+	Size		max_value_size; /* type->stored_size(dims, NULL) */
 	int			m;
 	int			ef_construction;
-	int			max_level;		/* highest level whose slots fit a page (in either tuple) */
-	int			max_inline_level;	/* highest level whose node fits one tuple; -1: none */
+	int			max_level;		/* highest level whose slots fit a page (in either tuple); -1:
+								 * not even the largest value's element tuple fits */
 	bool		normalize;		/* vector_cosine_ops: store and search unit vectors */
 	HnswDistanceFn distance;	/* a kernel; NULL: distance_proc */
 	bool		negate;			/* the kernel computes the negated distance (inner product) */
@@ -324,12 +336,14 @@ extern const HnswElementType *HnswFindElementType(Oid typid);
 
 /* hnswtuple.c: the sizes and shapes of element and neighbour tuples */
 extern Size HnswMaxTupleSize(void);
-extern Size HnswVectorSize(const HnswIndexInfo *info);
+extern Size HnswValueSize(const HnswIndexInfo *info, const void *vec);
+extern Size HnswVectorSize(const HnswIndexInfo *info, const void *vec);
+extern bool HnswSameValue(const HnswIndexInfo *info, const void *a, const void *b);
 extern Size HnswSlotsSize(int m, int level);
-extern Size HnswElementSize(const HnswIndexInfo *info, int level);
+extern Size HnswElementSize(const HnswIndexInfo *info, int level, const void *vec);
 extern Size HnswNeighbourSize(int m, int level);
 extern void HnswSetLevels(HnswIndexInfo *info);
-extern bool HnswLinksInline(const HnswIndexInfo *info, int level);
+extern bool HnswLinksInline(const HnswIndexInfo *info, int level, const void *vec);
 extern HnswElementTuple HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *size);
 extern HnswNeighbourTuple HnswFormNeighbours(const HnswIndexInfo *info, int level, Size *size);
 extern HnswLinkData *HnswInlineLinks(const HnswIndexInfo *info, HnswElementTuple tup);
@@ -341,6 +355,7 @@ extern HnswNeighbourTuple HnswNeighboursOnPage(Page page, const ItemPointerData 
 /* hnswutils.c */
 extern float HnswDistance(HnswIndexInfo *info, const void *a, const void *b);
 extern bool HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out);
+extern void *HnswPrepareQuery(HnswIndexInfo *info, Datum value);
 extern int	HnswRandomLevel(int m, int max_level);
 extern void HnswInitPage(Page page, uint16 flags);
 extern void HnswInitMetaPage(Page page, HnswIndexInfo *info);

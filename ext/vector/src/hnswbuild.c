@@ -24,7 +24,7 @@
  */
 typedef struct BuildNode
 {
-	void	   *vec;			/* dims elements of info->elem_size bytes */
+	void	   *vec;			/* the value, in its element type's stored form */
 	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
 	float	   *dists;			/* distance to each */
 	bool	   *pruned;			/* the heuristic pruned it */
@@ -105,8 +105,8 @@ new_node(BuildState *bs, const void *vec, int level, ItemPointer heaptid)
 			: repalloc_huge(bs->nodes, sizeof(BuildNode) * bs->capacity);
 	}
 	node = &bs->nodes[bs->count++];
-	node->vec = palloc(HnswVectorSize(bs->info));
-	memcpy(node->vec, vec, HnswVectorSize(bs->info));
+	node->vec = palloc(HnswValueSize(bs->info, vec));
+	memcpy(node->vec, vec, HnswValueSize(bs->info, vec));
 	node->links = palloc(sizeof(int32) * nlinks);
 	node->dists = palloc0(sizeof(float) * nlinks);
 	node->pruned = palloc0(sizeof(bool) * nlinks);
@@ -116,7 +116,7 @@ new_node(BuildState *bs, const void *vec, int level, ItemPointer heaptid)
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + HnswVectorSize(bs->info) + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
+	bs->memory_used += sizeof(BuildNode) + HnswValueSize(bs->info, vec) + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
 	return node;
 }
 
@@ -182,7 +182,7 @@ insert_in_memory(BuildState *bs, const void *vec, ItemPointer heaptid)
 	}
 	nearest = HnswSearchLayers(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, NULL);
 	if (HnswMaybeSameVector(bs->info, vec, nearest) &&
-		memcmp(bs->nodes[nearest->id].vec, vec, (Size) bs->info->elem_size * bs->info->dims) == 0 &&
+		HnswSameValue(bs->info, bs->nodes[nearest->id].vec, vec) &&
 		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
 	{
 		BuildNode  *same = &bs->nodes[nearest->id];
@@ -268,14 +268,14 @@ assign_tids(BuildState *bs, ItemPointerData *nb_tids)
 	c.next = HNSW_METAPAGE_BLKNO + 1;
 	c.blkno = InvalidBlockNumber;
 	for (int64 i = 0; i < bs->count; i++)
-		place_in_order(&c, HnswElementSize(bs->info, bs->nodes[i].level), &bs->nodes[i].tid);
+		place_in_order(&c, HnswElementSize(bs->info, bs->nodes[i].level, bs->nodes[i].vec), &bs->nodes[i].tid);
 	c.blkno = InvalidBlockNumber;
 	for (int64 i = 0; i < bs->count; i++)
 	{
 		int			level = bs->nodes[i].level;
 
 		ItemPointerSetInvalid(&nb_tids[i]);
-		if (!HnswLinksInline(bs->info, level))
+		if (!HnswLinksInline(bs->info, level, bs->nodes[i].vec))
 			place_in_order(&c, HnswNeighbourSize(bs->info->m, level), &nb_tids[i]);
 	}
 	return c.next;
@@ -310,7 +310,7 @@ fill_element(BuildState *bs, BuildNode *node, const ItemPointerData *nb_tid, Hns
 	tup->nheaptids = node->nheaptids;
 	tup->flags = ItemPointerIsValid(nb_tid) ? HNSW_ELEMENT_SPLIT : 0;
 	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
-	memcpy(HnswElementVector(tup), node->vec, (Size) bs->info->elem_size * bs->info->dims);
+	memcpy(HnswElementVector(tup), node->vec, HnswValueSize(bs->info, node->vec));
 	if (ItemPointerIsValid(nb_tid))
 		*HnswSlotsTid(bs->info, tup) = *nb_tid;
 	else
@@ -382,7 +382,7 @@ write_graph(BuildState *bs)
 	for (int64 i = 0; i < bs->count; i++)
 	{
 		BuildNode  *node = &bs->nodes[i];
-		Size		size = HnswElementSize(bs->info, node->level);
+		Size		size = HnswElementSize(bs->info, node->level, node->vec);
 
 		memset(tup, 0, size);
 		fill_element(bs, node, &nb_tids[i], (HnswElementTuple) tup);
@@ -492,7 +492,7 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.graph.vector = memory_vector;
 	bs.graph.vectors = NULL;
 	bs.memory_limit = (Size) maintenance_work_mem * 1024;
-	bs.value = palloc(HnswVectorSize(bs.info));
+	bs.value = palloc(HnswVectorSize(bs.info, NULL));
 	bs.graph_ctx = AllocSetContextCreate(build_ctx, "hnsw build graph", ALLOCSET_DEFAULT_SIZES);
 	bs.tmp_ctx = AllocSetContextCreate(build_ctx, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
 

@@ -119,7 +119,7 @@ add_to_duplicate(Relation index, HnswIndexInfo *info, uint64 id, const void *vec
 	node = HnswElementOnPage(BufferGetPage(buf), id);
 	/* a node with no heap TIDs left is being removed by VACUUM: do not revive it */
 	if (node != NULL && node->nheaptids > 0 && node->nheaptids < HNSW_MAX_HEAPTIDS &&
-		memcmp(HnswElementVector(node), vec, (Size) info->elem_size * info->dims) == 0)
+		HnswSameValue(info, HnswElementVector(node), vec))
 	{
 		HnswElementTupleData head;
 		Size		length = offsetof(HnswElementTupleData, heaptids) + sizeof(ItemPointerData) * (node->nheaptids + 1);
@@ -310,7 +310,7 @@ place_node(Relation index, HnswIndexInfo *info, HnswElementTuple tup, Size size,
 	Buffer		buf;
 	HnswByteRange range;
 
-	if (HnswLinksInline(info, tup->level))
+	if (HnswInlineLinks(info, tup) != NULL)
 		return place_tuple(index, tup, size);
 	/* the neighbour tuple first, its owner not known yet; then the element pointing at it */
 	nb = HnswFormNeighbours(info, tup->level, &nb_size);
@@ -364,9 +364,7 @@ HnswInsertValue(Relation index, HnswIndexInfo *info, const void *vec, ItemPointe
 	tup = HnswFormElement(info, level, vec, &size);
 	tup->nheaptids = 1;
 	tup->heaptids[0] = *heap_tid;
-	if (HnswLinksInline(info, level))
-		slots = HnswInlineLinks(info, tup);
-	else
+	if ((slots = HnswInlineLinks(info, tup)) == NULL)
 	{
 		slots = palloc(HnswSlotsSize(info->m, level));
 		for (int i = 0; i < HnswLinkCount(info->m, level); i++)
@@ -430,7 +428,7 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Re
 	PG_TRY();
 	{
 		info = HnswGetIndexInfo(index);
-		vec = palloc(HnswVectorSize(info));
+		vec = palloc(HnswVectorSize(info, NULL));
 		if (HnswPrepareValue(info, values[0], vec))
 			HnswInsertValue(index, info, vec, heap_tid);
 	}

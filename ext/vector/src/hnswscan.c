@@ -89,21 +89,9 @@ hnswrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int no
 static void *
 scan_query(IndexScanDesc scan, HnswIndexInfo *info)
 {
-	void	   *query = palloc0(HnswVectorSize(info));
-	Datum		value;
-	int			dims;
-
 	if (scan->numberOfOrderBys == 0 || (scan->orderByData[0].sk_flags & SK_ISNULL))
-		return query;
-	value = scan->orderByData[0].sk_argument;
-	dims = info->type->dims_of(value);
-	if (dims != info->dims)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different vector dimensions %d and %d", info->dims, dims)));
-	if (!HnswPrepareValue(info, value, query))
-		memset(query, 0, HnswVectorSize(info));
-	return query;
+		return palloc0(HnswVectorSize(info, NULL));
+	return HnswPrepareQuery(info, scan->orderByData[0].sk_argument);
 }
 
 static void

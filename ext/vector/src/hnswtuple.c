@@ -7,7 +7,9 @@
  * page: small vectors (384 dimensions at m = 16: every level) read a node's vector and slots
  * with one buffer lock. Otherwise the slots go to a neighbour tuple of their own (2,000
  * dimensions at m = 16: every node; 384 at m = 100: level 4). Levels are capped so that a
- * neighbour tuple fits a page too.
+ * neighbour tuple fits a page too. Whether a node is split depends on its own value's size
+ * (the same for every node of a fixed-size type; a sparse vector's varies with its non-zero
+ * count), so writers decide it per node and readers follow the element tuple's flag.
  */
 #include "postgres.h"
 
@@ -23,11 +25,29 @@ HnswMaxTupleSize(void)
 		sizeof(ItemIdData);
 }
 
-/* The bytes of a stored vector, padded so the slots after it are aligned. */
+/* The bytes of a stored value (vec NULL: of the largest one the index accepts). */
 Size
-HnswVectorSize(const HnswIndexInfo *info)
+HnswValueSize(const HnswIndexInfo *info, const void *vec)
 {
-	return INTALIGN((Size) info->elem_size * info->dims);
+	if (vec == NULL)
+		return info->max_value_size;
+	return info->type->stored_size(info->dims, vec);
+}
+
+/* The same, padded so the slots after it are aligned. */
+Size
+HnswVectorSize(const HnswIndexInfo *info, const void *vec)
+{
+	return INTALIGN(HnswValueSize(info, vec));
+}
+
+/* Whether two stored values are the same value (byte for byte). */
+bool
+HnswSameValue(const HnswIndexInfo *info, const void *a, const void *b)
+{
+	Size		size = HnswValueSize(info, a);
+
+	return size == HnswValueSize(info, b) && memcmp(a, b, size) == 0;
 }
 
 Size
@@ -37,24 +57,24 @@ HnswSlotsSize(int m, int level)
 }
 
 static Size
-inline_element_size(const HnswIndexInfo *info, int level)
+inline_element_size(const HnswIndexInfo *info, int level, const void *vec)
 {
-	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info) + HnswSlotsSize(info->m, level));
+	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info, vec) + HnswSlotsSize(info->m, level));
 }
 
 static Size
-split_element_size(const HnswIndexInfo *info)
+split_element_size(const HnswIndexInfo *info, const void *vec)
 {
-	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info) + sizeof(ItemPointerData));
+	return MAXALIGN(HNSW_ELEMENT_HEADER_SIZE + HnswVectorSize(info, vec) + sizeof(ItemPointerData));
 }
 
-/* The size of a node's element tuple: with its slots if they fit (HnswLinksInline). */
+/* The size of the element tuple of a node of this level holding vec (HnswLinksInline). */
 Size
-HnswElementSize(const HnswIndexInfo *info, int level)
+HnswElementSize(const HnswIndexInfo *info, int level, const void *vec)
 {
-	if (HnswLinksInline(info, level))
-		return inline_element_size(info, level);
-	return split_element_size(info);
+	if (HnswLinksInline(info, level, vec))
+		return inline_element_size(info, level, vec);
+	return split_element_size(info, vec);
 }
 
 Size
@@ -64,32 +84,27 @@ HnswNeighbourSize(int m, int level)
 }
 
 /*
- * Sets info's max_inline_level (the highest level whose node fits one tuple) and max_level
- * (the highest level a node may get: its slots fit a page in one tuple or the other; -1 when
- * not even a bare element tuple fits).
+ * Sets info's max_level: the highest level a node may get, its slots fitting a page in one
+ * tuple or the other (a neighbour tuple is always smaller than the element tuple that would
+ * hold the same slots); -1 when not even a bare element tuple of the largest value fits.
  */
 void
 HnswSetLevels(HnswIndexInfo *info)
 {
 	Size		max = HnswMaxTupleSize();
 
-	info->max_inline_level = -1;
-	while (info->max_inline_level < HNSW_MAX_LEVEL &&
-		   inline_element_size(info, info->max_inline_level + 1) <= max)
-		info->max_inline_level++;
 	info->max_level = -1;
-	if (split_element_size(info) > max)
+	if (split_element_size(info, NULL) > max)
 		return;
-	info->max_level = info->max_inline_level;
 	while (info->max_level < HNSW_MAX_LEVEL && HnswNeighbourSize(info->m, info->max_level + 1) <= max)
 		info->max_level++;
 }
 
-/* Whether a node of this level keeps its slots in its element tuple. */
+/* Whether a node of this level holding vec keeps its slots in its element tuple. */
 bool
-HnswLinksInline(const HnswIndexInfo *info, int level)
+HnswLinksInline(const HnswIndexInfo *info, int level, const void *vec)
 {
-	return level <= info->max_inline_level;
+	return inline_element_size(info, level, vec) <= HnswMaxTupleSize();
 }
 
 static void
@@ -108,14 +123,15 @@ HnswElementTuple
 HnswFormElement(const HnswIndexInfo *info, int level, const void *vec, Size *size)
 {
 	HnswElementTuple tup;
+	bool		inline_links = HnswLinksInline(info, level, vec);
 
-	*size = HnswElementSize(info, level);
+	*size = HnswElementSize(info, level, vec);
 	tup = palloc0(*size);
 	tup->kind = HNSW_TUPLE_ELEMENT;
 	tup->level = level;
-	tup->flags = HnswLinksInline(info, level) ? 0 : HNSW_ELEMENT_SPLIT;
-	memcpy(tup->data, vec, (Size) info->elem_size * info->dims);
-	if (HnswLinksInline(info, level))
+	tup->flags = inline_links ? 0 : HNSW_ELEMENT_SPLIT;
+	memcpy(tup->data, vec, HnswValueSize(info, vec));
+	if (inline_links)
 		clear_slots(HnswInlineLinks(info, tup), HnswLinkCount(info->m, level));
 	else
 		ItemPointerSetInvalid(HnswSlotsTid(info, tup));
@@ -143,7 +159,7 @@ HnswInlineLinks(const HnswIndexInfo *info, HnswElementTuple tup)
 {
 	if (tup->flags & HNSW_ELEMENT_SPLIT)
 		return NULL;
-	return (HnswLinkData *) (tup->data + HnswVectorSize(info));
+	return (HnswLinkData *) (tup->data + HnswVectorSize(info, tup->data));
 }
 
 /* Where a split element tuple keeps its neighbour tuple's TID, or NULL if it is not split. */
@@ -152,7 +168,7 @@ HnswSlotsTid(const HnswIndexInfo *info, HnswElementTuple tup)
 {
 	if (!(tup->flags & HNSW_ELEMENT_SPLIT))
 		return NULL;
-	return (ItemPointer) (tup->data + HnswVectorSize(info));
+	return (ItemPointer) (tup->data + HnswVectorSize(info, tup->data));
 }
 
 static void *

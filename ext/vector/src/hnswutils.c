@@ -47,21 +47,47 @@ HnswDistance(HnswIndexInfo *info, const void *a, const void *b)
 }
 
 /*
- * Copies an indexed value's elements into out (info->dims of them), normalised for
- * vector_cosine_ops. False when the value cannot be indexed: a zero vector under cosine
- * distance.
+ * Copies a value to index into out (HnswVectorSize(info, NULL) bytes) in its stored form,
+ * normalised under cosine. False when the value cannot be indexed: a zero vector under cosine
+ * distance. Errors out for a value of other dimensions, or one its type refuses to store
+ * (a sparsevec with too many non-zero elements).
  */
 bool
 HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out)
 {
 	int			dims = info->type->dims_of(value);
+	void	   *copy;
 
 	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("expected %d dimensions, not %d", info->dims, dims)));
-	info->type->copy(value, out);
+	copy = info->type->copy(value);
+	if (info->type->check != NULL)
+		info->type->check(info->dims, copy);
+	memcpy(out, copy, HnswValueSize(info, copy));
+	pfree(copy);
 	return !info->normalize || info->type->normalize(info->dims, out);
+}
+
+/*
+ * A query value in the index's terms (palloc'd): normalised under cosine; all zeros for a zero
+ * vector under cosine. Unlike an indexed value, it may exceed the type's storage limits.
+ */
+void *
+HnswPrepareQuery(HnswIndexInfo *info, Datum value)
+{
+	int			dims = info->type->dims_of(value);
+	void	   *query;
+
+	if (dims != info->dims)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg(info->type->dims_error, info->dims, dims)));
+	query = info->type->copy(value);
+	if (info->normalize && !info->type->normalize(info->dims, query))
+		memset(query, 0, HnswValueSize(info, query));
+	return query;
 }
 
 /* Levels (the cap comes from HnswSetLevels) ----------------------------------------------- */
@@ -271,7 +297,7 @@ static const void *
 disk_vector(HnswGraph *g, uint64 id)
 {
 	Relation	index = (Relation) g->ctx;
-	Size		size = (Size) g->info->elem_size * g->info->dims;
+	Size		size;
 	Buffer		buf;
 	HnswElementTuple node;
 	void	   *vec = NULL;
@@ -284,6 +310,7 @@ disk_vector(HnswGraph *g, uint64 id)
 	node = HnswElementOnPage(BufferGetPage(buf), id);
 	if (node != NULL)
 	{
+		size = HnswValueSize(g->info, HnswElementVector(node));
 		vec = palloc(size);
 		memcpy(vec, HnswElementVector(node), size);
 	}
