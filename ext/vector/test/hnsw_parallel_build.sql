@@ -1,0 +1,101 @@
+-- hnsw parallel build: with max_parallel_maintenance_workers > 0 CREATE INDEX reads the table
+-- with parallel workers into one graph in shared memory (hnsw_last_build_workers() tells how
+-- many it launched); the index is as good as a serial one, and a graph that outgrows
+-- maintenance_work_mem still gives an index holding every row.
+--
+-- Recall is checked against a floor for each build, not as a difference between the two:
+-- the data is fixed (setseed) but the graph is not (random levels; in parallel, the order in
+-- which the processes add nodes), so both must clear the floor of hnsw_recall.sql (0.95 at
+-- ef_search 40; on this data both builds score about 0.99), which a correct build clears
+-- with a wide margin and a broken one (e.g. lost links) does not.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS vector;
+SELECT plan(13);
+\ir lib/helpers.sql
+
+-- parallel workers need a table that is not temporary, and maintenance_work_mem of at least
+-- 32MB per participant (plan_create_index_workers)
+SET LOCAL maintenance_work_mem = '256MB';
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_maintenance_workers = 1;
+
+SELECT setseed(0.5);
+CREATE TEMP TABLE centers AS
+	SELECT c, pg_temp.random_centre() AS x
+	FROM generate_series(1, 100) AS c;
+CREATE TABLE par_items AS
+	SELECT i AS id, pg_temp.point_near(x)::vector(384) AS v
+	FROM generate_series(1, 20000) AS i JOIN centers ON c = 1 + i % 100;
+CREATE TEMP TABLE queries AS
+	SELECT i AS id, pg_temp.point_near(x)::vector(384) AS v
+	FROM generate_series(1, 100) AS i JOIN centers ON c = 1 + (i * 7) % 100;
+ANALYZE par_items;
+
+SET LOCAL enable_indexscan = off;
+CREATE TEMP TABLE exact AS
+	SELECT q.id AS qid, e.id FROM queries AS q
+	CROSS JOIN LATERAL (SELECT id FROM par_items ORDER BY v <=> q.v LIMIT 10) AS e;
+SET LOCAL enable_indexscan = on;
+SET LOCAL enable_seqscan = off;
+
+CREATE FUNCTION pg_temp.recall() RETURNS float8 LANGUAGE sql AS $$
+	SELECT count(*)::float8 / (SELECT count(*) FROM exact)
+	FROM queries AS q
+	CROSS JOIN LATERAL (SELECT id FROM par_items ORDER BY v <=> q.v LIMIT 10) AS a
+	JOIN exact ON exact.qid = q.id AND exact.id = a.id
+$$;
+
+-- the parallel build
+CREATE INDEX par_items_v ON par_items USING hnsw (v vector_cosine_ops);
+SELECT cmp_ok(hnsw_last_build_workers(), '>', 0, 'with max_parallel_maintenance_workers = 1 the build launches a worker');
+SELECT is((SELECT nodes FROM hnsw_link_check('par_items_v')), 20000::bigint, 'the parallel build holds every row, one node each');
+SELECT is((SELECT wrong_distances + dangling FROM hnsw_link_check('par_items_v')), 0::bigint,
+	'every slot of the parallel-built graph points at a node, with the right distance');
+SELECT matches(pg_temp.plan_of($$SELECT id FROM par_items ORDER BY v <=> (SELECT v FROM queries WHERE id = 1) LIMIT 10$$),
+	'Index Scan using par_items_v', 'the recall queries run through the index');
+SET LOCAL hnsw.ef_search = 40;
+CREATE TEMP TABLE recall_of AS SELECT 'parallel'::text AS build, pg_temp.recall() AS recall;
+
+-- the same index built serially
+DROP INDEX par_items_v;
+SET LOCAL max_parallel_maintenance_workers = 0;
+CREATE INDEX par_items_v ON par_items USING hnsw (v vector_cosine_ops);
+SELECT is(hnsw_last_build_workers(), 0, 'with max_parallel_maintenance_workers = 0 the build runs in one process');
+INSERT INTO recall_of SELECT 'serial', pg_temp.recall();
+
+SELECT cmp_ok((SELECT recall FROM recall_of WHERE build = 'parallel'), '>=', 0.95::float8,
+	'recall@10 of the parallel-built index is at least 0.95 at ef_search 40');
+SELECT cmp_ok((SELECT recall FROM recall_of WHERE build = 'serial'), '>=', 0.95::float8,
+	'recall@10 of the serially built index is at least 0.95 at ef_search 40');
+
+-- A temporary table is never built in parallel (workers cannot read it).
+SET LOCAL max_parallel_maintenance_workers = 1;
+CREATE TEMP TABLE tmp_items AS SELECT * FROM par_items LIMIT 2000;
+CREATE INDEX ON tmp_items USING hnsw (v vector_l2_ops);
+SELECT is(hnsw_last_build_workers(), 0, 'an index on a temporary table is built in one process');
+
+-- A parallel build whose graph outgrows maintenance_work_mem: 10,000 nodes of 2,000
+-- dimensions take about 82MB in memory, more than the 64MB allowed, so the workers stop adding
+-- once the graph is full, the leader writes it out and inserts the rows it left out. Points on
+-- a line (cheap to make, all distinct, each its own nearest neighbour).
+SET LOCAL maintenance_work_mem = '64MB';
+CREATE TABLE par_line AS
+	SELECT i AS id, ('[' || repeat('0,', 1999) || i || ']')::vector(2000) AS v
+	FROM generate_series(1, 10000) AS i;
+ANALYZE par_line;
+CREATE INDEX par_line_v ON par_line USING hnsw (v vector_l2_ops) WITH (m = 4, ef_construction = 8);
+SELECT cmp_ok(hnsw_last_build_workers(), '>', 0, 'the build that outgrows maintenance_work_mem was parallel');
+SELECT is((SELECT nodes FROM hnsw_link_check('par_line_v')), 10000::bigint,
+	'after outgrowing maintenance_work_mem the index still holds every row');
+SELECT is((SELECT wrong_distances + dangling FROM hnsw_link_check('par_line_v')), 0::bigint,
+	'and every slot points at a node, with the right distance');
+SELECT is((SELECT count(*) FROM generate_series(1, 10000, 97) AS s
+		WHERE (SELECT id FROM par_line ORDER BY v <-> ('[' || repeat('0,', 1999) || s || ']')::vector(2000) LIMIT 1) = s),
+	104::bigint, 'rows from the in-memory graph and rows inserted after it are found by the index');
+SELECT matches(pg_temp.plan_of($$SELECT id FROM par_line ORDER BY v <-> (SELECT v FROM par_line WHERE id = 1) LIMIT 1$$),
+	'Index Scan using par_line_v', 'those lookups run through the index');
+
+SELECT * FROM finish();
+ROLLBACK;
