@@ -250,45 +250,77 @@ set_slot(int32 *links, float *dists, bool *pruned, int slot, const HnswNeighbour
 	pruned[slot] = chosen->pruned;
 }
 
+/* The distance between the new node (vec) and node id: as its search measured it, or now. */
+static float
+distance_to_new(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int32 id)
+{
+	float		d;
+
+	if (met != NULL && HnswDistanceMapGet(met, (uint64) id, &d))
+		return d;
+	return HnswDistance(bg->info, vec, HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, id)));
+}
+
+/* The slot of the farthest link (pruned ones only, if asked); -1 if none. */
+static int
+farthest_slot(const int32 *links, const float *dists, const bool *pruned, int max, bool pruned_only)
+{
+	int			far = -1;
+
+	for (int i = 0; i < max; i++)
+		if (links[i] >= 0 && (!pruned_only || pruned[i]) && (far < 0 || dists[i] > dists[far]))
+			far = i;
+	return far;
+}
+
 /*
- * Links node `from` to `to` (at dist) on a layer; a full list is re-pruned with the heuristic
- * (in memory, the neighbours' vectors are at hand).
+ * Links node `from` to the new node `to` (vector vec, at dist from `from`) on a layer, as
+ * inserts do (hnswinsert.c's link_new_node, on the build's arrays): `to` is kept if no kept
+ * link nearer to `from` is nearer to `to`; kept, it takes a free slot, else the farthest
+ * pruned link's, else the farthest link's if that is farther; kept links farther than `to`
+ * and nearer to it than to `from` become pruned. A pruned `to` takes a free slot or the
+ * farthest pruned link's if that is farther. Distances to `to` come from its search (met).
  */
 static void
-add_link(HnswBuildGraph *bg, int64 from, int layer, int64 to, float dist)
+add_link(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 from, int layer, int64 to, float dist)
 {
 	int			max = HnswLayerSlots(bg->info->m, layer);
 	int			first = HnswLayerOffset(bg->info->m, layer);
 	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, from);
-	uint64	   *ids = palloc(sizeof(uint64) * (max + 1));
-	HnswNeighbour *kept = palloc(sizeof(HnswNeighbour) * max);
 	int32	   *links;
 	float	   *dists;
 	bool	   *pruned;
-	int			n;
+	bool		diverse = true;
+	int			slot = -1;
 
 	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
+	links += first;
+	dists += first;
+	pruned += first;
 	lock_node(bg, node, LW_EXCLUSIVE);
 	for (int i = 0; i < max; i++)
+		if (slot < 0 && links[i] < 0)
+			slot = i;
+	for (int i = 0; i < max && diverse; i++)
+		if (links[i] >= 0 && !pruned[i] && dists[i] < dist &&
+			distance_to_new(bg, met, vec, links[i]) < dist)
+			diverse = false;
+	if (slot < 0)
 	{
-		if (links[first + i] < 0)
+		slot = farthest_slot(links, dists, pruned, max, true);
+		if (slot < 0 && diverse)
+			slot = farthest_slot(links, dists, pruned, max, false);
+		if (slot < 0 || (dists[slot] <= dist && (!diverse || !pruned[slot])))
 		{
-			set_slot(links, dists, pruned, first + i, &(HnswNeighbour) {(uint64) to, dist, false});
 			unlock_node(bg, node);
 			return;
 		}
 	}
-	for (int i = 0; i < max; i++)
-		ids[i] = (uint64) links[first + i];
-	ids[max] = (uint64) to;
-	n = HnswPrune(&bg->graph, HnswBuildNodeData(bg->arena, node), ids, max + 1, max, kept);
-	for (int i = 0; i < max; i++)
-	{
-		if (i < n)
-			set_slot(links, dists, pruned, first + i, &kept[i]);
-		else
-			links[first + i] = -1;
-	}
+	set_slot(links, dists, pruned, slot, &(HnswNeighbour) {(uint64) to, dist, !diverse});
+	for (int i = 0; diverse && i < max; i++)
+		if (i != slot && links[i] >= 0 && !pruned[i] && dists[i] > dist &&
+			distance_to_new(bg, met, vec, links[i]) < dists[i])
+			pruned[i] = true;
 	unlock_node(bg, node);
 }
 
@@ -316,7 +348,7 @@ add_to_same_vector(HnswBuildGraph *bg, const void *vec, const HnswCandidate *nea
 
 /* Gives node id its chosen neighbours, then links each of them back to it. */
 static void
-link_node(HnswBuildGraph *bg, int64 id, int top, HnswLayerChoice *layers)
+link_node(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 id, int top, HnswLayerChoice *layers)
 {
 	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, id);
 	int32	   *links;
@@ -329,7 +361,7 @@ link_node(HnswBuildGraph *bg, int64 id, int top, HnswLayerChoice *layers)
 			set_slot(links, dists, pruned, HnswLayerOffset(bg->info->m, layer) + i, &layers[layer].chosen[i]);
 	for (int layer = 0; layer <= top; layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			add_link(bg, (int64) layers[layer].chosen[i].id, layer, id, layers[layer].chosen[i].dist);
+			add_link(bg, met, vec, (int64) layers[layer].chosen[i].id, layer, id, layers[layer].chosen[i].dist);
 }
 
 static bool
@@ -390,6 +422,7 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 	int			level = HnswRandomLevel(bg->info->m, bg->info->max_level);
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
+	HnswIdMap	met;
 	int64		entry;
 	int			entry_level;
 	int64		id = -1;
@@ -404,13 +437,14 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 		if (claim_first_entry(bg, id, level, &entry, &entry_level))
 			return true;
 	}
-	nearest = HnswSearchLayers(&bg->graph, vec, level, (uint64) entry, entry_level, layers, NULL);
+	HnswDistanceMapInit(&met, 1024);
+	nearest = HnswSearchLayers(&bg->graph, vec, level, (uint64) entry, entry_level, layers, &met);
 	if (id < 0 && add_to_same_vector(bg, vec, nearest, heaptid))
 		return true;
 	HnswSelectLayers(&bg->graph, Min(level, entry_level), layers);
 	if (id < 0 && (id = new_node(bg, vec, level, heaptid)) < 0)
 		return false;
-	link_node(bg, id, Min(level, entry_level), layers);
+	link_node(bg, &met, vec, id, Min(level, entry_level), layers);
 	if (level > entry_level)
 		raise_entry(bg, id, level);
 	CHECK_FOR_INTERRUPTS();
