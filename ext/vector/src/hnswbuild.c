@@ -455,8 +455,8 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
+	check_build_options(index, HnswGetIndexInfo(index));
 	init_build_state(&bs, index, HnswGetIndexInfo(index));
-	check_build_options(index, bs.info);
 
 	nworkers = HnswParallelWorkersFor(heap, index);
 	if (nworkers == 0 || !build_parallel(heap, index, indexInfo, &bs, nworkers, &reltuples))
