@@ -210,6 +210,11 @@ CREATE FUNCTION hnsw_link_check(index regclass, OUT nodes bigint, OUT links bigi
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
 REVOKE ALL ON FUNCTION hnsw_link_check(regclass) FROM PUBLIC;
 
+-- How many parallel workers this session's last hnsw index build launched (0: it ran in one
+-- process), or NULL before any (not in pgvector).
+CREATE FUNCTION hnsw_last_build_workers() RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
 -- Support function 1 is the distance the graph is built on; 2 (cosine only) says values are
 -- normalised first, so that the negative inner product orders like the cosine distance.
 CREATE OPERATOR CLASS vector_l2_ops

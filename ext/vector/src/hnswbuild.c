@@ -1,11 +1,15 @@
 /*
- * hnswbuild.c: CREATE INDEX for hnsw. Reads the table, builds the graph in memory (the same
- * search and selection code as inserts, on arrays instead of pages), then writes every node
- * to pages in one sequential pass and WAL-logs the finished pages at once.
+ * hnswbuild.c: CREATE INDEX for hnsw. Reads the table and builds the graph in memory
+ * (hnswbuildgraph.c: the same search and selection code as inserts, on arrays instead of
+ * pages), then writes every node to pages in one sequential pass and WAL-logs the finished
+ * pages at once. With parallel workers (hnswbuildparallel.c) the leader and the workers read
+ * the table together into one graph in shared memory; the leader alone writes the pages.
  *
  * If the graph outgrows maintenance_work_mem, what exists is written out and the remaining
- * rows are inserted like ordinary inserts (slower, same result). All memory lives in a context
- * deleted before returning.
+ * rows are inserted like ordinary inserts (slower, same result): a serial build carries on
+ * with the rows it reads next; a parallel one, whose workers stop adding, ends its scan, then
+ * the leader reads the table again and inserts every row the graph does not hold. All
+ * memory lives in a context deleted before returning.
  */
 #include "postgres.h"
 
@@ -16,199 +20,21 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
-#include "hnsw.h"
-
-/*
- * A node in memory. Its slots are as HnswLinkData's, with node numbers instead of TIDs, in
- * three arrays so that a search, which reads only the numbers, touches few cache lines.
- */
-typedef struct BuildNode
-{
-	void	   *vec;			/* the value, in its element type's stored form */
-	int32	   *links;			/* HnswLinkCount(m, level) node numbers, -1 = empty */
-	float	   *dists;			/* distance to each */
-	bool	   *pruned;			/* the heuristic pruned it */
-	uint8		level;
-	uint8		nheaptids;
-	ItemPointerData heaptids[HNSW_MAX_HEAPTIDS];
-	ItemPointerData tid;		/* where it is written */
-} BuildNode;
+#include "hnswbuild.h"
 
 typedef struct BuildState
 {
 	Relation	index;
 	HnswIndexInfo *info;
-	HnswGraph	graph;
-	BuildNode  *nodes;
-	int64		count;
-	int64		capacity;
-	int64		entry;
-	int			entry_level;
-	Size		memory_used;
-	Size		memory_limit;
+	HnswBuildGraph bg;
+	bool		serial;			/* when the graph is full: write it, insert the rest on pages */
 	bool		on_disk;		/* the graph is written; insert the rest through pages */
 	double		indtuples;
 	void	   *value;
-	MemoryContext graph_ctx;
+	ItemPointerData *in_graph;	/* the heap TIDs the graph holds, sorted (insert_missing) */
+	int64		nin_graph;
 	MemoryContext tmp_ctx;
 } BuildState;
-
-/* The graph in memory, for the search code ---------------------------------------------- */
-
-static bool
-memory_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
-{
-	BuildState *bs = (BuildState *) g->ctx;
-
-	c->dist = HnswDistance(g->info, query, bs->nodes[id].vec);
-	c->level = bs->nodes[id].level;
-	c->nheaptids = 0;
-	return true;
-}
-
-static int
-memory_neighbours(HnswGraph *g, uint64 id, int layer, uint64 *out)
-{
-	BuildState *bs = (BuildState *) g->ctx;
-	BuildNode  *node = &bs->nodes[id];
-	int32	   *links = node->links + HnswLayerOffset(g->info->m, layer);
-	int			n = 0;
-
-	if (layer > node->level)
-		return 0;
-	for (int i = 0; i < HnswLayerSlots(g->info->m, layer); i++)
-		if (links[i] >= 0)
-			out[n++] = (uint64) links[i];
-	return n;
-}
-
-static const void *
-memory_vector(HnswGraph *g, uint64 id)
-{
-	return ((BuildState *) g->ctx)->nodes[id].vec;
-}
-
-/* Adding nodes ------------------------------------------------------------------------------ */
-
-static BuildNode *
-new_node(BuildState *bs, const void *vec, int level, ItemPointer heaptid)
-{
-	int			nlinks = HnswLinkCount(bs->info->m, level);
-	BuildNode  *node;
-	MemoryContext old = MemoryContextSwitchTo(bs->graph_ctx);
-
-	if (bs->count == bs->capacity)
-	{
-		bs->capacity = Max(1024, bs->capacity * 2);
-		bs->nodes = bs->nodes == NULL
-			? MemoryContextAllocHuge(bs->graph_ctx, sizeof(BuildNode) * bs->capacity)
-			: repalloc_huge(bs->nodes, sizeof(BuildNode) * bs->capacity);
-	}
-	node = &bs->nodes[bs->count++];
-	node->vec = palloc(HnswValueSize(bs->info, vec));
-	memcpy(node->vec, vec, HnswValueSize(bs->info, vec));
-	node->links = palloc(sizeof(int32) * nlinks);
-	node->dists = palloc0(sizeof(float) * nlinks);
-	node->pruned = palloc0(sizeof(bool) * nlinks);
-	for (int i = 0; i < nlinks; i++)
-		node->links[i] = -1;
-	node->level = level;
-	node->nheaptids = 1;
-	node->heaptids[0] = *heaptid;
-	MemoryContextSwitchTo(old);
-	bs->memory_used += sizeof(BuildNode) + HnswValueSize(bs->info, vec) + (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
-	return node;
-}
-
-static void
-set_build_link(BuildNode *node, int slot, const HnswNeighbour *chosen)
-{
-	node->links[slot] = (int32) chosen->id;
-	node->pruned[slot] = chosen->pruned;
-	node->dists[slot] = chosen->dist;
-}
-
-/*
- * Links node `from` to `to` (chosen: to's id and distance) on a layer; a full list is
- * re-pruned with the heuristic (in memory, the neighbours' vectors are at hand).
- */
-static void
-add_link(BuildState *bs, int64 from, int layer, int64 to, float dist)
-{
-	int			max = HnswLayerSlots(bs->info->m, layer);
-	int			first = HnswLayerOffset(bs->info->m, layer);
-	BuildNode  *node = &bs->nodes[from];
-	uint64	   *ids;
-	HnswNeighbour *kept;
-	int			n;
-
-	for (int i = 0; i < max; i++)
-	{
-		if (node->links[first + i] < 0)
-		{
-			set_build_link(node, first + i, &(HnswNeighbour) {(uint64) to, dist, false});
-			return;
-		}
-	}
-	ids = palloc(sizeof(uint64) * (max + 1));
-	kept = palloc(sizeof(HnswNeighbour) * max);
-	for (int i = 0; i < max; i++)
-		ids[i] = (uint64) node->links[first + i];
-	ids[max] = (uint64) to;
-	n = HnswPrune(&bs->graph, node->vec, ids, max + 1, max, kept);
-	for (int i = 0; i < max; i++)
-	{
-		if (i < n)
-			set_build_link(node, first + i, &kept[i]);
-		else
-			node->links[first + i] = -1;
-	}
-}
-
-static void
-insert_in_memory(BuildState *bs, const void *vec, ItemPointer heaptid)
-{
-	int			level = HnswRandomLevel(bs->info->m, bs->info->max_level);
-	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
-	HnswCandidate *nearest;
-	int64		id;
-
-	if (bs->count == 0)
-	{
-		new_node(bs, vec, level, heaptid);
-		bs->entry = 0;
-		bs->entry_level = level;
-		return;
-	}
-	nearest = HnswSearchLayers(&bs->graph, vec, level, bs->entry, bs->entry_level, layers, NULL);
-	if (HnswMaybeSameVector(bs->info, vec, nearest) &&
-		HnswSameValue(bs->info, bs->nodes[nearest->id].vec, vec) &&
-		bs->nodes[nearest->id].nheaptids < HNSW_MAX_HEAPTIDS)
-	{
-		BuildNode  *same = &bs->nodes[nearest->id];
-
-		same->heaptids[same->nheaptids++] = *heaptid;
-		return;
-	}
-	HnswSelectLayers(&bs->graph, Min(level, bs->entry_level), layers);
-	new_node(bs, vec, level, heaptid);
-	id = bs->count - 1;
-	for (int layer = 0; layer <= Min(level, bs->entry_level); layer++)
-	{
-		for (int i = 0; i < layers[layer].count; i++)
-		{
-			HnswNeighbour *chosen = &layers[layer].chosen[i];
-
-			set_build_link(&bs->nodes[id], HnswLayerOffset(bs->info->m, layer) + i, chosen);
-			add_link(bs, (int64) chosen->id, layer, id, chosen->dist);
-		}
-	}
-	if (level > bs->entry_level)
-	{
-		bs->entry = id;
-		bs->entry_level = level;
-	}
-}
 
 /* Writing pages ----------------------------------------------------------------------------- */
 
@@ -251,70 +77,88 @@ place_in_order(TidCursor *c, Size size, ItemPointer tid)
 	c->free_space -= need;
 }
 
+/* Where each node goes: its element tuple (tids) and, if split, its neighbour tuple. */
+typedef struct GraphPlacement
+{
+	ItemPointerData *tids;
+	ItemPointerData *nb_tids;	/* invalid for a node whose slots fit its element tuple */
+} GraphPlacement;
+
 /*
  * Gives every node its TID, and every node whose slots do not fit its element tuple the TID
- * of its neighbour tuple (nb_tids; invalid for the others): element tuples fill pages in node
- * order from block 1, then neighbour tuples fill the pages after them. Returns the number of
- * blocks the graph takes, the meta page included.
+ * of its neighbour tuple: element tuples fill pages in node order from block 1, then
+ * neighbour tuples fill the pages after them.
  */
-static BlockNumber
-assign_tids(BuildState *bs, ItemPointerData *nb_tids)
+static void
+assign_tids(HnswBuildGraph *bg, GraphPlacement *pl)
 {
 	PGAlignedBlock scratch;
 	TidCursor	c;
+	int64		count = bg->arena->count;
 
 	HnswInitPage(scratch.data, HNSW_PAGE_NODES);
 	c.capacity = PageGetExactFreeSpace(scratch.data);
 	c.next = HNSW_METAPAGE_BLKNO + 1;
 	c.blkno = InvalidBlockNumber;
-	for (int64 i = 0; i < bs->count; i++)
-		place_in_order(&c, HnswElementSize(bs->info, bs->nodes[i].level, bs->nodes[i].vec), &bs->nodes[i].tid);
-	c.blkno = InvalidBlockNumber;
-	for (int64 i = 0; i < bs->count; i++)
+	for (int64 i = 0; i < count; i++)
 	{
-		int			level = bs->nodes[i].level;
+		HnswBuildNode *node = HnswBuildNodeAt(bg->arena, i);
 
-		ItemPointerSetInvalid(&nb_tids[i]);
-		if (!HnswLinksInline(bs->info, level, bs->nodes[i].vec))
-			place_in_order(&c, HnswNeighbourSize(bs->info->m, level), &nb_tids[i]);
+		place_in_order(&c, HnswElementSize(bg->info, node->level, HnswBuildNodeData(bg->arena, node)), &pl->tids[i]);
 	}
-	return c.next;
+	c.blkno = InvalidBlockNumber;
+	for (int64 i = 0; i < count; i++)
+	{
+		HnswBuildNode *node = HnswBuildNodeAt(bg->arena, i);
+
+		ItemPointerSetInvalid(&pl->nb_tids[i]);
+		if (!HnswLinksInline(bg->info, node->level, HnswBuildNodeData(bg->arena, node)))
+			place_in_order(&c, HnswNeighbourSize(bg->info->m, node->level), &pl->nb_tids[i]);
+	}
 }
 
 /* A node's slots, with the TIDs the nodes were given. */
 static void
-fill_slots(BuildState *bs, BuildNode *node, HnswLinkData *links)
+fill_slots(HnswBuildGraph *bg, GraphPlacement *pl, HnswBuildNode *node, HnswLinkData *out)
 {
-	int			nlinks = HnswLinkCount(bs->info->m, node->level);
+	int			nlinks = HnswLinkCount(bg->info->m, node->level);
+	int32	   *links;
+	float	   *dists;
+	bool	   *pruned;
 
+	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
 	for (int i = 0; i < nlinks; i++)
 	{
-		if (node->links[i] >= 0)
+		if (links[i] >= 0)
 		{
-			links[i].tid = bs->nodes[node->links[i]].tid;
-			links[i].pruned = node->pruned[i];
-			links[i].unused = 0;
-			links[i].dist = node->dists[i];
+			out[i].tid = pl->tids[links[i]];
+			out[i].pruned = pruned[i];
+			out[i].unused = 0;
+			out[i].dist = dists[i];
 		}
 		else
-			ItemPointerSetInvalid(&links[i].tid);
+			ItemPointerSetInvalid(&out[i].tid);
 	}
 }
 
-/* A node's element tuple (tup: zeroed, large enough), pointing at nb_tid if valid. */
+/* Node n's element tuple (tup: zeroed, large enough), pointing at its neighbour tuple if any. */
 static void
-fill_element(BuildState *bs, BuildNode *node, const ItemPointerData *nb_tid, HnswElementTuple tup)
+fill_element(HnswBuildGraph *bg, GraphPlacement *pl, int64 n, HnswElementTuple tup)
 {
+	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, n);
+	const char *value = HnswBuildNodeData(bg->arena, node);
+	const ItemPointerData *nb_tid = &pl->nb_tids[n];
+
 	tup->kind = HNSW_TUPLE_ELEMENT;
 	tup->level = node->level;
 	tup->nheaptids = node->nheaptids;
 	tup->flags = ItemPointerIsValid(nb_tid) ? HNSW_ELEMENT_SPLIT : 0;
 	memcpy(tup->heaptids, node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
-	memcpy(HnswElementVector(tup), node->vec, HnswValueSize(bs->info, node->vec));
+	memcpy(HnswElementVector(tup), value, HnswValueSize(bg->info, value));
 	if (ItemPointerIsValid(nb_tid))
-		*HnswSlotsTid(bs->info, tup) = *nb_tid;
+		*HnswSlotsTid(bg->info, tup) = *nb_tid;
 	else
-		fill_slots(bs, node, HnswInlineLinks(bs->info, tup));
+		fill_slots(bg, pl, node, HnswInlineLinks(bg->info, tup));
 }
 
 /* Fills pages in block order, writing each when the next tuple is for a later block. */
@@ -351,78 +195,88 @@ writer_finish(PageWriter *w)
 }
 
 static void
-write_meta(BuildState *bs)
+write_meta(Relation index, HnswBuildGraph *bg, GraphPlacement *pl)
 {
 	PGAlignedBlock page;
 	HnswMetaData *meta;
 
-	HnswInitMetaPage(page.data, bs->info);
+	HnswInitMetaPage(page.data, bg->info);
 	meta = HnswPageGetMeta(page.data);
-	if (bs->count > 0)
+	if (bg->arena->count > 0)
 	{
-		meta->entry = bs->nodes[bs->entry].tid;
-		meta->entry_level = bs->entry_level;
+		meta->entry = pl->tids[bg->arena->entry];
+		meta->entry_level = bg->arena->entry_level;
 	}
-	write_new_block(bs->index, page.data, HNSW_METAPAGE_BLKNO);
+	write_new_block(index, page.data, HNSW_METAPAGE_BLKNO);
 }
 
 /* Writes the meta page, every node's element tuple, then the neighbour tuples. */
 static void
-write_graph(BuildState *bs)
+write_graph(Relation index, HnswBuildGraph *bg)
 {
-	ItemPointerData *nb_tids = MemoryContextAllocHuge(CurrentMemoryContext,
-													  sizeof(ItemPointerData) * Max(bs->count, 1));
+	int64		count = bg->arena->count;
 	char	   *tup = palloc(HnswMaxTupleSize());
+	GraphPlacement pl;
 	PageWriter	w;
 
-	assign_tids(bs, nb_tids);
-	write_meta(bs);
-	w.index = bs->index;
+	pl.tids = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(ItemPointerData) * Max(count, 1));
+	pl.nb_tids = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(ItemPointerData) * Max(count, 1));
+	assign_tids(bg, &pl);
+	write_meta(index, bg, &pl);
+	w.index = index;
 	w.current = InvalidBlockNumber;
-	for (int64 i = 0; i < bs->count; i++)
+	for (int64 i = 0; i < count; i++)
 	{
-		BuildNode  *node = &bs->nodes[i];
-		Size		size = HnswElementSize(bs->info, node->level, node->vec);
+		HnswBuildNode *node = HnswBuildNodeAt(bg->arena, i);
+		Size		size = HnswElementSize(bg->info, node->level, HnswBuildNodeData(bg->arena, node));
 
 		memset(tup, 0, size);
-		fill_element(bs, node, &nb_tids[i], (HnswElementTuple) tup);
-		writer_add(&w, &node->tid, tup, size);
+		fill_element(bg, &pl, i, (HnswElementTuple) tup);
+		writer_add(&w, &pl.tids[i], tup, size);
 		CHECK_FOR_INTERRUPTS();
 	}
-	for (int64 i = 0; i < bs->count; i++)
+	for (int64 i = 0; i < count; i++)
 	{
-		BuildNode  *node = &bs->nodes[i];
+		HnswBuildNode *node = HnswBuildNodeAt(bg->arena, i);
 		HnswNeighbourTuple nb = (HnswNeighbourTuple) tup;
-		Size		size = HnswNeighbourSize(bs->info->m, node->level);
+		Size		size = HnswNeighbourSize(bg->info->m, node->level);
 
-		if (!ItemPointerIsValid(&nb_tids[i]))
+		if (!ItemPointerIsValid(&pl.nb_tids[i]))
 			continue;
 		memset(tup, 0, size);
 		nb->kind = HNSW_TUPLE_NEIGHBOURS;
 		nb->level = node->level;
-		nb->owner = node->tid;
-		fill_slots(bs, node, nb->links);
-		writer_add(&w, &nb_tids[i], tup, size);
+		nb->owner = pl.tids[i];
+		fill_slots(bg, &pl, node, nb->links);
+		writer_add(&w, &pl.nb_tids[i], tup, size);
 		CHECK_FOR_INTERRUPTS();
 	}
 	writer_finish(&w);
 	pfree(tup);
-	pfree(nb_tids);
+	pfree(pl.tids);
+	pfree(pl.nb_tids);
 }
 
 /* Reading the table --------------------------------------------------------------------------- */
 
 static void
-spill_to_disk(BuildState *bs)
+notice_graph_full(HnswBuildGraph *bg)
 {
 	ereport(NOTICE,
-			(errmsg("hnsw graph no longer fits into maintenance_work_mem after " INT64_FORMAT " tuples", bs->count),
+			(errmsg("hnsw graph no longer fits into maintenance_work_mem after " INT64_FORMAT " tuples", bg->arena->count),
 			 errdetail("Building will take significantly more time."),
 			 errhint("Increase maintenance_work_mem to speed up builds.")));
-	write_graph(bs);
+}
+
+/* A serial build's graph is full: write it, and insert what follows through pages. */
+static void
+spill_to_disk(BuildState *bs)
+{
+	notice_graph_full(&bs->bg);
+	write_graph(bs->index, &bs->bg);
 	bs->on_disk = true;
-	MemoryContextReset(bs->graph_ctx);
-	bs->nodes = NULL;
+	pfree(bs->bg.arena);
+	bs->bg.arena = NULL;
 }
 
 static void
@@ -436,16 +290,141 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, boo
 	old = MemoryContextSwitchTo(bs->tmp_ctx);
 	if (HnswPrepareValue(bs->info, values[0], bs->value))
 	{
-		if (bs->on_disk)
+		bool		added = !bs->on_disk && HnswBuildAdd(&bs->bg, bs->value, tid);
+
+		if (!added && bs->serial)
+		{
+			if (!bs->on_disk)
+			{
+				MemoryContextSwitchTo(old);
+				spill_to_disk(bs);
+				MemoryContextSwitchTo(bs->tmp_ctx);
+			}
 			HnswInsertValue(index, bs->info, bs->value, tid);
-		else
-			insert_in_memory(bs, bs->value, tid);
+			added = true;
+		}
+		/* a parallel build's full graph leaves the row to the leader's second pass */
+		if (added)
+			bs->indtuples++;
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tmp_ctx);
+}
+
+static void
+init_build_state(BuildState *bs, Relation index, HnswIndexInfo *info)
+{
+	memset(bs, 0, sizeof(*bs));
+	bs->index = index;
+	bs->info = info;
+	bs->value = palloc(HnswVectorSize(info, NULL));
+	bs->tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * One participant of a parallel build (the leader or a worker): reads its share of the table
+ * (scan: a parallel scan) into the shared graph bg. Returns the rows read; *indtuples gets
+ * the rows added.
+ */
+double
+HnswBuildScanInto(Relation heap, Relation index, IndexInfo *indexInfo, HnswBuildGraph *bg,
+				  TableScanDesc scan, bool progress, double *indtuples)
+{
+	BuildState	bs;
+	double		reltuples;
+
+	init_build_state(&bs, index, bg->info);
+	bs.bg = *bg;
+	bs.bg.graph.ctx = &bs.bg;
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, progress, build_callback, &bs, scan);
+	*indtuples = bs.indtuples;
+	MemoryContextDelete(bs.tmp_ctx);
+	pfree(bs.value);
+	return reltuples;
+}
+
+static int
+compare_tids(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
+/* The heap TIDs a graph holds, sorted, for insert_missing_callback. */
+static void
+collect_graph_tids(BuildState *bs)
+{
+	HnswBuildArena *arena = bs->bg.arena;
+	int64		n = 0;
+
+	for (int64 i = 0; i < arena->count; i++)
+		n += HnswBuildNodeAt(arena, i)->nheaptids;
+	bs->in_graph = MemoryContextAllocHuge(CurrentMemoryContext, sizeof(ItemPointerData) * Max(n, 1));
+	n = 0;
+	for (int64 i = 0; i < arena->count; i++)
+	{
+		HnswBuildNode *node = HnswBuildNodeAt(arena, i);
+
+		memcpy(&bs->in_graph[n], node->heaptids, sizeof(ItemPointerData) * node->nheaptids);
+		n += node->nheaptids;
+	}
+	qsort(bs->in_graph, n, sizeof(ItemPointerData), compare_tids);
+	bs->nin_graph = n;
+}
+
+/* The second pass of a parallel build whose graph filled: inserts the rows it left out. */
+static void
+insert_missing_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *state)
+{
+	BuildState *bs = (BuildState *) state;
+	MemoryContext old;
+
+	if (isnull[0] || bsearch(tid, bs->in_graph, bs->nin_graph, sizeof(ItemPointerData), compare_tids) != NULL)
+		return;
+	old = MemoryContextSwitchTo(bs->tmp_ctx);
+	if (HnswPrepareValue(bs->info, values[0], bs->value))
+	{
+		HnswInsertValue(index, bs->info, bs->value, tid);
 		bs->indtuples++;
 	}
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmp_ctx);
-	if (!bs->on_disk && bs->memory_used > bs->memory_limit)
-		spill_to_disk(bs);
+}
+
+/* Builds with parallel workers; false (nothing done) if none could be started. */
+static bool
+build_parallel(Relation heap, Relation index, IndexInfo *indexInfo, BuildState *bs, int nworkers,
+			   double *reltuples)
+{
+	HnswParallelBuild *pb = HnswParallelBegin(heap, index, indexInfo, bs->info, nworkers);
+	bool		full;
+
+	if (pb == NULL)
+		return false;
+	HnswBuildGraphAttach(&bs->bg, HnswParallelArena(pb), bs->info);
+	*reltuples = HnswParallelScan(pb, &bs->indtuples);
+	full = bs->bg.arena->full;
+	if (full)
+	{
+		notice_graph_full(&bs->bg);
+		collect_graph_tids(bs);
+	}
+	write_graph(index, &bs->bg);
+	HnswParallelEnd(pb);
+	bs->bg.arena = NULL;
+	if (full)
+		*reltuples = table_index_build_scan(heap, index, indexInfo, true, true, insert_missing_callback, bs, NULL);
+	return true;
+}
+
+static void
+build_serial(Relation heap, Relation index, IndexInfo *indexInfo, BuildState *bs, double *reltuples)
+{
+	HnswBuildGraphAttach(&bs->bg, HnswBuildLocalArena((Size) maintenance_work_mem * 1024), bs->info);
+	bs->bg.limit = (Size) maintenance_work_mem * 1024;
+	bs->serial = true;
+	*reltuples = table_index_build_scan(heap, index, indexInfo, true, true, build_callback, bs, NULL);
+	if (!bs->on_disk)
+		write_graph(index, &bs->bg);
 }
 
 static void
@@ -476,29 +455,21 @@ hnswbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	IndexBuildResult *result = palloc0(sizeof(IndexBuildResult));
 	BuildState	bs;
 	double		reltuples;
+	int			nworkers;
 	MemoryContext build_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw build", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(build_ctx);
 
 	if (RelationGetNumberOfBlocks(index) != 0)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
-	memset(&bs, 0, sizeof(bs));
-	bs.index = index;
-	bs.info = HnswGetIndexInfo(index);
-	check_build_options(index, bs.info);
-	bs.graph.info = bs.info;
-	bs.graph.ctx = &bs;
-	bs.graph.visit = memory_visit;
-	bs.graph.neighbours = memory_neighbours;
-	bs.graph.vector = memory_vector;
-	bs.graph.vectors = NULL;
-	bs.memory_limit = (Size) maintenance_work_mem * 1024;
-	bs.value = palloc(HnswVectorSize(bs.info, NULL));
-	bs.graph_ctx = AllocSetContextCreate(build_ctx, "hnsw build graph", ALLOCSET_DEFAULT_SIZES);
-	bs.tmp_ctx = AllocSetContextCreate(build_ctx, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
+	check_build_options(index, HnswGetIndexInfo(index));
+	init_build_state(&bs, index, HnswGetIndexInfo(index));
 
-	reltuples = table_index_build_scan(heap, index, indexInfo, true, true, build_callback, &bs, NULL);
-	if (!bs.on_disk)
-		write_graph(&bs);
+	nworkers = HnswParallelWorkersFor(heap, index);
+	if (nworkers == 0 || !build_parallel(heap, index, indexInfo, &bs, nworkers, &reltuples))
+	{
+		HnswSetLastBuildWorkers(0);
+		build_serial(heap, index, indexInfo, &bs, &reltuples);
+	}
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
 
