@@ -88,7 +88,7 @@ static int run_once(const char *file)
         return 1;
     struct sb_arena *arena = sb_arena_new();
     struct sb_extracted x;
-    sb_extract_text(arena, "application/pdf", data, len, &x);
+    sb_extract_pdf_in_process(arena, data, len, SB_EXTRACT_MAX_SECONDS * 1000, &x);
     if (x.status != SB_EXTRACT_DONE) {
         fprintf(stderr, "extraction failed: %s\n", x.reason);
         return 1;
