@@ -30,9 +30,9 @@
 
 /* The oldest pending material nobody holds (or whose holder's lease ran out), claimed. */
 static const char claim_sql[] =
-    "UPDATE public.material_extractions AS e SET claimed_at = clock_timestamp()"
+    "UPDATE public.material_extractions AS e SET claimed_at = clock_timestamp(),"
+    "   attempts = e.attempts + 1"
     " FROM public.materials AS m"
-    "   , attempts = e.attempts + 1"
     " WHERE e.material_id = (SELECT x.material_id FROM public.material_extractions AS x"
     "                        WHERE x.status = 'pending' AND x.attempts < " MAX_ATTEMPTS
     "                          AND (x.claimed_at IS NULL OR x.claimed_at < now() - interval '10 minutes')"
