@@ -17,17 +17,20 @@ command -v pdftotext >/dev/null || { echo "pdftotext not found: scripts/deps.sh 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -Itests/unit/ai $(pkg-config --cflags poppler-glib) \
-  bench/ai/extract_bench.c src/ai/extract.c src/ai/chunk.c src/ai/embed_lexical.c src/util/arena.c \
+cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -Itests/unit/ai $(pkg-config --cflags poppler-glib libpq) \
+  bench/ai/extract_bench.c src/ai/extract.c src/ai/pdf_child.c src/ai/chunk.c src/ai/embed_lexical.c src/util/arena.c \
+  src/util/child.c src/util/log.c src/util/utf8.c src/util/fdio.c src/util/thread.c -pthread \
   tests/unit/ai/minipdf.c -o "$work/extract_bench" $(pkg-config --libs poppler-glib) -lunistring -lm
 "$work/extract_bench" gen "$work/bench.pdf" "$PAGES"
 "$work/extract_bench" run "$work/bench.pdf" 1 >/dev/null                 # warm the page cache
 pdftotext "$work/bench.pdf" /dev/null
 
-ours=() theirs=()
+ours=() child=() theirs=()
 for _ in $(seq "$RUNS"); do
   line=$("$work/extract_bench" run "$work/bench.pdf" 1)
   ours+=("$(awk '{ print $6 }' <<<"$line")")
+  cline=$("$work/extract_bench" run-child "$work/bench.pdf" 1)
+  child+=("$(awk '{ print $6 }' <<<"$cline")")
   detail=$line
   start=$(date +%s%N)
   pdftotext "$work/bench.pdf" /dev/null
@@ -37,9 +40,11 @@ done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 m_ours=$(median "${ours[@]}")
 m_theirs=$(median "${theirs[@]}")
+m_child=$(median "${child[@]}")
 echo "PDF: $PAGES pages, $(stat -c %s "$work/bench.pdf") bytes; $RUNS runs each; last run of ours: $detail"
-awk -v p="$PAGES" -v o="$m_ours" -v t="$m_theirs" 'BEGIN {
-  printf "ours (extract + chunk + lexical embed): median %.4f s = %.0f pages/s\n", o, p / o
+awk -v p="$PAGES" -v o="$m_ours" -v c="$m_child" -v t="$m_theirs" 'BEGIN {
+  printf "ours, PDF read in-process (before):     median %.4f s = %.0f pages/s\n", o, p / o
+  printf "ours, PDF read by a child (after):      median %.4f s = %.0f pages/s (+%.4f s a PDF)\n", c, p / c, c - o
   printf "pdftotext alone:                        median %.4f s = %.0f pages/s\n", t, p / t
   printf "ours / pdftotext throughput: %.2f\n", t / o
 }'

@@ -5,14 +5,18 @@
  *
  *   extract_bench gen FILE PAGES   writes a PDF of PAGES pages of English-like text (fixed seed:
  *                                  40 lines of 12 words a page, a blank line every 8 lines)
- *   extract_bench run FILE RUNS    times the pipeline RUNS times; one line per run:
+ *   extract_bench run-child FILE RUNS   the same with the PDF read the server's way, by a child
+ *                                  process (this program's extract-pdf, pdf_child.h)
+ *   extract_bench run FILE RUNS    times the pipeline RUNS times (PDF read in this process); one line per run:
  *                                  "pages P chunks C total_s T extract_s E chunk_s K embed_s M"
  */
 #include "ai/chunk.h"
 #include "ai/embed_lexical.h"
 #include "ai/extract.h"
+#include "ai/pdf_child.h"
 #include "minipdf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +83,8 @@ static char *read_file(const char *file, size_t *len)
     return data;
 }
 
+static bool through_child;
+
 static int run_once(const char *file)
 {
     double t0 = now_s();
@@ -88,7 +94,15 @@ static int run_once(const char *file)
         return 1;
     struct sb_arena *arena = sb_arena_new();
     struct sb_extracted x;
-    sb_extract_text(arena, "application/pdf", data, len, &x);
+    if (through_child) { /* the server's way: this program's extract-pdf as a child process */
+        static char *argv[] = { "extract_bench", "extract-pdf", NULL };
+        struct sb_pdf_reader reader;
+        sb_pdf_reader_init(&reader, SB_PDF_TIMEOUT_S, -1);
+        reader.argv = argv;
+        sb_pdf_read(arena, &reader, data, len, &x);
+    } else {
+        sb_extract_pdf_in_process(arena, data, len, SB_EXTRACT_MAX_SECONDS * 1000, &x);
+    }
     if (x.status != SB_EXTRACT_DONE) {
         fprintf(stderr, "extraction failed: %s\n", x.reason);
         return 1;
@@ -112,7 +126,10 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "gen") == 0)
         return generate(argv[2], atoi(argv[3]));
-    if (argc == 4 && strcmp(argv[1], "run") == 0) {
+    if (argc >= 2 && strcmp(argv[1], "extract-pdf") == 0)
+        return sb_pdf_child_main(argc - 1, argv + 1);
+    if (argc == 4 && (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "run-child") == 0)) {
+        through_child = strcmp(argv[1], "run-child") == 0;
         for (int i = 0; i < atoi(argv[3]); i++)
             if (run_once(argv[2]) != 0)
                 return 1;

@@ -1,7 +1,10 @@
 /*
- * extract: PDF through poppler-glib, text and Markdown as they are (extract.h).
+ * extract: PDF through poppler-glib (in the extract-pdf child), text and Markdown as they are
+ * (extract.h).
  */
 #include "ai/extract.h"
+
+#include "ai/pdf_child.h"
 
 #include "util/utf8.h"
 
@@ -162,15 +165,20 @@ static void extract_pdf(struct sb_arena *arena, const char *data, size_t len, do
     g_bytes_unref(bytes);
 }
 
-void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len, struct sb_extracted *out)
+void sb_extract_pdf_in_process(struct sb_arena *arena, const char *data, size_t len, int max_ms,
+                               struct sb_extracted *out)
 {
-    sb_extract_text_within(arena, mime, data, len, SB_EXTRACT_MAX_SECONDS * 1000, out);
+    memset(out, 0, sizeof *out);
+    if (len == 0) {
+        fail(out, "The file is empty");
+        return;
+    }
+    extract_pdf(arena, data, len, seconds_now() + max_ms / 1000.0, out);
 }
 
-void sb_extract_text_within(struct sb_arena *arena, const char *mime, const char *data, size_t len, int max_ms,
-                            struct sb_extracted *out)
+void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len,
+                     const struct sb_pdf_reader *reader, struct sb_extracted *out)
 {
-    double deadline = seconds_now() + max_ms / 1000.0;
     memset(out, 0, sizeof *out);
     if (!sb_extract_reads_type(mime)) {
         out->status = SB_EXTRACT_NOT_EXTRACTABLE;
@@ -181,8 +189,14 @@ void sb_extract_text_within(struct sb_arena *arena, const char *mime, const char
         fail(out, "The file is empty");
         return;
     }
-    if (strcmp(mime, "application/pdf") == 0)
-        extract_pdf(arena, data, len, deadline, out);
-    else
+    if (strcmp(mime, "application/pdf") != 0) {
         extract_plain(arena, data, len, out);
+        return;
+    }
+    struct sb_pdf_reader fallback;
+    if (!reader) {
+        sb_pdf_reader_init(&fallback, SB_PDF_TIMEOUT_S, -1);
+        reader = &fallback;
+    }
+    sb_pdf_read(arena, reader, data, len, out);
 }

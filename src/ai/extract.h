@@ -3,6 +3,11 @@
  *
  *   application/pdf             poppler (poppler-glib): the text of each page, in reading
  *                               order as poppler lays it out; no OCR, so a scanned PDF has none.
+ *                               A PDF is untrusted input to a large C++ parser: the server never
+ *                               parses one in its own process. sb_extract_text hands it to a
+ *                               short-lived child (`studybase extract-pdf`, pdf_child.h), which
+ *                               calls sb_extract_pdf_in_process; a child that crashes, hangs or
+ *                               answers nonsense is a failed extraction, not a dead server.
  *   text/plain, text/markdown   the file as it is (one page numbered 0: no pages); it must be
  *                               UTF-8 (a byte order mark is dropped) without NUL bytes.
  *   anything else               not extractable (images): not an error.
@@ -14,8 +19,9 @@
  * materials bucket's 50 MB. Page text is made valid UTF-8 (an invalid byte becomes U+FFFD, NUL a space).
  *
  * Failures are results, never crashes: status SB_EXTRACT_FAILED with a reason a student can
- * read ("the PDF is encrypted ...", "the file could not be read as PDF: ..."). Everything
- * returned lives in the arena. Thread-safe (each call has its own poppler document).
+ * read ("the PDF is encrypted ...", "the file could not be read as PDF: ...", "the PDF reader
+ * was stopped ..."). Everything returned lives in the arena. Thread-safe (each call has its own
+ * poppler document, or its own child).
  */
 #ifndef SB_AI_EXTRACT_H
 #define SB_AI_EXTRACT_H
@@ -33,6 +39,7 @@ enum sb_extract_status {
     SB_EXTRACT_DONE,
     SB_EXTRACT_FAILED,
     SB_EXTRACT_NOT_EXTRACTABLE,
+    SB_EXTRACT_UNAVAILABLE,       /* the PDF reader could not run (not the file's fault): try later */
 };
 
 struct sb_extracted {
@@ -47,11 +54,16 @@ struct sb_extracted {
 /* Whether files of this MIME type are read for text (PDF, plain text, Markdown). */
 int sb_extract_reads_type(const char *mime);
 
-/* Extracts the text of data[0..len), a file of type mime. */
-void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len, struct sb_extracted *out);
+struct sb_pdf_reader;
 
-/* The same with another time limit than SB_EXTRACT_MAX_SECONDS (tests). */
-void sb_extract_text_within(struct sb_arena *arena, const char *mime, const char *data, size_t len, int max_ms,
-                            struct sb_extracted *out);
+/* Extracts the text of data[0..len), a file of type mime: text and Markdown here, a PDF
+ * through the reader given (pdf_child.h; NULL: the default one, this binary's extract-pdf). */
+void sb_extract_text(struct sb_arena *arena, const char *mime, const char *data, size_t len,
+                     const struct sb_pdf_reader *reader, struct sb_extracted *out);
+
+/* Reads a PDF with poppler IN THIS PROCESS, beginning no page after max_ms. Only the
+ * extract-pdf child (pdf_child.c) and the benchmark call it: never the server. */
+void sb_extract_pdf_in_process(struct sb_arena *arena, const char *data, size_t len, int max_ms,
+                               struct sb_extracted *out);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "ai/chunk.h"
 #include "ai/extract.h"
+#include "ai/pdf_child.h"
 #include "base/call.h"
 #include "db/conn.h"
 #include "storage/service.h"
@@ -14,27 +15,49 @@
 #include "util/thread.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #define SWEEP_INTERVAL_MS 30000
-#define RETRY_PAUSE_S 2
+#define RETRY_PAUSE_MS 2000
+#define MAX_ATTEMPTS "3"
 #define MAX_FILE_BYTES (64LL * 1024 * 1024)   /* above the bucket's 50 MB: a guard, not a rule */
 
 /* The oldest pending material nobody holds (or whose holder's lease ran out), claimed. */
 static const char claim_sql[] =
-    "UPDATE public.material_extractions AS e SET claimed_at = clock_timestamp()"
+    "UPDATE public.material_extractions AS e SET claimed_at = clock_timestamp(),"
+    "   attempts = e.attempts + 1"
     " FROM public.materials AS m"
     " WHERE e.material_id = (SELECT x.material_id FROM public.material_extractions AS x"
-    "                        WHERE x.status = 'pending'"
+    "                        WHERE x.status = 'pending' AND x.attempts < " MAX_ATTEMPTS
     "                          AND (x.claimed_at IS NULL OR x.claimed_at < now() - interval '10 minutes')"
     "                        ORDER BY x.updated_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
     "   AND m.id = e.material_id"
     " RETURNING e.material_id, e.claimed_at, m.file_type,"
     "   (SELECT o.version FROM storage.objects AS o WHERE o.bucket_id = 'materials' AND o.name = m.file_path)";
+
+/* Pending rows claimed MAX_ATTEMPTS times whose last lease ran out without a result (the server
+ * died reading the file, the database refused the result, the reader could not start): failed,
+ * their old chunks gone (migration 009). */
+static const char give_up_sql[] =
+    "WITH given_up AS ("
+    "  UPDATE public.material_extractions SET status = 'failed',"
+    "    reason = 'The file could not be read after " MAX_ATTEMPTS " attempts; upload it again to try once more',"
+    "    pages = NULL, chunks = NULL, claimed_at = NULL, updated_at = now()"
+    "  WHERE status = 'pending' AND attempts >= " MAX_ATTEMPTS
+    "    AND (claimed_at IS NULL OR claimed_at < now() - interval '10 minutes')"
+    "  RETURNING material_id)"
+    " DELETE FROM public.material_chunks WHERE material_id IN (SELECT material_id FROM given_up)";
+
+/* The server is stopping mid-file: the claim is given back and its attempt not counted. */
+static const char release_sql[] =
+    "UPDATE public.material_extractions SET claimed_at = NULL, attempts = greatest(attempts - 1, 0)"
+    " WHERE material_id = $1 AND status = 'pending' AND claimed_at = $2::timestamptz";
 
 /* Locks the material against deletion first (a delete cascading to the extraction row then
  * waits for us instead of deadlocking with our chunk inserts), then takes the row if it is
@@ -55,9 +78,17 @@ struct claim {
     const char *material_id, *claimed_at, *file_type, *version;
 };
 
+/* The thread, and how it is stopped: wake_fd is written once; it wakes the thread's waits and,
+ * as the PDF reader's cancel descriptor, kills a reader at work. */
+static pthread_t thread;
+static bool started;
+static volatile bool stopping;
+static int wake_fd = -1;
+static struct sb_pdf_reader reader;
+
 /* What to write for one material. */
 struct outcome {
-    const char *status;       /* 'done' or 'failed' */
+    const char *status;       /* 'done' or 'failed'; NULL: nothing (the reader could not run) */
     const char *reason;
     const char *pages;        /* text or NULL */
     struct sb_chunk *chunks;
@@ -119,7 +150,12 @@ static void decide(struct sb_arena *arena, struct sb_storage_backend *backend, c
         return;
     }
     struct sb_extracted text;
-    sb_extract_text(arena, c->file_type, data, len, &text);
+    sb_extract_text(arena, c->file_type, data, len, &reader, &text);
+    if (text.status == SB_EXTRACT_UNAVAILABLE) {
+        out->status = NULL;
+        out->reason = text.reason;
+        return;
+    }
     if (text.status != SB_EXTRACT_DONE) {
         /* not extractable is decided by the migration's trigger; here it can only mean the type
          * changed after the claim, which re-requested the row: settling will find it gone */
@@ -223,16 +259,50 @@ static int claim_one(struct sb_arena *arena, struct claim *c)
     return 1;
 }
 
-/* Extracts one material: 1 settled (or found re-requested), 0 none pending, -1 error. */
+/* Fails the rows whose attempts are used up; false on a database error. */
+static bool give_up_exhausted(struct sb_arena *arena)
+{
+    struct sb_db_call who = *sb_call_service_role();
+    who.sql = give_up_sql;
+    struct sb_db_result r;
+    if (sb_db_run(arena, &who, &r) != SB_DB_OK)
+        return false;
+    return true;
+}
+
+/* The reader could not run: when the server is stopping, the claim is given back (the next
+ * start takes the row at once); otherwise the row stays under its lease, tried again after it. */
+static void leave_unsettled(struct sb_arena *arena, const struct claim *c, const char *why)
+{
+    sb_log(SB_LOG_WARN, "material text not extracted now; will try again", "material_id", c->material_id, "reason",
+           why, NULL);
+    if (!stopping)
+        return;
+    struct sb_db_call who = *sb_call_service_role();
+    who.sql = release_sql;
+    const char *params[] = { c->material_id, c->claimed_at };
+    who.params = params;
+    who.nparams = 2;
+    struct sb_db_result r;
+    sb_db_run(arena, &who, &r);
+}
+
+/* Extracts one material: 1 settled (or found re-requested), 0 none pending, -1 error or
+ * stopping. */
 static int extract_one(struct sb_storage_backend *backend)
 {
     struct sb_arena *arena = sb_arena_new();
     struct claim c;
-    int claimed = claim_one(arena, &c);
+    int claimed = give_up_exhausted(arena) ? claim_one(arena, &c) : -1;
     int result = claimed;
     if (claimed == 1) {
         struct outcome o;
         decide(arena, backend, &c, &o);
+        if (!o.status) {
+            leave_unsettled(arena, &c, o.reason);
+            sb_arena_free(arena);
+            return -1;
+        }
         int written = settle_or_give_up(arena, &c, &o);
         if (written == 1 && strcmp(o.status, "failed") == 0)
             sb_log(SB_LOG_INFO, "material text not extracted", "material_id", c.material_id, "reason", o.reason, NULL);
@@ -248,7 +318,7 @@ static int extract_one(struct sb_storage_backend *backend)
 int sb_ai_extract_pending(struct sb_storage_backend *backend)
 {
     int settled = 0;
-    for (;;) {
+    while (!stopping) {
         int r = extract_one(backend);
         if (r < 0)
             return -1;
@@ -256,6 +326,7 @@ int sb_ai_extract_pending(struct sb_storage_backend *backend)
             return settled;
         settled++;
     }
+    return -1;
 }
 
 /* ---- the thread ------------------------------------------------------------------------------------ */
@@ -272,37 +343,73 @@ static PGconn *listening_connection(PGconn *previous)
     return ok ? pg : NULL;
 }
 
+/* Waits up to timeout_ms for a notification on pg (NULL: none) or for the stop; drops the
+ * notifications (a broken session is reopened by the next round). */
+static void wait_for_work(PGconn *pg, int timeout_ms)
+{
+    bool pending = false;
+    PGnotify *note;
+    while (pg && (note = PQnotifies(pg)) != NULL) {
+        PQfreemem(note);
+        pending = true;
+    }
+    if (pending || stopping)
+        return;
+    struct pollfd fds[2] = { { wake_fd, POLLIN, 0 }, { pg ? PQsocket(pg) : -1, POLLIN, 0 } };
+    if (poll(fds, 2, timeout_ms) > 0 && pg && fds[1].revents)
+        PQconsumeInput(pg);
+    while (pg && (note = PQnotifies(pg)) != NULL)
+        PQfreemem(note);
+}
+
 static void *extractor_loop(void *arg)
 {
     char *storage_dir = arg;
     PGconn *pg = NULL;
-    for (;;) {
+    while (!stopping) {
         pg = listening_connection(pg);
         struct sb_storage_backend *backend = pg ? sb_storage_backend_shared(storage_dir) : NULL;
         if (!backend) {
-            struct timespec pause = { RETRY_PAUSE_S, 0 };
-            nanosleep(&pause, NULL);
+            wait_for_work(NULL, RETRY_PAUSE_MS);
             continue;
         }
-        if (sb_ai_extract_pending(backend) < 0 && !sb_db_is_closing())
+        if (sb_ai_extract_pending(backend) < 0 && !sb_db_is_closing() && !stopping)
             sb_log(SB_LOG_WARN, "material extraction stopped on a database error; will try again", NULL);
-        sb_db_wait_for_notification(pg, SWEEP_INTERVAL_MS);   /* a broken session is reopened above */
+        wait_for_work(pg, SWEEP_INTERVAL_MS);
     }
+    sb_db_close_connection();
+    free(storage_dir);
     return NULL;
 }
 
 void sb_ai_extractor_start(const struct sb_config *config)
 {
-    static bool started;
     if (started)
         return;
-    started = true;
     char *dir = strdup(config->storage_dir);
-    pthread_t thread;
-    if (!dir || sb_thread_start(&thread, extractor_loop, dir) != 0) {
+    wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    sb_pdf_reader_init(&reader, config->pdf_timeout_s, wake_fd);
+    if (!dir || wake_fd < 0 || sb_thread_start(&thread, extractor_loop, dir) != 0) {
         sb_log(SB_LOG_ERROR, "material extraction thread cannot start", NULL);
         free(dir);
+        if (wake_fd >= 0)
+            close(wake_fd);
+        wake_fd = -1;
         return;
     }
-    pthread_detach(thread);
+    started = true;
+}
+
+void sb_ai_extractor_stop(void)
+{
+    if (!started)
+        return;
+    stopping = true;
+    uint64_t one = 1;
+    ssize_t w = write(wake_fd, &one, sizeof one);
+    (void)w;
+    pthread_join(thread, NULL);
+    close(wake_fd);
+    wake_fd = -1;
+    started = false;
 }

@@ -5,12 +5,15 @@
  *   dev      local development: private PostgreSQL cluster + migrate + serve
  *   stop     stop the private cluster
  *   status   show whether the local stack runs and where
+ * and one internal subcommand, not listed: `extract-pdf`, the child process the server reads
+ * an uploaded PDF in (src/ai/pdf_child.h).
  */
 #include "cli/dev.h"
 #include "db/migrate.h"
 #include "auth/keys.h"
 #include "ai/embed_worker.h"
 #include "ai/extractor.h"
+#include "ai/pdf_child.h"
 #include "auth/outbox.h"
 #include "db/conn.h"
 #include "http/router.h"
@@ -89,6 +92,7 @@ static int serve_until_stopped(struct sb_config *config, const char *shown_db_ur
     fprintf(stderr, "studybase: stopping (%s)\n", sig == SIGINT ? "interrupt" : "terminate");
     sb_db_closing();
     sb_ai_embed_worker_stop();
+    sb_ai_extractor_stop();
     sb_server_stop(server);
     return 0;
 }
@@ -265,6 +269,8 @@ int main(int argc, char **argv)
         print_usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "extract-pdf") == 0) /* internal: the server's PDF reader (pdf_child.h) */
+        return end_process(sb_pdf_child_main(argc - 1, argv + 1));
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) != 0)

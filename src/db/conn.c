@@ -752,6 +752,15 @@ bool sb_db_wait_for_notification(PGconn *pg, int timeout_ms)
     return PQstatus(pg) == CONNECTION_OK;
 }
 
+void sb_db_close_connection(void)
+{
+    if (!own_session)
+        return;
+    close_session(own_session);
+    free(own_session);
+    own_session = NULL;
+}
+
 PGconn *sb_db_connection(void)
 {
     struct session *s = own_thread_session();

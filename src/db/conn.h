@@ -85,6 +85,10 @@ const char *sb_db_conninfo(void);
  * directly (e.g. LISTEN); do not leave a transaction open. */
 PGconn *sb_db_connection(void);
 
+/* Closes the calling thread's own session (sb_db_connection) and frees it: a background thread
+ * calls it as it ends. */
+void sb_db_close_connection(void);
+
 /* Opens a connection of a service's own (a LISTEN loop) the way worker connections are
  * opened: connecting gives up after 5 seconds, and server notices (RAISE NOTICE, the FATAL of
  * a backend the cluster stops) go to the log as JSON lines, not libpq's raw stderr text.

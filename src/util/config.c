@@ -173,6 +173,10 @@ static int load_embed_settings(struct sb_config *c)
         env_int("SB_EMBED_RETRIES", 3, 0, 10, &retries) ||
         env_bool("SB_EMBED_SEND_DIMENSIONS", true, &c->embed_send_dimensions))
         return -1;
+    long pdf_timeout;
+    if (env_int("SB_PDF_TIMEOUT_S", 150, 1, 3600, &pdf_timeout))
+        return -1;
+    c->pdf_timeout_s = (int)pdf_timeout;
     c->embed_batch = (int)batch;
     c->embed_timeout_ms = (int)timeout;
     c->embed_retries = (int)retries;

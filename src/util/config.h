@@ -71,6 +71,9 @@ struct sb_config {
     int embed_retries;            /* SB_EMBED_RETRIES, 3: retries after a connection error, 429 or 5xx */
     bool embed_send_dimensions;   /* SB_EMBED_SEND_DIMENSIONS, true: ask the provider for "dimensions": 384 */
 
+    /* The materials' text (src/ai/extractor.h, pdf_child.h) */
+    int pdf_timeout_s;            /* SB_PDF_TIMEOUT_S, 150: wall clock for one PDF's reader process, then it is killed */
+
     char secret_storage[256];     /* holds a secret read from data_dir */
     char storage_dir_storage[4096]; /* holds the default storage_dir */
     char api_url_storage[300];    /* holds the default api_external_url */

@@ -39,4 +39,34 @@ function makePdf(pages, { encrypted = false } = {}) {
   return Buffer.from(out, 'latin1');
 }
 
-module.exports = { makePdf };
+/* A one-page PDF that never finishes (a "PDF bomb"): the page draws form X0 ten times, X0 draws
+ * X1 ten times, ... 10^levels drawings in a few kilobytes; at 12 levels poppler works on page 1
+ * for days with flat memory. Same as tests/unit/ai/minipdf.c's minipdf_write_form_bomb. */
+function makeFormBombPdf(levels = 12) {
+  const ten = Array(10).fill('/X Do').join(' ');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Count 1 /Kids [3 0 R] >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /X 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${ten.length + 1} >>\nstream\n${ten}\nendstream`,
+  ];
+  for (let i = 0; i < levels; i++) {
+    const last = i === levels - 1;
+    const body = last ? '0 0 m 1 1 l S' : ten;
+    const resources = last ? '<< >>' : `<< /XObject << /X ${6 + i} 0 R >> >>`;
+    objects.push(`<< /Type /XObject /Subtype /Form /BBox [0 0 10 10] /Resources ${resources} /Length ${body.length + 1} >>\nstream\n${body}\nendstream`);
+  }
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+module.exports = { makePdf, makeFormBombPdf };

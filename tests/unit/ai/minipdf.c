@@ -92,3 +92,42 @@ char *minipdf_write(const char *const *pages, size_t npages, bool encrypted, siz
     *len = o.len;
     return o.data;
 }
+
+char *minipdf_write_form_bomb(int levels, size_t *len)
+{
+    const char *ten = "/X Do /X Do /X Do /X Do /X Do /X Do /X Do /X Do /X Do /X Do";
+    const char *leaf = "0 0 m 1 1 l S";
+    size_t nobjects = 4 + (size_t)levels;
+    struct out o = { 0 };
+    o.offsets = calloc(nobjects + 1, sizeof *o.offsets);
+    put(&o, "%%PDF-1.4\n");
+    o.offsets[1] = o.len;
+    put(&o, "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+    o.offsets[2] = o.len;
+    put(&o, "2 0 obj\n<< /Type /Pages /Count 1 /Kids [3 0 R] >>\nendobj\n");
+    o.offsets[3] = o.len;
+    put(&o, "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+            " /Resources << /XObject << /X 5 0 R >> >> /Contents 4 0 R >>\nendobj\n");
+    o.offsets[4] = o.len;
+    put(&o, "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n", strlen(ten) + 1, ten);
+    for (int i = 0; i < levels; i++) {
+        size_t id = 5 + (size_t)i;
+        bool last = i == levels - 1;
+        const char *body = last ? leaf : ten;
+        o.offsets[id] = o.len;
+        put(&o, "%zu 0 obj\n<< /Type /XObject /Subtype /Form /BBox [0 0 10 10]", id);
+        if (last)
+            put(&o, " /Resources << >>");
+        else
+            put(&o, " /Resources << /XObject << /X %zu 0 R >> >>", id + 1);
+        put(&o, " /Length %zu >>\nstream\n%s\nendstream\nendobj\n", strlen(body) + 1, body);
+    }
+    size_t xref = o.len;
+    put(&o, "xref\n0 %zu\n0000000000 65535 f \n", nobjects + 1);
+    for (size_t i = 1; i <= nobjects; i++)
+        put(&o, "%010zu 00000 n \n", o.offsets[i]);
+    put(&o, "trailer\n<< /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", nobjects + 1, xref);
+    free(o.offsets);
+    *len = o.len;
+    return o.data;
+}

@@ -13,4 +13,9 @@
 
 char *minipdf_write(const char *const *pages, size_t npages, bool encrypted, size_t *len);
 
+/* A one-page PDF that never finishes: the page draws form X0 ten times, X0 draws X1 ten times,
+ * ... down to X(levels-1), which draws a line: 10^levels drawings for a few kilobytes (a "PDF
+ * bomb"; with 12 levels poppler works on page 1 for days, its memory flat). */
+char *minipdf_write_form_bomb(int levels, size_t *len);
+
 #endif

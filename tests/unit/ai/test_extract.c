@@ -1,5 +1,7 @@
-/* ai/extract: a PDF's pages through poppler, text and Markdown as they are, images not
- * extractable; files that cannot be read are failures with a reason a student can read. */
+/* ai/extract: a PDF's pages through poppler (sb_extract_pdf_in_process, what the extract-pdf
+ * child runs), text and Markdown as they are, images not extractable; files that cannot be read
+ * are failures with a reason a student can read; sb_extract_text hands a PDF to its reader
+ * process and never parses it itself. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "ai/extract.h"
+#include "ai/pdf_child.h"
 #include "minipdf.h"
 
 static struct sb_arena *arena;
@@ -27,7 +30,10 @@ static int teardown(void **state)
 
 static void extract(const char *mime, const char *data, size_t len, struct sb_extracted *out)
 {
-    sb_extract_text(arena, mime, data, len, out);
+    if (strcmp(mime, "application/pdf") == 0)
+        sb_extract_pdf_in_process(arena, data, len, SB_EXTRACT_MAX_SECONDS * 1000, out);
+    else
+        sb_extract_text(arena, mime, data, len, NULL, out);
 }
 
 static void extract_pdf(const char *const *pages, size_t n, bool encrypted, struct sb_extracted *out)
@@ -124,7 +130,7 @@ static void no_page_is_begun_after_the_time_limit_but_the_first_always_is(void *
     size_t len;
     char *pdf = minipdf_write(pages, 3, false, &len);
     struct sb_extracted x;
-    sb_extract_text_within(arena, "application/pdf", pdf, len, 0, &x);
+    sb_extract_pdf_in_process(arena, pdf, len, 0, &x);
     free(pdf);
     assert_int_equal(x.status, SB_EXTRACT_DONE);
     assert_int_equal(x.npages, 1);
@@ -174,6 +180,21 @@ static void images_are_not_extractable_and_empty_files_fail(void **state)
     assert_string_equal(x.reason, "The file is empty");
 }
 
+static void a_pdf_is_read_by_the_reader_process_it_is_given(void **state)
+{
+    /* a stand-in reader that answers one page whatever it is sent: the text comes from it */
+    char *argv[] = { "sh", "-c", "cat >/dev/null; printf 'studybase-pdf 1\\npages 1\\npage 1 5\\nhello\\nend\\n'", NULL };
+    struct sb_pdf_reader reader;
+    sb_pdf_reader_init(&reader, 10, -1);
+    reader.path = "/bin/sh";
+    reader.argv = argv;
+    struct sb_extracted x;
+    sb_extract_text(arena, "application/pdf", "%PDF-1.4 whatever", 17, &reader, &x);
+    assert_int_equal(x.status, SB_EXTRACT_DONE);
+    assert_int_equal(x.npages, 1);
+    assert_string_equal(x.pages[0].text, "hello");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +208,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(text_and_markdown_are_taken_as_they_are_without_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(text_that_is_not_utf8_fails_naming_the_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(images_are_not_extractable_and_empty_files_fail, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_pdf_is_read_by_the_reader_process_it_is_given, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
