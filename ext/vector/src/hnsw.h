@@ -275,6 +275,27 @@ HnswIdMapSlot(const HnswIdMap *map, uint64 id)
 	return i;
 }
 
+/*
+ * A set of node numbers, for a graph whose numbers are dense from 0 (the build's), with a
+ * distance per member if made so (hnswidmap.c): a stamp per node number, equal to the epoch
+ * for the members, so emptying the set is raising the epoch, not clearing memory. Grows
+ * (zeroed) to any number added.
+ */
+typedef struct HnswDenseMap
+{
+	uint32	   *stamps;
+	float	   *dists;			/* NULL unless made with distances */
+	uint64		capacity;
+	uint32		epoch;
+	MemoryContext ctx;			/* where the arrays live */
+} HnswDenseMap;
+
+static inline bool
+HnswDenseMapHas(const HnswDenseMap *map, uint64 id)
+{
+	return id < map->capacity && map->stamps[id] == map->epoch;
+}
+
 /* How the search code reaches nodes (hnswbuild.c: memory, hnswutils.c: pages). */
 typedef struct HnswGraph HnswGraph;
 struct HnswGraph
@@ -290,6 +311,8 @@ struct HnswGraph
 	const void *(*vector) (HnswGraph *g, uint64 id);
 	/* optional: a hint that these nodes are about to be visited (start loading them) */
 	void		(*prefetch) (HnswGraph *g, const uint64 *ids, int n);
+	/* optional: node numbers are dense; searches (one at a time) mark nodes met here */
+	HnswDenseMap *dense_visited;
 };
 
 /* A best-first search on one layer (hnswutils.c). */
@@ -303,7 +326,7 @@ typedef struct HnswSearch
 	pairingheap *results;		/* farthest first, at most ef */
 	int			nresults;
 	pairingheap *discarded;		/* nearest first; NULL unless an iterative scan needs it */
-	HnswIdMap	visited;		/* nodes already met */
+	HnswIdMap	visited;		/* nodes already met (unless the graph has dense_visited) */
 	int64		nvisited;
 	HnswCandidate *spare;		/* a candidate not kept, for the next node met to reuse */
 	HnswIdMap  *met;			/* if not NULL: gets the distance of every node met */
@@ -365,6 +388,11 @@ extern Buffer HnswLockLinks(Relation index, HnswIndexInfo *info, uint64 id, int 
 extern void HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info);
 extern void HnswCacheVectors(HnswGraph *g);
 extern void HnswIdMapInit(HnswIdMap *map, uint32 size);
+extern void HnswDenseMapInit(HnswDenseMap *map, bool with_dists);
+extern void HnswDenseMapClear(HnswDenseMap *map);
+extern bool HnswDenseMapAdd(HnswDenseMap *map, uint64 id);
+extern void HnswDenseMapPutDistance(HnswDenseMap *map, uint64 id, float dist);
+extern bool HnswDenseMapGetDistance(const HnswDenseMap *map, uint64 id, float *dist);
 extern bool HnswIdMapAdd(HnswIdMap *map, uint64 id, void *value);
 extern void *HnswIdMapGet(const HnswIdMap *map, uint64 id);
 extern void HnswDistanceMapInit(HnswIdMap *map, uint32 size);

@@ -55,6 +55,8 @@ typedef struct HnswBuildGraph
 	HnswBuildArena *arena;
 	HnswIndexInfo *info;
 	HnswGraph	graph;			/* for the search code (hnswutils.c) */
+	HnswDenseMap visited;		/* its searches' visited set (node numbers are dense) */
+	HnswDenseMap met;			/* distances to the node being added, from its searches */
 	Size		limit;			/* local arena: the most it may grow to (maintenance_work_mem) */
 } HnswBuildGraph;
 

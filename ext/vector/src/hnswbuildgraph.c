@@ -188,6 +188,16 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 
 /* The graph for the search code ------------------------------------------------------------- */
 
+/* Starts loading the first bytes of node id's value into the CPU cache. */
+static void
+prefetch_value(HnswBuildGraph *bg, uint64 id, Size bytes)
+{
+	const char *value = HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) id));
+
+	for (Size off = 0; off < bytes; off += 64)
+		__builtin_prefetch(value + off);
+}
+
 static bool
 build_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
 {
@@ -195,6 +205,7 @@ build_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
 	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, (int64) id);
 
 	c->dist = HnswDistance(g->info, query, HnswBuildNodeData(bg->arena, node));
+	HnswDenseMapPutDistance(&bg->met, id, c->dist);	/* the query is the node being added */
 	c->level = node->level;
 	c->nheaptids = 0;
 	return true;
@@ -230,7 +241,27 @@ build_vector(HnswGraph *g, uint64 id)
 	return HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) id));
 }
 
-/* This process's view of an arena (bg must stay where it is while the graph is used). */
+/*
+ * Starts loading the nodes a search is about to visit into the CPU cache, so their misses
+ * overlap instead of stalling one after another: first their headers (which say where each
+ * value is), then the first lines of each value (the hardware prefetcher follows on as the
+ * distance kernel reads on).
+ */
+static void
+build_prefetch(HnswGraph *g, const uint64 *ids, int n)
+{
+	HnswBuildGraph *bg = (HnswBuildGraph *) g->ctx;
+
+	for (int i = 0; i < n; i++)
+		__builtin_prefetch(HnswBuildNodeAt(bg->arena, (int64) ids[i]));
+	for (int i = 0; i < n; i++)
+		prefetch_value(bg, ids[i], 256);
+}
+
+/*
+ * This process's view of an arena (bg must stay where it is while the graph is used; its
+ * visited set lives in the current memory context).
+ */
 void
 HnswBuildGraphAttach(HnswBuildGraph *bg, HnswBuildArena *arena, HnswIndexInfo *info)
 {
@@ -244,7 +275,10 @@ HnswBuildGraphAttach(HnswBuildGraph *bg, HnswBuildArena *arena, HnswIndexInfo *i
 	bg->graph.neighbours = build_neighbours;
 	bg->graph.vector = build_vector;
 	bg->graph.vectors = NULL;
-	bg->graph.prefetch = NULL;
+	bg->graph.prefetch = build_prefetch;
+	HnswDenseMapInit(&bg->visited, false);
+	HnswDenseMapInit(&bg->met, true);
+	bg->graph.dense_visited = &bg->visited;
 }
 
 /* Adding nodes ------------------------------------------------------------------------------ */
@@ -259,11 +293,11 @@ set_slot(int32 *links, float *dists, bool *pruned, int slot, const HnswNeighbour
 
 /* The distance between the new node (vec) and node id: as its search measured it, or now. */
 static float
-distance_to_new(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int32 id)
+distance_to_new(HnswBuildGraph *bg, const void *vec, int32 id)
 {
 	float		d;
 
-	if (met != NULL && HnswDistanceMapGet(met, (uint64) id, &d))
+	if (HnswDenseMapGetDistance(&bg->met, (uint64) id, &d))
 		return d;
 	return HnswDistance(bg->info, vec, HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, id)));
 }
@@ -286,10 +320,10 @@ farthest_slot(const int32 *links, const float *dists, const bool *pruned, int ma
  * link nearer to `from` is nearer to `to`; kept, it takes a free slot, else the farthest
  * pruned link's, else the farthest link's if that is farther; kept links farther than `to`
  * and nearer to it than to `from` become pruned. A pruned `to` takes a free slot or the
- * farthest pruned link's if that is farther. Distances to `to` come from its search (met).
+ * farthest pruned link's if that is farther. Distances to `to` come from its search (bg->met).
  */
 static void
-add_link(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 from, int layer, int64 to, float dist)
+add_link(HnswBuildGraph *bg, const void *vec, int64 from, int layer, int64 to, float dist)
 {
 	int			max = HnswLayerSlots(bg->info->m, layer);
 	int			first = HnswLayerOffset(bg->info->m, layer);
@@ -310,7 +344,7 @@ add_link(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 from, 
 			slot = i;
 	for (int i = 0; i < max && diverse; i++)
 		if (links[i] >= 0 && !pruned[i] && dists[i] < dist &&
-			distance_to_new(bg, met, vec, links[i]) < dist)
+			distance_to_new(bg, vec, links[i]) < dist)
 			diverse = false;
 	if (slot < 0)
 	{
@@ -326,7 +360,7 @@ add_link(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 from, 
 	set_slot(links, dists, pruned, slot, &(HnswNeighbour) {(uint64) to, dist, !diverse});
 	for (int i = 0; diverse && i < max; i++)
 		if (i != slot && links[i] >= 0 && !pruned[i] && dists[i] > dist &&
-			distance_to_new(bg, met, vec, links[i]) < dists[i])
+			distance_to_new(bg, vec, links[i]) < dists[i])
 			pruned[i] = true;
 	unlock_node(bg, node);
 }
@@ -355,7 +389,7 @@ add_to_same_vector(HnswBuildGraph *bg, const void *vec, const HnswCandidate *nea
 
 /* Gives node id its chosen neighbours, then links each of them back to it. */
 static void
-link_node(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 id, int top, HnswLayerChoice *layers)
+link_node(HnswBuildGraph *bg, const void *vec, int64 id, int top, HnswLayerChoice *layers)
 {
 	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, id);
 	int32	   *links;
@@ -368,7 +402,7 @@ link_node(HnswBuildGraph *bg, const HnswIdMap *met, const void *vec, int64 id, i
 			set_slot(links, dists, pruned, HnswLayerOffset(bg->info->m, layer) + i, &layers[layer].chosen[i]);
 	for (int layer = 0; layer <= top; layer++)
 		for (int i = 0; i < layers[layer].count; i++)
-			add_link(bg, met, vec, (int64) layers[layer].chosen[i].id, layer, id, layers[layer].chosen[i].dist);
+			add_link(bg, vec, (int64) layers[layer].chosen[i].id, layer, id, layers[layer].chosen[i].dist);
 }
 
 static bool
@@ -429,7 +463,6 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 	int			level = HnswRandomLevel(bg->info->m, bg->info->max_level);
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
-	HnswIdMap	met;
 	int64		entry;
 	int			entry_level;
 	int64		id = -1;
@@ -444,14 +477,14 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 		if (claim_first_entry(bg, id, level, &entry, &entry_level))
 			return true;
 	}
-	HnswDistanceMapInit(&met, 1024);
-	nearest = HnswSearchLayers(&bg->graph, vec, level, (uint64) entry, entry_level, layers, &met);
+	HnswDenseMapClear(&bg->met);
+	nearest = HnswSearchLayers(&bg->graph, vec, level, (uint64) entry, entry_level, layers, NULL);
 	if (id < 0 && add_to_same_vector(bg, vec, nearest, heaptid))
 		return true;
 	HnswSelectLayers(&bg->graph, Min(level, entry_level), layers);
 	if (id < 0 && (id = new_node(bg, vec, level, heaptid)) < 0)
 		return false;
-	link_node(bg, &met, vec, id, Min(level, entry_level), layers);
+	link_node(bg, vec, id, Min(level, entry_level), layers);
 	if (level > entry_level)
 		raise_entry(bg, id, level);
 	CHECK_FOR_INTERRUPTS();

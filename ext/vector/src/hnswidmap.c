@@ -4,6 +4,9 @@
  * (HnswIdMapGet), and the distances an insert records for each node it meets
  * (HnswDistanceMapPut/Get). Ids are stored plus one, so 0 marks an empty slot; the table
  * doubles when half full. The probe itself (HnswIdMapSlot) is inline in hnsw.h. Everything lives in the memory context current at init.
+ *
+ * And the same two jobs, visited nodes and distances, for the build's graph, whose node
+ * numbers are dense: HnswDenseMap, an array indexed by node number (no hashing, no probing).
  */
 #include "postgres.h"
 
@@ -107,5 +110,77 @@ HnswDistanceMapGet(const HnswIdMap *map, uint64 id, float *dist)
 	if (map->keys[i] == 0)
 		return false;
 	*dist = map->dists[i];
+	return true;
+}
+
+/* Dense maps ------------------------------------------------------------------------------- */
+
+#define DENSE_MAP_FIRST_CAPACITY 1024
+
+/* An empty dense map, in the current memory context; with_dists: members carry a distance. */
+void
+HnswDenseMapInit(HnswDenseMap *map, bool with_dists)
+{
+	map->capacity = DENSE_MAP_FIRST_CAPACITY;
+	map->stamps = palloc0(sizeof(uint32) * map->capacity);
+	map->dists = with_dists ? palloc(sizeof(float) * map->capacity) : NULL;
+	map->epoch = 1;
+	map->ctx = CurrentMemoryContext;
+}
+
+void
+HnswDenseMapClear(HnswDenseMap *map)
+{
+	if (++map->epoch == 0)
+	{
+		memset(map->stamps, 0, sizeof(uint32) * map->capacity);
+		map->epoch = 1;
+	}
+}
+
+static void
+dense_map_make_room(HnswDenseMap *map, uint64 id)
+{
+	uint64		capacity;
+	MemoryContext old;
+
+	if (id < map->capacity)
+		return;
+	capacity = Max(map->capacity * 2, id + 1);
+	old = MemoryContextSwitchTo(map->ctx);
+	map->stamps = repalloc_huge(map->stamps, sizeof(uint32) * capacity);
+	memset(map->stamps + map->capacity, 0, sizeof(uint32) * (capacity - map->capacity));
+	if (map->dists != NULL)
+		map->dists = repalloc_huge(map->dists, sizeof(float) * capacity);
+	map->capacity = capacity;
+	MemoryContextSwitchTo(old);
+}
+
+/* Adds id; false if it is there already. */
+bool
+HnswDenseMapAdd(HnswDenseMap *map, uint64 id)
+{
+	dense_map_make_room(map, id);
+	if (map->stamps[id] == map->epoch)
+		return false;
+	map->stamps[id] = map->epoch;
+	return true;
+}
+
+void
+HnswDenseMapPutDistance(HnswDenseMap *map, uint64 id, float dist)
+{
+	dense_map_make_room(map, id);
+	map->stamps[id] = map->epoch;
+	map->dists[id] = dist;
+}
+
+/* The distance recorded for id; false if none is. */
+bool
+HnswDenseMapGetDistance(const HnswDenseMap *map, uint64 id, float *dist)
+{
+	if (!HnswDenseMapHas(map, id))
+		return false;
+	*dist = map->dists[id];
 	return true;
 }

@@ -372,6 +372,7 @@ HnswInitDiskGraph(HnswGraph *g, Relation index, HnswIndexInfo *info)
 	g->vector = disk_vector;
 	g->prefetch = disk_prefetch;
 	g->vectors = NULL;
+	g->dense_visited = NULL;
 }
 
 /*
@@ -426,6 +427,23 @@ visited_map_size(int ef)
 	return size;
 }
 
+/* Marks node id met by the current search; false if it was already. */
+static bool
+mark_met(HnswSearch *s, uint64 id)
+{
+	if (s->g->dense_visited != NULL)
+		return HnswDenseMapAdd(s->g->dense_visited, id);
+	return HnswIdMapAdd(&s->visited, id, NULL);
+}
+
+static bool
+already_met(HnswSearch *s, uint64 id)
+{
+	if (s->g->dense_visited != NULL)
+		return HnswDenseMapHas(s->g->dense_visited, id);
+	return s->visited.keys[HnswIdMapSlot(&s->visited, id)] != 0;
+}
+
 void
 HnswSearchInit(HnswSearch *s, HnswGraph *g, const void *query, int layer, int ef, bool keep_discarded)
 {
@@ -437,7 +455,10 @@ HnswSearchInit(HnswSearch *s, HnswGraph *g, const void *query, int layer, int ef
 	s->results = pairingheap_allocate(farthest_first_kept, NULL);
 	s->nresults = 0;
 	s->discarded = keep_discarded ? pairingheap_allocate(nearest_first_kept, NULL) : NULL;
-	HnswIdMapInit(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
+	if (g->dense_visited != NULL)
+		HnswDenseMapClear(g->dense_visited);
+	else
+		HnswIdMapInit(&s->visited, layer == 0 ? visited_map_size(ef) : 64);
 	s->nvisited = 0;
 	s->spare = NULL;
 	s->met = NULL;
@@ -473,7 +494,7 @@ search_meet(HnswSearch *s, uint64 id)
 {
 	HnswCandidate *c;
 
-	if (!HnswIdMapAdd(&s->visited, id, NULL))
+	if (!mark_met(s, id))
 		return;
 	c = s->spare != NULL ? s->spare : palloc(sizeof(HnswCandidate));
 	s->spare = NULL;
@@ -512,7 +533,7 @@ prefetch_unvisited(HnswSearch *s, const uint64 *links, int n)
 	int			count = 0;
 
 	for (int i = 0; i < n && count < 64; i++)
-		if (s->visited.keys[HnswIdMapSlot(&s->visited, links[i])] == 0)
+		if (!already_met(s, links[i]))
 			todo[count++] = links[i];
 	if (count > 0)
 		s->g->prefetch(s->g, todo, count);
