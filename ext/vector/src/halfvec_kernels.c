@@ -112,15 +112,22 @@ l2_squared_f16c(int dim, const half *a, const half *b)
 	return horizontal_sum(acc) + l2_squared_scalar(dim - i, a + i, b + i);
 }
 
+/* Two accumulators, so consecutive multiply-adds do not wait for each other. */
 HK_TARGET static float
 inner_product_f16c(int dim, const half *a, const half *b)
 {
-	__m256		acc = _mm256_setzero_ps();
+	__m256		acc0 = _mm256_setzero_ps();
+	__m256		acc1 = _mm256_setzero_ps();
 	int			i = 0;
 
+	for (; i + 16 <= dim; i += 16)
+	{
+		acc0 = _mm256_fmadd_ps(load8(a + i), load8(b + i), acc0);
+		acc1 = _mm256_fmadd_ps(load8(a + i + 8), load8(b + i + 8), acc1);
+	}
 	for (; i + 8 <= dim; i += 8)
-		acc = _mm256_fmadd_ps(load8(a + i), load8(b + i), acc);
-	return horizontal_sum(acc) + inner_product_scalar(dim - i, a + i, b + i);
+		acc0 = _mm256_fmadd_ps(load8(a + i), load8(b + i), acc0);
+	return horizontal_sum(_mm256_add_ps(acc0, acc1)) + inner_product_scalar(dim - i, a + i, b + i);
 }
 
 HK_TARGET static float

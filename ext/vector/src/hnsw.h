@@ -356,6 +356,8 @@ extern int	HnswOptionEfConstruction(Relation index);
 
 /* hnswtypes.c */
 extern const HnswElementType *HnswFindElementType(Oid typid);
+extern bool HnswHalfSearchInfo(const HnswIndexInfo *info, HnswIndexInfo *out);
+extern void HnswHalfSearchCopy(int dims, const void *value, void *out);
 
 /* hnswtuple.c: the sizes and shapes of element and neighbour tuples */
 extern Size HnswMaxTupleSize(void);

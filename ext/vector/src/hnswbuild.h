@@ -22,9 +22,11 @@
 #include "hnsw.h"
 
 /*
- * A node's header. Its slots are as HnswLinkData's, with node numbers instead of TIDs, in
- * three arrays (at data: the value, padded to 4 bytes, then int32 numbers, float distances, bool pruned flags)
- * so that a search, which reads only the numbers, touches few cache lines.
+ * A node's header. At data: the value (padded to 4 bytes); under cosine on vector, its
+ * half-precision copy, which the build's searches read instead (HnswHalfSearchInfo); then
+ * its slots, as HnswLinkData's with node numbers instead of TIDs, in three arrays (int32
+ * numbers, float distances, bool pruned flags) so that a search, which reads only the
+ * numbers, touches few cache lines.
  */
 typedef struct HnswBuildNode
 {
@@ -55,6 +57,9 @@ typedef struct HnswBuildGraph
 	HnswBuildArena *arena;
 	HnswIndexInfo *info;
 	HnswGraph	graph;			/* for the search code (hnswutils.c) */
+	HnswIndexInfo search_info;	/* graph.info when the searches use half-precision copies */
+	Size		copy_size;		/* bytes of each node's half-precision copy; 0: none */
+	void	   *query;			/* the copy of the value being added */
 	HnswDenseMap visited;		/* its searches' visited set (node numbers are dense) */
 	HnswDenseMap met;			/* distances to the node being added, from its searches */
 	Size		limit;			/* local arena: the most it may grow to (maintenance_work_mem) */

@@ -28,6 +28,15 @@ slots_size(int nlinks)
 	return (sizeof(int32) + sizeof(float) + sizeof(bool)) * nlinks;
 }
 
+/* The bytes of a node's half-precision search copy (HnswHalfSearchInfo), 0 if it has none. */
+static Size
+search_copy_size(const HnswIndexInfo *info)
+{
+	HnswIndexInfo half_info;
+
+	return HnswHalfSearchInfo(info, &half_info) ? INTALIGN(half_info.max_value_size) : 0;
+}
+
 /*
  * The arena bytes one node of this level holding vec takes: its data and its header (vec
  * NULL: for the largest value the index accepts).
@@ -35,7 +44,8 @@ slots_size(int nlinks)
 Size
 HnswBuildNodeSize(const HnswIndexInfo *info, int level, const void *vec)
 {
-	return MAXALIGN(HnswVectorSize(info, vec) + slots_size(HnswLinkCount(info->m, level))) + sizeof(HnswBuildNode);
+	return MAXALIGN(HnswVectorSize(info, vec) + search_copy_size(info) + slots_size(HnswLinkCount(info->m, level))) +
+		sizeof(HnswBuildNode);
 }
 
 /*
@@ -53,7 +63,7 @@ HnswBuildNodeSlots(const HnswBuildGraph *bg, const HnswBuildNode *node, int32 **
 {
 	int			nlinks = HnswLinkCount(bg->info->m, node->level);
 	char	   *data = HnswBuildNodeData(bg->arena, node);
-	char	   *p = data + HnswVectorSize(bg->info, data);
+	char	   *p = data + HnswVectorSize(bg->info, data) + bg->copy_size;
 
 	*links = (int32 *) p;
 	*dists = (float *) (p + sizeof(int32) * nlinks);
@@ -176,6 +186,8 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 	node->nheaptids = 1;
 	node->heaptids[0] = *heaptid;
 	memcpy(HnswBuildNodeData(bg->arena, node), vec, HnswValueSize(bg->info, vec));
+	if (bg->copy_size > 0)
+		HnswHalfSearchCopy(bg->info->dims, vec, HnswBuildNodeData(bg->arena, node) + HnswVectorSize(bg->info, vec));
 	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
 	for (int i = 0; i < nlinks; i++)
 	{
@@ -188,11 +200,20 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 
 /* The graph for the search code ------------------------------------------------------------- */
 
-/* Starts loading the first bytes of node id's value into the CPU cache. */
+/* What the searches compare: node's value, or its half-precision copy if nodes have one. */
+static const char *
+search_value(const HnswBuildGraph *bg, const HnswBuildNode *node)
+{
+	const char *value = HnswBuildNodeData(bg->arena, node);
+
+	return bg->copy_size > 0 ? value + HnswVectorSize(bg->info, value) : value;
+}
+
+/* Starts loading the first bytes of node id's searched value into the CPU cache. */
 static void
 prefetch_value(HnswBuildGraph *bg, uint64 id, Size bytes)
 {
-	const char *value = HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) id));
+	const char *value = search_value(bg, HnswBuildNodeAt(bg->arena, (int64) id));
 
 	for (Size off = 0; off < bytes; off += 64)
 		__builtin_prefetch(value + off);
@@ -204,7 +225,7 @@ build_visit(HnswGraph *g, uint64 id, const void *query, HnswCandidate *c)
 	HnswBuildGraph *bg = (HnswBuildGraph *) g->ctx;
 	HnswBuildNode *node = HnswBuildNodeAt(bg->arena, (int64) id);
 
-	c->dist = HnswDistance(g->info, query, HnswBuildNodeData(bg->arena, node));
+	c->dist = HnswDistance(g->info, query, search_value(bg, node));
 	HnswDenseMapPutDistance(&bg->met, id, c->dist);	/* the query is the node being added */
 	c->level = node->level;
 	c->nheaptids = 0;
@@ -238,7 +259,7 @@ build_vector(HnswGraph *g, uint64 id)
 {
 	HnswBuildGraph *bg = (HnswBuildGraph *) g->ctx;
 
-	return HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) id));
+	return search_value(bg, HnswBuildNodeAt(bg->arena, (int64) id));
 }
 
 /*
@@ -270,6 +291,13 @@ HnswBuildGraphAttach(HnswBuildGraph *bg, HnswBuildArena *arena, HnswIndexInfo *i
 	bg->limit = arena->size;
 	memset(&bg->graph, 0, sizeof(bg->graph));
 	bg->graph.info = info;
+	bg->copy_size = 0;
+	if (HnswHalfSearchInfo(info, &bg->search_info))
+	{
+		bg->graph.info = &bg->search_info;
+		bg->copy_size = search_copy_size(info);
+		bg->query = palloc(bg->copy_size);
+	}
 	bg->graph.ctx = bg;
 	bg->graph.visit = build_visit;
 	bg->graph.neighbours = build_neighbours;
@@ -365,14 +393,18 @@ add_link(HnswBuildGraph *bg, const void *vec, int64 from, int layer, int64 to, f
 	unlock_node(bg, node);
 }
 
-/* If the nearest node met holds the same vector and has room, adds heaptid to it. */
+/*
+ * If the nearest node met (searching for query: vec or its copy) holds the same vector and
+ * has room, adds heaptid to it.
+ */
 static bool
-add_to_same_vector(HnswBuildGraph *bg, const void *vec, const HnswCandidate *nearest, ItemPointer heaptid)
+add_to_same_vector(HnswBuildGraph *bg, const void *vec, const void *query, const HnswCandidate *nearest,
+				   ItemPointer heaptid)
 {
 	HnswBuildNode *same;
 	bool		added = false;
 
-	if (!HnswMaybeSameVector(bg->info, vec, nearest))
+	if (!HnswMaybeSameVector(bg->graph.info, query, nearest))
 		return false;
 	same = HnswBuildNodeAt(bg->arena, (int64) nearest->id);
 	if (!HnswSameValue(bg->info, HnswBuildNodeData(bg->arena, same), vec))
@@ -387,7 +419,11 @@ add_to_same_vector(HnswBuildGraph *bg, const void *vec, const HnswCandidate *nea
 	return added;
 }
 
-/* Gives node id its chosen neighbours, then links each of them back to it. */
+/*
+ * Gives node id its chosen neighbours, then links each of them back to it. Searched with
+ * half-precision copies, the chosen neighbours' distances are measured again on the values,
+ * so that slots hold exact distances as everywhere else in the index.
+ */
 static void
 link_node(HnswBuildGraph *bg, const void *vec, int64 id, int top, HnswLayerChoice *layers)
 {
@@ -396,6 +432,15 @@ link_node(HnswBuildGraph *bg, const void *vec, int64 id, int top, HnswLayerChoic
 	float	   *dists;
 	bool	   *pruned;
 
+	if (bg->copy_size > 0)
+		for (int layer = 0; layer <= top; layer++)
+			for (int i = 0; i < layers[layer].count; i++)
+			{
+				HnswNeighbour *chosen = &layers[layer].chosen[i];
+
+				chosen->dist = HnswDistance(bg->info, vec,
+											HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) chosen->id)));
+			}
 	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
 	for (int layer = 0; layer <= top; layer++)
 		for (int i = 0; i < layers[layer].count; i++)
@@ -463,6 +508,7 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 	int			level = HnswRandomLevel(bg->info->m, bg->info->max_level);
 	HnswLayerChoice layers[HNSW_MAX_LEVEL + 1];
 	HnswCandidate *nearest;
+	const void *query = vec;
 	int64		entry;
 	int			entry_level;
 	int64		id = -1;
@@ -477,9 +523,14 @@ HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid)
 		if (claim_first_entry(bg, id, level, &entry, &entry_level))
 			return true;
 	}
+	if (bg->copy_size > 0)
+	{
+		HnswHalfSearchCopy(bg->info->dims, vec, bg->query);
+		query = bg->query;
+	}
 	HnswDenseMapClear(&bg->met);
-	nearest = HnswSearchLayers(&bg->graph, vec, level, (uint64) entry, entry_level, layers, NULL);
-	if (id < 0 && add_to_same_vector(bg, vec, nearest, heaptid))
+	nearest = HnswSearchLayers(&bg->graph, query, level, (uint64) entry, entry_level, layers, NULL);
+	if (id < 0 && add_to_same_vector(bg, vec, query, nearest, heaptid))
 		return true;
 	HnswSelectLayers(&bg->graph, Min(level, entry_level), layers);
 	if (id < 0 && (id = new_node(bg, vec, level, heaptid)) < 0)

@@ -223,6 +223,45 @@ static const HnswElementType halfvec_type = {
 	.dims_error = "different halfvec dimensions %d and %d",
 };
 
+/* Half-precision search copies for a build ----------------------------------------------- */
+
+/*
+ * Whether a build of this index may search its in-memory graph with half-precision copies of
+ * the values (HnswHalfSearchCopies), and if so (out not NULL) the description of that graph:
+ * a vector index under cosine, whose stored values are unit vectors, so every element is in
+ * [-1, 1], well inside a half's range, and a half's 11 significant bits leave an inner
+ * product of them within about 1e-3 of the float one. The search reads half the bytes per
+ * distance, and the build's searches are bound by memory traffic. Other operator classes
+ * take any magnitude (a half overflows past 65,504) and search the values as stored.
+ */
+bool
+HnswHalfSearchInfo(const HnswIndexInfo *info, HnswIndexInfo *out)
+{
+	if (info->type != &vector_type || !info->normalize || info->distance != vector_inner_product)
+		return false;
+	if (out != NULL)
+	{
+		*out = *info;
+		out->type = &halfvec_type;
+		out->max_value_size = halfvec_stored_size(info->dims, NULL);
+		out->normalize = false;	/* copies of values already normalised */
+		out->distance = halfvec_inner_product;
+		out->negate = true;
+	}
+	return true;
+}
+
+/* The half-precision copy of a stored vector value (dims floats, unit length). */
+void
+HnswHalfSearchCopy(int dims, const void *value, void *out)
+{
+	const float *x = value;
+	half	   *h = out;
+
+	for (int i = 0; i < dims; i++)
+		h[i] = Float4ToHalfUnchecked(x[i]);
+}
+
 /* bit: dims is the length in bits ------------------------------------------------------------ */
 
 static Size

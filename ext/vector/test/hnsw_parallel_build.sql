@@ -12,7 +12,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS vector;
-SELECT plan(22);
+SELECT plan(24);
 \ir lib/helpers.sql
 
 -- parallel workers need a table that is not temporary, and maintenance_work_mem of at least
@@ -75,6 +75,21 @@ SET LOCAL max_parallel_maintenance_workers = 1;
 CREATE TEMP TABLE tmp_items AS SELECT * FROM par_items LIMIT 2000;
 CREATE INDEX ON tmp_items USING hnsw (v vector_l2_ops);
 SELECT is(hnsw_last_build_workers(), 0, 'an index on a temporary table is built in one process');
+
+-- Under cosine a build's searches compare half-precision copies of the (unit) vectors; the
+-- slots still hold exact distances (checked above), and only rows whose vectors are equal in
+-- full precision share a node: rows 1 and 2 do; row 3's vector rounds to the same halves
+-- (3.0001 differs from 3 by 0.00003 once normalised, under a half's step of 0.0005 there)
+-- but not to the same floats.
+SET LOCAL max_parallel_maintenance_workers = 0;
+CREATE TABLE near_twins (id int, v vector(3));
+INSERT INTO near_twins VALUES (1, '[1,2,3]'), (2, '[1,2,3]'), (3, '[1,2,3.0001]');
+INSERT INTO near_twins SELECT i, ARRAY[random(), random(), random()]::vector(3) FROM generate_series(4, 50) AS i;
+CREATE INDEX near_twins_v ON near_twins USING hnsw (v vector_cosine_ops);
+SELECT is((SELECT nodes FROM hnsw_link_check('near_twins_v')), 49::bigint,
+	'a cosine build merges identical vectors only, not vectors equal in half precision');
+SELECT is((SELECT wrong_distances FROM hnsw_link_check('near_twins_v')), 0::bigint,
+	'and its slots hold exact distances');
 
 -- The other element types build in parallel too (their values are stored in the shared graph
 -- in their own form; a sparse vector's size varies per value: here its small elements are
