@@ -419,7 +419,7 @@ build_parallel(Relation heap, Relation index, IndexInfo *indexInfo, BuildState *
 static void
 build_serial(Relation heap, Relation index, IndexInfo *indexInfo, BuildState *bs, double *reltuples)
 {
-	HnswBuildGraphAttach(&bs->bg, HnswBuildLocalArena((Size) maintenance_work_mem * 1024), bs->info);
+	HnswBuildGraphAttach(&bs->bg, HnswBuildLocalArena((Size) maintenance_work_mem * 1024, bs->info), bs->info);
 	bs->bg.limit = (Size) maintenance_work_mem * 1024;
 	bs->serial = true;
 	*reltuples = table_index_build_scan(heap, index, indexInfo, true, true, build_callback, bs, NULL);

@@ -5,7 +5,7 @@
  * workers fill together (hnswbuildparallel.c), and the build's state (hnswbuild.c).
  *
  * The graph is one arena: node data (vector, then slots) is allocated from its front, node
- * headers from its end, so node n's header is at a fixed place and nothing holds a pointer:
+ * headers (of one size per build) from its end, so node n's header is at a fixed place and nothing holds a pointer:
  * shared, each process maps the segment at its own address. Node numbers are dense from 0,
  * in the order nodes were added; the pages are written in that order.
  */
@@ -22,11 +22,13 @@
 #include "hnsw.h"
 
 /*
- * A node's header. At data: the value (padded to 4 bytes); under cosine on vector, its
- * half-precision copy, which the build's searches read instead (HnswHalfSearchInfo); then
- * its slots, as HnswLinkData's with node numbers instead of TIDs, in three arrays (int32
- * numbers, float distances, bool pruned flags) so that a search, which reads only the
- * numbers, touches few cache lines.
+ * A node's header. Under cosine on vector, the node's half-precision copy follows it (at
+ * MAXALIGN(sizeof(HnswBuildNode))), which the build's searches read instead of the value
+ * (HnswHalfSearchInfo): at a place computed from the node's number, so a search can start
+ * loading it before knowing anything else of the node. At data: the value (padded to 4
+ * bytes), then its slots, as HnswLinkData's with node numbers instead of TIDs, in three
+ * arrays (int32 numbers, float distances, bool pruned flags) so that a search, which reads
+ * only the numbers, touches few cache lines.
  */
 typedef struct HnswBuildNode
 {
@@ -49,6 +51,7 @@ typedef struct HnswBuildArena
 	bool		full;			/* a node did not fit: the graph takes no more */
 	bool		shared;			/* in shared memory: take the node locks */
 	int			lock_tranche;
+	Size		header_size;	/* bytes per node header (HnswBuildHeaderSize) */
 } HnswBuildArena;
 
 /* One process's view of the graph: the arena at its address here, and the search interface. */
@@ -68,7 +71,7 @@ typedef struct HnswBuildGraph
 static inline HnswBuildNode *
 HnswBuildNodeAt(const HnswBuildArena *arena, int64 n)
 {
-	return (HnswBuildNode *) ((char *) arena + arena->size) - (n + 1);
+	return (HnswBuildNode *) ((char *) arena + arena->size - (n + 1) * arena->header_size);
 }
 
 static inline char *
@@ -80,9 +83,10 @@ HnswBuildNodeData(const HnswBuildArena *arena, const HnswBuildNode *node)
 /* hnswbuildgraph.c */
 extern Size HnswBuildNodeSize(const HnswIndexInfo *info, int level, const void *vec);
 extern Size HnswBuildExpectedNodeSize(const HnswIndexInfo *info);
-extern void HnswBuildArenaInit(HnswBuildArena *arena, Size size, bool shared, int lock_tranche);
+extern Size HnswBuildHeaderSize(const HnswIndexInfo *info);
+extern void HnswBuildArenaInit(HnswBuildArena *arena, Size size, bool shared, int lock_tranche, Size header_size);
 extern void HnswBuildGraphAttach(HnswBuildGraph *bg, HnswBuildArena *arena, HnswIndexInfo *info);
-extern HnswBuildArena *HnswBuildLocalArena(Size limit);
+extern HnswBuildArena *HnswBuildLocalArena(Size limit, const HnswIndexInfo *info);
 extern bool HnswBuildAdd(HnswBuildGraph *bg, const void *vec, ItemPointer heaptid);
 extern void HnswBuildNodeSlots(const HnswBuildGraph *bg, const HnswBuildNode *node,
 							   int32 **links, float **dists, bool **pruned);

@@ -44,8 +44,14 @@ search_copy_size(const HnswIndexInfo *info)
 Size
 HnswBuildNodeSize(const HnswIndexInfo *info, int level, const void *vec)
 {
-	return MAXALIGN(HnswVectorSize(info, vec) + search_copy_size(info) + slots_size(HnswLinkCount(info->m, level))) +
-		sizeof(HnswBuildNode);
+	return MAXALIGN(HnswVectorSize(info, vec) + slots_size(HnswLinkCount(info->m, level))) + HnswBuildHeaderSize(info);
+}
+
+/* The bytes of a node header: HnswBuildNode, then the node's search copy if any. */
+Size
+HnswBuildHeaderSize(const HnswIndexInfo *info)
+{
+	return MAXALIGN(MAXALIGN(sizeof(HnswBuildNode)) + search_copy_size(info));
 }
 
 /*
@@ -63,7 +69,7 @@ HnswBuildNodeSlots(const HnswBuildGraph *bg, const HnswBuildNode *node, int32 **
 {
 	int			nlinks = HnswLinkCount(bg->info->m, node->level);
 	char	   *data = HnswBuildNodeData(bg->arena, node);
-	char	   *p = data + HnswVectorSize(bg->info, data) + bg->copy_size;
+	char	   *p = data + HnswVectorSize(bg->info, data);
 
 	*links = (int32 *) p;
 	*dists = (float *) (p + sizeof(int32) * nlinks);
@@ -73,7 +79,7 @@ HnswBuildNodeSlots(const HnswBuildGraph *bg, const HnswBuildNode *node, int32 **
 /* The arena --------------------------------------------------------------------------------- */
 
 void
-HnswBuildArenaInit(HnswBuildArena *arena, Size size, bool shared, int lock_tranche)
+HnswBuildArenaInit(HnswBuildArena *arena, Size size, bool shared, int lock_tranche, Size header_size)
 {
 	SpinLockInit(&arena->mutex);
 	arena->size = size;
@@ -84,16 +90,17 @@ HnswBuildArenaInit(HnswBuildArena *arena, Size size, bool shared, int lock_tranc
 	arena->full = false;
 	arena->shared = shared;
 	arena->lock_tranche = lock_tranche;
+	arena->header_size = header_size;
 }
 
 /* A serial build's arena, in the current memory context; it grows up to limit bytes. */
 HnswBuildArena *
-HnswBuildLocalArena(Size limit)
+HnswBuildLocalArena(Size limit, const HnswIndexInfo *info)
 {
 	Size		size = Max(Min(limit, LOCAL_ARENA_FIRST_SIZE), MAXALIGN(sizeof(HnswBuildArena)) + 1024);
 	HnswBuildArena *arena = MemoryContextAllocHuge(CurrentMemoryContext, size);
 
-	HnswBuildArenaInit(arena, size, false, 0);
+	HnswBuildArenaInit(arena, size, false, 0, HnswBuildHeaderSize(info));
 	return arena;
 }
 
@@ -104,7 +111,7 @@ grow_local_arena(HnswBuildGraph *bg)
 	HnswBuildArena *arena = bg->arena;
 	Size		old_size = arena->size;
 	Size		new_size = Min(old_size * 2, bg->limit);
-	Size		headers = sizeof(HnswBuildNode) * arena->count;
+	Size		headers = arena->header_size * arena->count;
 
 	if (arena->shared || new_size <= old_size)
 		return false;
@@ -136,7 +143,7 @@ unlock_node(const HnswBuildGraph *bg, HnswBuildNode *node)
 static int64
 reserve_node(HnswBuildGraph *bg, int level, const void *vec)
 {
-	Size		data = HnswBuildNodeSize(bg->info, level, vec) - sizeof(HnswBuildNode);
+	Size		data = HnswBuildNodeSize(bg->info, level, vec) - HnswBuildHeaderSize(bg->info);
 	HnswBuildArena *arena;
 	int64		id = -1;
 
@@ -145,7 +152,7 @@ reserve_node(HnswBuildGraph *bg, int level, const void *vec)
 		arena = bg->arena;
 		SpinLockAcquire(&arena->mutex);
 		if (!arena->full &&
-			arena->front + data + sizeof(HnswBuildNode) * (arena->count + 1) <= arena->size)
+			arena->front + data + arena->header_size * (arena->count + 1) <= arena->size)
 		{
 			id = arena->count++;
 			HnswBuildNodeAt(arena, id)->data = arena->front;
@@ -187,7 +194,7 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 	node->heaptids[0] = *heaptid;
 	memcpy(HnswBuildNodeData(bg->arena, node), vec, HnswValueSize(bg->info, vec));
 	if (bg->copy_size > 0)
-		HnswHalfSearchCopy(bg->info->dims, vec, HnswBuildNodeData(bg->arena, node) + HnswVectorSize(bg->info, vec));
+		HnswHalfSearchCopy(bg->info->dims, vec, (char *) node + MAXALIGN(sizeof(HnswBuildNode)));
 	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
 	for (int i = 0; i < nlinks; i++)
 	{
@@ -204,9 +211,9 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 static const char *
 search_value(const HnswBuildGraph *bg, const HnswBuildNode *node)
 {
-	const char *value = HnswBuildNodeData(bg->arena, node);
-
-	return bg->copy_size > 0 ? value + HnswVectorSize(bg->info, value) : value;
+	if (bg->copy_size > 0)
+		return (const char *) node + MAXALIGN(sizeof(HnswBuildNode));
+	return HnswBuildNodeData(bg->arena, node);
 }
 
 /* Starts loading the first bytes of node id's searched value into the CPU cache. */
@@ -264,15 +271,24 @@ build_vector(HnswGraph *g, uint64 id)
 
 /*
  * Starts loading the nodes a search is about to visit into the CPU cache, so their misses
- * overlap instead of stalling one after another: first their headers (which say where each
- * value is), then the first lines of each value (the hardware prefetcher follows on as the
- * distance kernel reads on).
+ * overlap instead of stalling one after another: with search copies, the first lines of each
+ * header and the copy after it; else first their headers (which say where each value is),
+ * then the first lines of each value. The hardware prefetcher follows on as the distance
+ * kernel reads on.
  */
 static void
 build_prefetch(HnswGraph *g, const uint64 *ids, int n)
 {
 	HnswBuildGraph *bg = (HnswBuildGraph *) g->ctx;
 
+	if (bg->copy_size > 0)
+	{
+		/* the header and the copy after it: no need to read anything first */
+		for (int i = 0; i < n; i++)
+			for (Size off = 0; off < bg->arena->header_size; off += 64)
+				__builtin_prefetch((char *) HnswBuildNodeAt(bg->arena, (int64) ids[i]) + off);
+		return;
+	}
 	for (int i = 0; i < n; i++)
 		__builtin_prefetch(HnswBuildNodeAt(bg->arena, (int64) ids[i]));
 	for (int i = 0; i < n; i++)

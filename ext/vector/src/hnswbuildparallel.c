@@ -199,7 +199,7 @@ fill_segment(HnswParallelBuild *pb, Size shared_size, Size graph_size, bool isco
 	pb->shared = shared;
 
 	pb->arena = shm_toc_allocate(pcxt->toc, graph_size);
-	HnswBuildArenaInit(pb->arena, graph_size, true, LWLockNewTrancheId());
+	HnswBuildArenaInit(pb->arena, graph_size, true, LWLockNewTrancheId(), HnswBuildHeaderSize(HnswGetIndexInfo(pb->index)));
 	shm_toc_insert(pcxt->toc, HNSW_KEY_GRAPH, pb->arena);
 
 	if (debug_query_string != NULL)
