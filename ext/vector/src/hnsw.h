@@ -278,15 +278,16 @@ HnswIdMapSlot(const HnswIdMap *map, uint64 id)
 /*
  * A set of node numbers, for a graph whose numbers are dense from 0 (the build's), with a
  * distance per member if made so (hnswidmap.c): a stamp per node number, equal to the epoch
- * for the members, so emptying the set is raising the epoch, not clearing memory. Grows
- * (zeroed) to any number added.
+ * for the members, so emptying the set is raising the epoch, not clearing memory (but once
+ * every 65,535 times; two-byte stamps keep a large graph's array small enough to stay in
+ * cache). Grows (zeroed) to any number added.
  */
 typedef struct HnswDenseMap
 {
-	uint32	   *stamps;
+	uint16	   *stamps;
 	float	   *dists;			/* NULL unless made with distances */
 	uint64		capacity;
-	uint32		epoch;
+	uint16		epoch;
 	MemoryContext ctx;			/* where the arrays live */
 } HnswDenseMap;
 

@@ -122,7 +122,7 @@ void
 HnswDenseMapInit(HnswDenseMap *map, bool with_dists)
 {
 	map->capacity = DENSE_MAP_FIRST_CAPACITY;
-	map->stamps = palloc0(sizeof(uint32) * map->capacity);
+	map->stamps = palloc0(sizeof(uint16) * map->capacity);
 	map->dists = with_dists ? palloc(sizeof(float) * map->capacity) : NULL;
 	map->epoch = 1;
 	map->ctx = CurrentMemoryContext;
@@ -133,7 +133,7 @@ HnswDenseMapClear(HnswDenseMap *map)
 {
 	if (++map->epoch == 0)
 	{
-		memset(map->stamps, 0, sizeof(uint32) * map->capacity);
+		memset(map->stamps, 0, sizeof(uint16) * map->capacity);
 		map->epoch = 1;
 	}
 }
@@ -148,8 +148,8 @@ dense_map_make_room(HnswDenseMap *map, uint64 id)
 		return;
 	capacity = Max(map->capacity * 2, id + 1);
 	old = MemoryContextSwitchTo(map->ctx);
-	map->stamps = repalloc_huge(map->stamps, sizeof(uint32) * capacity);
-	memset(map->stamps + map->capacity, 0, sizeof(uint32) * (capacity - map->capacity));
+	map->stamps = repalloc_huge(map->stamps, sizeof(uint16) * capacity);
+	memset(map->stamps + map->capacity, 0, sizeof(uint16) * (capacity - map->capacity));
 	if (map->dists != NULL)
 		map->dists = repalloc_huge(map->dists, sizeof(float) * capacity);
 	map->capacity = capacity;
