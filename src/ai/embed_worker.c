@@ -380,10 +380,6 @@ void sb_ai_embed_worker_stop(void)
     if (!started)
         return;
     stopping = true;
-    uint64_t one = 1;
-    ssize_t w = write(wake_fd, &one, sizeof one);
-    (void)w;
-    pthread_join(worker, NULL);
-    close(wake_fd);
+    sb_thread_wake_and_join(worker, &wake_fd);
     started = false;
 }

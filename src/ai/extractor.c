@@ -405,11 +405,6 @@ void sb_ai_extractor_stop(void)
     if (!started)
         return;
     stopping = true;
-    uint64_t one = 1;
-    ssize_t w = write(wake_fd, &one, sizeof one);
-    (void)w;
-    pthread_join(thread, NULL);
-    close(wake_fd);
-    wake_fd = -1;
+    sb_thread_wake_and_join(thread, &wake_fd);
     started = false;
 }

@@ -5,6 +5,8 @@
 #include "util/thread.h"
 
 #include <signal.h>
+#include <stdint.h>
+#include <unistd.h>
 
 int sb_thread_start(pthread_t *thread, void *(*run)(void *), void *arg)
 {
@@ -14,4 +16,14 @@ int sb_thread_start(pthread_t *thread, void *(*run)(void *), void *arg)
     int started = pthread_create(thread, NULL, run, arg);
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     return started;
+}
+
+void sb_thread_wake_and_join(pthread_t thread, int *wake_fd)
+{
+    uint64_t one = 1;
+    ssize_t written = write(*wake_fd, &one, sizeof one);
+    (void)written; /* a full counter wakes the thread as well */
+    pthread_join(thread, NULL);
+    close(*wake_fd);
+    *wake_fd = -1;
 }

@@ -12,4 +12,9 @@
  * afterwards). Returns 0 or pthread_create's error number. */
 int sb_thread_start(pthread_t *thread, void *(*run)(void *), void *arg);
 
+/* Stops a thread that waits on the eventfd *wake_fd among its other waits (having been told
+ * by the caller, through a flag it reads, that it is to return): wakes it, joins it, closes
+ * the eventfd and sets *wake_fd to -1. */
+void sb_thread_wake_and_join(pthread_t thread, int *wake_fd);
+
 #endif
