@@ -8,12 +8,12 @@
 #include "utils/varbit.h"
 
 #include "bitutils.h"
+#include "bitvec.h"
 #include "halfvec.h"
 #include "vector.h"
 
-/* A zeroed bit string of `length` bits. */
-static VarBit *
-init_bit_string(int length)
+VarBit *
+InitBitString(int length)
 {
 	Size		size = VARBITTOTALLEN(length);
 	VarBit	   *result = (VarBit *) palloc0(size);
@@ -34,7 +34,7 @@ Datum
 binary_quantize(PG_FUNCTION_ARGS)
 {
 	Vector	   *a = PG_GETARG_VECTOR_P(0);
-	VarBit	   *result = init_bit_string(a->dim);
+	VarBit	   *result = InitBitString(a->dim);
 
 	for (int i = 0; i < a->dim; i++)
 		if (a->x[i] > 0)
@@ -47,7 +47,7 @@ Datum
 halfvec_binary_quantize(PG_FUNCTION_ARGS)
 {
 	HalfVector *a = PG_GETARG_HALFVEC_P(0);
-	VarBit	   *result = init_bit_string(a->dim);
+	VarBit	   *result = InitBitString(a->dim);
 
 	for (int i = 0; i < a->dim; i++)
 		if (HalfToFloat4(a->x[i]) > 0)

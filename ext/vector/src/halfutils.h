@@ -78,6 +78,14 @@ Float4ToHalfUnchecked(float f)
 	return sign | (uint16_t) result;
 }
 
+/* n floats to halves, each by Float4ToHalfUnchecked (the caller knows they are in range). */
+static inline void
+Float4sToHalvesUnchecked(int n, const float *x, half *out)
+{
+	for (int i = 0; i < n; i++)
+		out[i] = Float4ToHalfUnchecked(x[i]);
+}
+
 static inline int
 HalfIsNan(half h)
 {

@@ -22,6 +22,7 @@
 #include "utils/varbit.h"
 
 #include "bitutils.h"
+#include "bitvec.h"
 #include "halfvec.h"
 #include "hnsw.h"
 #include "sparsevec.h"
@@ -255,11 +256,7 @@ HnswHalfSearchInfo(const HnswIndexInfo *info, HnswIndexInfo *out)
 void
 HnswHalfSearchCopy(int dims, const void *value, void *out)
 {
-	const float *x = value;
-	half	   *h = out;
-
-	for (int i = 0; i < dims; i++)
-		h[i] = Float4ToHalfUnchecked(x[i]);
+	Float4sToHalvesUnchecked(dims, value, out);
 }
 
 /* bit: dims is the length in bits ------------------------------------------------------------ */
@@ -313,11 +310,8 @@ bit_kernel(const char *proc_name, bool *negate)
 static Datum
 bit_to_datum(int dims, const void *stored)
 {
-	Size		size = VARBITTOTALLEN(dims);
-	VarBit	   *v = palloc0(size);
+	VarBit	   *v = InitBitString(dims);
 
-	SET_VARSIZE(v, size);
-	VARBITLEN(v) = dims;
 	memcpy(VARBITS(v), stored, bit_stored_size(dims, NULL));
 	return PointerGetDatum(v);
 }

@@ -23,6 +23,7 @@
 #include "utils/varbit.h"
 
 #include "bitutils.h"
+#include "bitvec.h"
 #include "halfvec.h"
 #include "ivfflat.h"
 #include "vector_kernels.h"
@@ -138,10 +139,7 @@ halfvec_elements(Datum value, int *dims)
 static void
 halfvec_from_floats(int dims, const float *x, void *out)
 {
-	half	   *h = out;
-
-	for (int i = 0; i < dims; i++)
-		h[i] = Float4ToHalfUnchecked(x[i]);
+	Float4sToHalvesUnchecked(dims, x, out);
 }
 
 static bool
@@ -281,10 +279,8 @@ bit_from_floats(int dims, const float *x, void *out)
 static Datum
 bit_to_datum(int dims, const void *elems)
 {
-	VarBit	   *v = palloc0(VARBITTOTALLEN(dims));
+	VarBit	   *v = InitBitString(dims);
 
-	SET_VARSIZE(v, VARBITTOTALLEN(dims));
-	VARBITLEN(v) = dims;
 	memcpy(VARBITS(v), elems, bit_item_size(dims));
 	return PointerGetDatum(v);
 }
