@@ -380,7 +380,7 @@ extern HnswNeighbourTuple HnswNeighboursOnPage(Page page, const ItemPointerData 
 
 /* hnswutils.c */
 extern float HnswDistance(HnswIndexInfo *info, const void *a, const void *b);
-extern bool HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out);
+extern void *HnswPrepareValue(HnswIndexInfo *info, Datum value);
 extern void *HnswPrepareQuery(HnswIndexInfo *info, Datum value);
 extern int	HnswRandomLevel(int m, int max_level);
 extern void HnswInitPage(Page page, uint16 flags);

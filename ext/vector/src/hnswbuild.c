@@ -30,7 +30,6 @@ typedef struct BuildState
 	bool		serial;			/* when the graph is full: write it, insert the rest on pages */
 	bool		on_disk;		/* the graph is written; insert the rest through pages */
 	double		indtuples;
-	void	   *value;
 	ItemPointerData *in_graph;	/* the heap TIDs the graph holds, sorted (insert_missing) */
 	int64		nin_graph;
 	MemoryContext tmp_ctx;
@@ -284,13 +283,14 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, boo
 {
 	BuildState *bs = (BuildState *) state;
 	MemoryContext old;
+	void	   *value;
 
 	if (isnull[0])
 		return;
 	old = MemoryContextSwitchTo(bs->tmp_ctx);
-	if (HnswPrepareValue(bs->info, values[0], bs->value))
+	if ((value = HnswPrepareValue(bs->info, values[0])) != NULL)
 	{
-		bool		added = !bs->on_disk && HnswBuildAdd(&bs->bg, bs->value, tid);
+		bool		added = !bs->on_disk && HnswBuildAdd(&bs->bg, value, tid);
 
 		if (!added && bs->serial)
 		{
@@ -300,7 +300,7 @@ build_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull, boo
 				spill_to_disk(bs);
 				MemoryContextSwitchTo(bs->tmp_ctx);
 			}
-			HnswInsertValue(index, bs->info, bs->value, tid);
+			HnswInsertValue(index, bs->info, value, tid);
 			added = true;
 		}
 		/* a parallel build's full graph leaves the row to the leader's second pass */
@@ -317,29 +317,26 @@ init_build_state(BuildState *bs, Relation index, HnswIndexInfo *info)
 	memset(bs, 0, sizeof(*bs));
 	bs->index = index;
 	bs->info = info;
-	bs->value = palloc(HnswVectorSize(info, NULL));
 	bs->tmp_ctx = AllocSetContextCreate(CurrentMemoryContext, "hnsw build tuple", ALLOCSET_DEFAULT_SIZES);
 }
 
 /*
  * One participant of a parallel build (the leader or a worker): reads its share of the table
- * (scan: a parallel scan) into the shared graph bg. Returns the rows read; *indtuples gets
- * the rows added.
+ * (scan: a parallel scan) into the shared graph in arena. Returns the rows read; *indtuples
+ * gets the rows added.
  */
 double
-HnswBuildScanInto(Relation heap, Relation index, IndexInfo *indexInfo, HnswBuildGraph *bg,
+HnswBuildScanInto(Relation heap, Relation index, IndexInfo *indexInfo, HnswBuildArena *arena,
 				  TableScanDesc scan, bool progress, double *indtuples)
 {
 	BuildState	bs;
 	double		reltuples;
 
-	init_build_state(&bs, index, bg->info);
-	bs.bg = *bg;
-	bs.bg.graph.ctx = &bs.bg;
+	init_build_state(&bs, index, HnswGetIndexInfo(index));
+	HnswBuildGraphAttach(&bs.bg, arena, bs.info);
 	reltuples = table_index_build_scan(heap, index, indexInfo, true, progress, build_callback, &bs, scan);
 	*indtuples = bs.indtuples;
 	MemoryContextDelete(bs.tmp_ctx);
-	pfree(bs.value);
 	return reltuples;
 }
 
@@ -377,13 +374,14 @@ insert_missing_callback(Relation index, ItemPointer tid, Datum *values, bool *is
 {
 	BuildState *bs = (BuildState *) state;
 	MemoryContext old;
+	void	   *value;
 
 	if (isnull[0] || bsearch(tid, bs->in_graph, bs->nin_graph, sizeof(ItemPointerData), compare_tids) != NULL)
 		return;
 	old = MemoryContextSwitchTo(bs->tmp_ctx);
-	if (HnswPrepareValue(bs->info, values[0], bs->value))
+	if ((value = HnswPrepareValue(bs->info, values[0])) != NULL)
 	{
-		HnswInsertValue(index, bs->info, bs->value, tid);
+		HnswInsertValue(index, bs->info, value, tid);
 		bs->indtuples++;
 	}
 	MemoryContextSwitchTo(old);

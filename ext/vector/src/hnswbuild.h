@@ -104,7 +104,7 @@ extern void HnswSetLastBuildWorkers(int n);
 
 /* hnswbuild.c: one participant's reading of its share of the table into the graph */
 extern double HnswBuildScanInto(Relation heap, Relation index, IndexInfo *indexInfo,
-								HnswBuildGraph *bg, TableScanDesc scan, bool progress,
+								HnswBuildArena *arena, TableScanDesc scan, bool progress,
 								double *indtuples);
 
 #endif

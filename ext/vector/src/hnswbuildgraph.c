@@ -37,6 +37,13 @@ search_copy_size(const HnswIndexInfo *info)
 	return HnswHalfSearchInfo(info, &half_info) ? INTALIGN(half_info.max_value_size) : 0;
 }
 
+/* The bytes of a node's data (its value, then its slots) from the arena's front. */
+static Size
+node_data_size(const HnswIndexInfo *info, int level, const void *vec)
+{
+	return MAXALIGN(HnswVectorSize(info, vec) + slots_size(HnswLinkCount(info->m, level)));
+}
+
 /*
  * The arena bytes one node of this level holding vec takes: its data and its header (vec
  * NULL: for the largest value the index accepts).
@@ -44,7 +51,7 @@ search_copy_size(const HnswIndexInfo *info)
 Size
 HnswBuildNodeSize(const HnswIndexInfo *info, int level, const void *vec)
 {
-	return MAXALIGN(HnswVectorSize(info, vec) + slots_size(HnswLinkCount(info->m, level))) + HnswBuildHeaderSize(info);
+	return node_data_size(info, level, vec) + HnswBuildHeaderSize(info);
 }
 
 /* The bytes of a node header: HnswBuildNode, then the node's search copy if any. */
@@ -143,7 +150,7 @@ unlock_node(const HnswBuildGraph *bg, HnswBuildNode *node)
 static int64
 reserve_node(HnswBuildGraph *bg, int level, const void *vec)
 {
-	Size		data = HnswBuildNodeSize(bg->info, level, vec) - HnswBuildHeaderSize(bg->info);
+	Size		data = node_data_size(bg->info, level, vec);
 	HnswBuildArena *arena;
 	int64		id = -1;
 
@@ -173,6 +180,13 @@ reserve_node(HnswBuildGraph *bg, int level, const void *vec)
 	}
 }
 
+/* Where a node's half-precision search copy is, when nodes have one: after its header. */
+static inline char *
+search_copy(const HnswBuildNode *node)
+{
+	return (char *) node + MAXALIGN(sizeof(HnswBuildNode));
+}
+
 /* A new node holding vec and heaptid, with empty slots: its number, or -1 if full. */
 static int64
 new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
@@ -194,7 +208,7 @@ new_node(HnswBuildGraph *bg, const void *vec, int level, ItemPointer heaptid)
 	node->heaptids[0] = *heaptid;
 	memcpy(HnswBuildNodeData(bg->arena, node), vec, HnswValueSize(bg->info, vec));
 	if (bg->copy_size > 0)
-		HnswHalfSearchCopy(bg->info->dims, vec, (char *) node + MAXALIGN(sizeof(HnswBuildNode)));
+		HnswHalfSearchCopy(bg->info->dims, vec, search_copy(node));
 	HnswBuildNodeSlots(bg, node, &links, &dists, &pruned);
 	for (int i = 0; i < nlinks; i++)
 	{
@@ -212,18 +226,8 @@ static const char *
 search_value(const HnswBuildGraph *bg, const HnswBuildNode *node)
 {
 	if (bg->copy_size > 0)
-		return (const char *) node + MAXALIGN(sizeof(HnswBuildNode));
+		return search_copy(node);
 	return HnswBuildNodeData(bg->arena, node);
-}
-
-/* Starts loading the first bytes of node id's searched value into the CPU cache. */
-static void
-prefetch_value(HnswBuildGraph *bg, uint64 id, Size bytes)
-{
-	const char *value = search_value(bg, HnswBuildNodeAt(bg->arena, (int64) id));
-
-	for (Size off = 0; off < bytes; off += 64)
-		__builtin_prefetch(value + off);
 }
 
 static bool
@@ -292,7 +296,12 @@ build_prefetch(HnswGraph *g, const uint64 *ids, int n)
 	for (int i = 0; i < n; i++)
 		__builtin_prefetch(HnswBuildNodeAt(bg->arena, (int64) ids[i]));
 	for (int i = 0; i < n; i++)
-		prefetch_value(bg, ids[i], 256);
+	{
+		const char *value = HnswBuildNodeData(bg->arena, HnswBuildNodeAt(bg->arena, (int64) ids[i]));
+
+		for (int line = 0; line < 4; line++)
+			__builtin_prefetch(value + 64 * line);
+	}
 }
 
 /*
@@ -311,7 +320,7 @@ HnswBuildGraphAttach(HnswBuildGraph *bg, HnswBuildArena *arena, HnswIndexInfo *i
 	if (HnswHalfSearchInfo(info, &bg->search_info))
 	{
 		bg->graph.info = &bg->search_info;
-		bg->copy_size = search_copy_size(info);
+		bg->copy_size = INTALIGN(bg->search_info.max_value_size);
 		bg->query = palloc(bg->copy_size);
 	}
 	bg->graph.ctx = bg;

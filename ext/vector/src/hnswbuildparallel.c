@@ -122,15 +122,13 @@ static void
 participate(HnswShared *shared, HnswBuildArena *arena, Relation heap, Relation index, bool progress)
 {
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
-	HnswBuildGraph bg;
 	TableScanDesc scan;
 	double		reltuples;
 	double		indtuples;
 
 	indexInfo->ii_Concurrent = shared->isconcurrent;
-	HnswBuildGraphAttach(&bg, arena, HnswGetIndexInfo(index));
 	scan = table_beginscan_parallel(heap, ParallelScanOf(shared));
-	reltuples = HnswBuildScanInto(heap, index, indexInfo, &bg, scan, progress, &indtuples);
+	reltuples = HnswBuildScanInto(heap, index, indexInfo, arena, scan, progress, &indtuples);
 	SpinLockAcquire(&shared->mutex);
 	shared->reltuples += reltuples;
 	shared->indtuples += indtuples;

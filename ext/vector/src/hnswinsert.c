@@ -428,8 +428,8 @@ hnswinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid, Re
 	PG_TRY();
 	{
 		info = HnswGetIndexInfo(index);
-		vec = palloc(HnswVectorSize(info, NULL));
-		if (HnswPrepareValue(info, values[0], vec))
+		vec = HnswPrepareValue(info, values[0]);
+		if (vec != NULL)
 			HnswInsertValue(index, info, vec, heap_tid);
 	}
 	PG_FINALLY();

@@ -46,28 +46,35 @@ HnswDistance(HnswIndexInfo *info, const void *a, const void *b)
 	}
 }
 
-/*
- * Copies a value to index into out (HnswVectorSize(info, NULL) bytes) in its stored form,
- * normalised under cosine. False when the value cannot be indexed: a zero vector under cosine
- * distance. Errors out for a value of other dimensions, or one its type refuses to store
- * (a sparsevec with too many non-zero elements).
- */
-bool
-HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out)
+/* A palloc'd copy of value in its stored form; dims_error (%d, %d) if its dimensions differ. */
+static void *
+copy_of_index_dims(HnswIndexInfo *info, Datum value, const char *dims_error)
 {
 	int			dims = info->type->dims_of(value);
-	void	   *copy;
 
 	if (dims != info->dims)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", info->dims, dims)));
-	copy = info->type->copy(value);
+				 errmsg(dims_error, info->dims, dims)));
+	return info->type->copy(value);
+}
+
+/*
+ * A value to index, in its stored form (palloc'd), normalised under cosine. NULL when the
+ * value cannot be indexed: a zero vector under cosine distance. Errors out for a value of
+ * other dimensions, or one its type refuses to store (a sparsevec with too many non-zero
+ * elements).
+ */
+void *
+HnswPrepareValue(HnswIndexInfo *info, Datum value)
+{
+	void	   *stored = copy_of_index_dims(info, value, "expected %d dimensions, not %d");
+
 	if (info->type->check != NULL)
-		info->type->check(info->dims, copy);
-	memcpy(out, copy, HnswValueSize(info, copy));
-	pfree(copy);
-	return !info->normalize || info->type->normalize(info->dims, out);
+		info->type->check(info->dims, stored);
+	if (info->normalize && !info->type->normalize(info->dims, stored))
+		return NULL;
+	return stored;
 }
 
 /*
@@ -77,14 +84,8 @@ HnswPrepareValue(HnswIndexInfo *info, Datum value, void *out)
 void *
 HnswPrepareQuery(HnswIndexInfo *info, Datum value)
 {
-	int			dims = info->type->dims_of(value);
-	void	   *query;
+	void	   *query = copy_of_index_dims(info, value, info->type->dims_error);
 
-	if (dims != info->dims)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg(info->type->dims_error, info->dims, dims)));
-	query = info->type->copy(value);
 	if (info->normalize && !info->type->normalize(info->dims, query))
 		memset(query, 0, HnswValueSize(info, query));
 	return query;
