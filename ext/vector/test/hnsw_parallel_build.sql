@@ -102,26 +102,10 @@ CREATE TABLE par_types AS
 			FROM unnest(v::real[]) WITH ORDINALITY AS u(e, k))::vector(384)::sparsevec(384) AS s
 	FROM par_items WHERE id <= 10000;
 ANALYZE par_types;
-CREATE FUNCTION pg_temp.typed_recall(col text, op text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE
-	found float8;
-BEGIN
-	SET LOCAL enable_indexscan = off;
-	SET LOCAL enable_seqscan = on;
-	EXECUTE format($q$CREATE TEMP TABLE tenth AS
-		SELECT q.id AS qid, (SELECT t.%1$I %2$s q.%1$I FROM par_types AS t ORDER BY t.%1$I %2$s q.%1$I
-			OFFSET 9 LIMIT 1) AS d
-		FROM (SELECT id, %1$I FROM par_types WHERE id %% 100 = 0) AS q$q$, col, op);
-	SET LOCAL enable_indexscan = on;
-	SET LOCAL enable_seqscan = off;
-	EXECUTE format($q$SELECT count(*)::float8 / (10 * (SELECT count(*) FROM tenth))
-		FROM par_types AS q JOIN tenth ON tenth.qid = q.id
-		CROSS JOIN LATERAL (SELECT t.%1$I %2$s q.%1$I AS d FROM par_types AS t
-			ORDER BY t.%1$I %2$s q.%1$I LIMIT 10) AS a
-		WHERE a.d <= tenth.d$q$, col, op) INTO found;
-	DROP TABLE tenth;
-	RETURN found;
-END
+CREATE TABLE par_type_queries AS SELECT * FROM par_types WHERE id % 100 = 0;
+CREATE FUNCTION pg_temp.typed_recall(col text, op text) RETURNS float8 LANGUAGE sql AS $$
+	SELECT pg_temp.hits_within_tenth('par_types', 'par_type_queries', col, op)::float8
+		/ (10 * (SELECT count(*) FROM par_type_queries))
 $$;
 
 CREATE INDEX par_types_h ON par_types USING hnsw (h halfvec_cosine_ops);

@@ -24,3 +24,26 @@ $$;
 CREATE FUNCTION pg_temp.point_near(centre float8[]) RETURNS vector LANGUAGE sql VOLATILE AS $$
 	SELECT l2_normalize(array(SELECT centre[d] + random() - 0.5 FROM generate_series(1, 384) AS d)::vector(384))
 $$;
+
+-- How many of an index's top 10 (ORDER BY col op query LIMIT 10, with seqscan off) are as
+-- near as the exact 10th nearest (seqscan), summed over every row of the queries table (each
+-- with an id and the same column); ties of equal distance count either way. At most
+-- 10 x the number of queries. Leaves enable_seqscan off and enable_indexscan on.
+CREATE FUNCTION pg_temp.hits_within_tenth(points text, queries text, col text, op text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	n bigint;
+BEGIN
+	SET LOCAL enable_indexscan = off;
+	SET LOCAL enable_seqscan = on;
+	EXECUTE format('CREATE TEMP TABLE tenth AS SELECT q.id AS qid, (SELECT p.%3$I %4$s q.%3$I FROM %1$I AS p
+		ORDER BY p.%3$I %4$s q.%3$I OFFSET 9 LIMIT 1) AS d FROM %2$I AS q', points, queries, col, op);
+	SET LOCAL enable_indexscan = on;
+	SET LOCAL enable_seqscan = off;
+	EXECUTE format('SELECT count(*) FROM %2$I AS q JOIN tenth ON qid = q.id CROSS JOIN LATERAL
+		(SELECT p.%3$I %4$s q.%3$I AS d FROM %1$I AS p ORDER BY p.%3$I %4$s q.%3$I LIMIT 10) AS a
+		WHERE a.d <= tenth.d', points, queries, col, op) INTO n;
+	DROP TABLE tenth;
+	RETURN n;
+END
+$$;
