@@ -44,45 +44,7 @@ case $OPS in
   l2) opclass=vector_l2_ops op='<->' ;;
   *) echo "OPS must be cosine or l2" >&2; exit 2 ;;
 esac
-PGV_URL=http://deb.debian.org/debian/pool/main/p/pgvector/pgvector_0.8.0.orig.tar.gz
-PGV_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
-cache=${PGVECTOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/studybase}
-
-if [ -z "${PG_CONFIG:-}" ] || [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ]; then
-  echo "set PG_CONFIG to a private PostgreSQL copy's pg_config (this script installs extensions)" >&2
-  exit 2
-fi
-bindir=$("$PG_CONFIG" --bindir)
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-work=$(mktemp -d)
-chmod 755 "$work"
-data=$work/pgdata
-cleanup() {
-  as_pg "$bindir/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# pgvector's source, renamed so that it installs next to ours as `pgvector_ref`.
-build_pgvector() {
-  local tarball=$cache/pgvector_0.8.0.orig.tar.gz src=$work/pgvector-0.8.0
-  mkdir -p "$cache"
-  if ! echo "$PGV_SHA256  $tarball" | sha256sum -c --status 2>/dev/null; then
-    curl -fsSL -A "Debian APT-HTTP/1.3" -o "$tarball.part" "$PGV_URL"
-    mv "$tarball.part" "$tarball"
-  fi
-  echo "$PGV_SHA256  $tarball" | sha256sum -c --status || { echo "pgvector tarball: SHA-256 mismatch" >&2; exit 1; }
-  tar -xzf "$tarball" -C "$work"
-  sed -i -e 's/^EXTENSION = vector$/EXTENSION = pgvector_ref/' -e 's/^MODULE_big = vector$/MODULE_big = pgvector_ref/' \
-      -e 's/^DATA = .*/DATA =/' -e 's/^HEADERS = .*/HEADERS =/' "$src/Makefile"
-  sed -e "s|\\\$libdir/vector|\$libdir/pgvector_ref|" "$src/vector.control" >"$src/pgvector_ref.control"
-  cp "$src/sql/vector.sql" "$src/sql/pgvector_ref.sql"
-  sed -i 's/CreateParallelContext("vector"/CreateParallelContext("pgvector_ref"/' "$src/src/hnswbuild.c" "$src/src/ivfbuild.c"
-  grep -q 'CreateParallelContext("pgvector_ref"' "$src/src/hnswbuild.c" || { echo "pgvector: rename failed" >&2; exit 1; }
-  make -s -C "$src" PG_CONFIG="$PG_CONFIG" -j2 >/dev/null 2>&1
-  make -s -C "$src" PG_CONFIG="$PG_CONFIG" install >/dev/null
-}
+. "$here/pgvector_ref.sh"
 
 echo "## machine"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -94,7 +56,7 @@ gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
 "$work/gen" "$N" "$Q" "$D" "$C" "$work"
 "$work/bruteforce" "$work" "$N" "$Q" "$D" >/dev/null
 
-build_pgvector
+build_pgvector pgvector_ref
 make -s -C ../../ext/vector PG_CONFIG="$PG_CONFIG" -j2 >/dev/null
 make -s -C ../../ext/vector PG_CONFIG="$PG_CONFIG" install >/dev/null
 

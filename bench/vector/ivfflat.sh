@@ -23,8 +23,8 @@
 #    CLUSTERS (200, run.sh's data: well separated clusters, each inside one list, so one probe
 #    already finds everything; 10 makes each cluster span about lists / 10 lists, where probes
 #    matter).
-# Downloads pgvector's source from Debian's archive (checked against its SHA-256) into
-# bench/vector/.cache. Starts a cluster in a temporary folder and removes it on exit.
+# Downloads pgvector's source from Debian's archive (checked against its SHA-256; cached,
+# pgvector_ref.sh). Starts a cluster in a temporary folder and removes it on exit.
 set -euo pipefail
 cd "$(dirname "$0")"
 here=$PWD
@@ -38,45 +38,7 @@ ROUNDS=${ROUNDS:-3}
 RUNS=${RUNS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 PGVECTOR=${PGVECTOR:-1}
-PGV_URL=http://deb.debian.org/debian/pool/main/p/pgvector/pgvector_0.8.0.orig.tar.gz
-PGV_SHA256=867a2c328d4928a5a9d6f052cd3bc78c7d60228a9b914ad32aa3db88e9de27b0
-
-if [ -z "${PG_CONFIG:-}" ] || [ "$PG_CONFIG" = /usr/lib/postgresql/15/bin/pg_config ]; then
-  echo "set PG_CONFIG to a private PostgreSQL copy's pg_config (this script installs extensions)" >&2
-  exit 2
-fi
-bindir=$("$PG_CONFIG" --bindir)
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-
-work=$(mktemp -d)
-chmod 755 "$work"
-data=$work/pgdata
-cleanup() {
-  as_pg "$bindir/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# pgvector's source, renamed so it installs next to ours: extension, control file and module
-# become `pgvector` (its parallel build workers find the library by that name too).
-build_pgvector() {
-  local tarball=$here/.cache/pgvector_0.8.0.orig.tar.gz src=$work/pgvector-0.8.0
-  mkdir -p "$here/.cache"
-  if ! echo "$PGV_SHA256  $tarball" | sha256sum -c --status 2>/dev/null; then
-    curl -sSf -A "Debian APT-HTTP/1.3" -o "$tarball.part" "$PGV_URL"
-    mv "$tarball.part" "$tarball"
-  fi
-  echo "$PGV_SHA256  $tarball" | sha256sum -c --status || { echo "pgvector tarball: SHA-256 mismatch" >&2; exit 1; }
-  tar -xzf "$tarball" -C "$work"
-  sed -i -e 's/^EXTENSION = vector$/EXTENSION = pgvector/' -e 's/^MODULE_big = vector$/MODULE_big = pgvector/' \
-      -e 's/^DATA = .*/DATA =/' -e 's/^HEADERS = .*/HEADERS =/' "$src/Makefile"
-  sed -e "s|\\\$libdir/vector|\$libdir/pgvector|" "$src/vector.control" >"$src/pgvector.control"
-  cp "$src/sql/vector.sql" "$src/sql/pgvector.sql"
-  sed -i 's/CreateParallelContext("vector"/CreateParallelContext("pgvector"/' "$src/src/hnswbuild.c" "$src/src/ivfbuild.c"
-  grep -q 'CreateParallelContext("pgvector"' "$src/src/ivfbuild.c" || { echo "pgvector: rename failed" >&2; exit 1; }
-  make -s -C "$src" PG_CONFIG="$PG_CONFIG" -j2 >/dev/null 2>&1
-  make -s -C "$src" PG_CONFIG="$PG_CONFIG" install >/dev/null
-}
+. "$here/pgvector_ref.sh"
 
 dbs="ours"
 [ "$PGVECTOR" = 1 ] && dbs="ours pgv"
@@ -90,7 +52,7 @@ gcc -O2 -o "$work/bruteforce" bruteforce.c -lm
 "$work/gen" "$N" "$Q" "$D" "$C" "$work"
 "$work/bruteforce" "$work" "$N" "$Q" "$D" >/dev/null
 
-[ "$PGVECTOR" = 1 ] && build_pgvector
+[ "$PGVECTOR" = 1 ] && build_pgvector pgvector
 make -s -C ../../ext/vector PG_CONFIG="$PG_CONFIG" -j2 >/dev/null
 make -s -C ../../ext/vector PG_CONFIG="$PG_CONFIG" install >/dev/null
 
